@@ -1,0 +1,1 @@
+"""Composition root: settings, bootstrap, the Telegram Application, run modes and the CLI."""

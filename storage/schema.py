@@ -1,0 +1,13 @@
+"""Schema creation straight from the models (tests and tools); production uses migrations."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import rows  # noqa: F401  (registers every table on Base.metadata)
+from storage.base import Base
+
+
+async def create_all(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
