@@ -168,9 +168,7 @@ class TicketRow(Base):
     )
 
     ticket_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    client_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("clients.client_id"), index=True
-    )
+    client_id: Mapped[str] = mapped_column(String(32), ForeignKey("clients.client_id"), index=True)
     category: Mapped[str] = mapped_column(String(16))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     summary: Mapped[str] = mapped_column(Text)

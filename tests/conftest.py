@@ -19,7 +19,9 @@ from tests.support.databases import (
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def test_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TestDatabase]:
+async def test_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[TestDatabase]:
     """An empty database of each kind (no schema yet)."""
     if request.param == "sqlite":
         async with sqlite_database(tmp_path) as db:

@@ -17,14 +17,24 @@ async def test_client_needs_existing_manager(engine):
         await work.commit()
     async with uow() as work:
         work.session.add(
-            ClientRow(client_id="K1", name="张伟", manager_id="M1", opened_on=date(2020, 1, 1),
-                      risk_level="C3")
+            ClientRow(
+                client_id="K1",
+                name="张伟",
+                manager_id="M1",
+                opened_on=date(2020, 1, 1),
+                risk_level="C3",
+            )
         )
         await work.commit()
     async with uow() as work:
         work.session.add(
-            ClientRow(client_id="K2", name="李娜", manager_id="NOPE", opened_on=date(2020, 1, 1),
-                      risk_level="C3")
+            ClientRow(
+                client_id="K2",
+                name="李娜",
+                manager_id="NOPE",
+                opened_on=date(2020, 1, 1),
+                risk_level="C3",
+            )
         )
         with pytest.raises(IntegrityError):
             await work.commit()

@@ -1,0 +1,53 @@
+"""build_application(): the one place the Telegram Application is wired (tests use it too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.settings import Settings
+from handlers import register_all
+from handlers.context import AppContext, BotData, Services
+from handlers.i18n import t
+
+COMMANDS = ("start", "help")
+CONSOLE_TOKEN = "100000001:console-chat-not-a-real-token-000"
+
+
+async def set_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The command menu in Chinese (default) and English."""
+    for language in ("zh", "en"):
+        commands = [BotCommand(name, t(language, f"cmd_{name}")) for name in COMMANDS]
+        await app.bot.set_my_commands(commands, language_code=language)
+    await app.bot.set_my_commands([BotCommand(name, t("zh", f"cmd_{name}")) for name in COMMANDS])
+
+
+def build_application(
+    settings: Settings,
+    services: Services,
+    *,
+    token: str | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The Application with every handler registered; transport injectable for console/tests."""
+    secret = settings.telegram_token.get_secret_value() if settings.telegram_token else None
+    builder = (
+        ApplicationBuilder()
+        .token(token or secret or CONSOLE_TOKEN)
+        .base_url(settings.telegram_base_url)
+        .context_types(ContextTypes(context=AppContext, bot_data=BotData))
+        .concurrent_updates(True)
+        .post_init(set_commands)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app = builder.build()
+    app.bot_data.services = services
+    register_all(app)
+    return app

@@ -1,0 +1,265 @@
+"""The `ambot` command line (also `python -m bot`). Every command fails with a one-line reason."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from bot.bootstrap import Runtime, build_runtime
+from bot.logs import configure_logging
+from bot.settings import Settings
+from crm.errors import DomainError, InviteError, NotFoundError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="ambot — 客户经理助手")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+staff_app = typer.Typer(no_args_is_help=True, help="Staff access.")
+app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def fail(reason: str) -> typer.Exit:
+    """Print a one-line reason to stderr; the caller raises the returned Exit(1)."""
+    err.print(f"[red]error:[/red] {reason}", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def load_settings() -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]).upper()
+        raise fail(f"bad setting AMBOT_{where}: {first['msg']}") from None
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
+    configure_logging(settings.log_level, token=token)
+    return settings
+
+
+def with_runtime(work: Callable[[Runtime], Coroutine[Any, Any, T]], *, migrate: bool = True) -> T:
+    """Build the runtime, run work, dispose the engine; domain errors become one-line failures."""
+    settings = load_settings()
+
+    async def _main() -> T:
+        runtime = await build_runtime(settings, migrate=migrate)
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.aclose()
+
+    try:
+        return asyncio.run(_main())
+    except NotFoundError as exc:
+        raise fail(f"not found: {exc}") from None
+    except DomainError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot reach the database: {exc}") from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the newest version."""
+
+    async def work(runtime: Runtime) -> None:
+        out.print(f"schema up to date: {runtime.settings.resolved_database_url.split('@')[-1]}")
+
+    with_runtime(work)
+
+
+@staff_app.command("invite")
+def staff_invite(staff_id: str) -> None:
+    """Print a one-time invite link (valid 7 days) that binds a Telegram account to STAFF_ID."""
+
+    async def work(runtime: Runtime) -> None:
+        try:
+            invite = await runtime.services.staff.create_invite(staff_id)
+        except InviteError:
+            raise fail(f"staff {staff_id} is inactive") from None
+        username = runtime.settings.bot_username
+        expires = invite.expires_at.astimezone(runtime.settings.tz).strftime("%Y-%m-%d %H:%M")
+        out.print(f"https://t.me/{username}?start={invite.code}", highlight=False, soft_wrap=True)
+        out.print(f"code: {invite.code}  (one-time; expires {expires})", highlight=False)
+
+    with_runtime(work)
+
+
+@app.command("import")
+def import_file(
+    kind: Annotated[
+        str, typer.Argument(help="staff, clients, snapshots, holdings, trades, events, tickets")
+    ],
+    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8, UTF-8 with BOM or GB18030)")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and count; change nothing.")
+    ] = False,
+) -> None:
+    """Import a CSV file: all rows or none, idempotent upserts, every bad row reported."""
+    from crm.importing import KINDS, ImportFileError, ImportService
+
+    if kind not in KINDS:
+        raise fail(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
+    if not file.is_file():
+        raise fail(f"no such file: {file}")
+
+    async def work(runtime: Runtime) -> int:
+        service = ImportService(runtime.engine, default_timezone=runtime.settings.timezone)
+        size = file.stat().st_size
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=size < 2_000_000 or not err.is_terminal,
+        ) as progress:
+            task = progress.add_task(f"{kind} ← {file.name}", total=size)
+            try:
+                report = await service.import_file(
+                    kind,
+                    file,
+                    dry_run=dry_run,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                )
+            except ImportFileError as exc:
+                raise fail(f"{file}: {exc}") from None
+        return print_report(report)
+
+    status = with_runtime(work)
+    if status:
+        raise typer.Exit(status)
+
+
+def print_report(report: Any) -> int:
+    """Summary line plus each bad row; returns the exit status (1 when rows were refused)."""
+    if report.error_count:
+        for error in report.errors:
+            column = f" [{error.column}]" if error.column else ""
+            err.print(
+                f"{report.file}:{error.line}{column}: {error.reason}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        shown = len(report.errors)
+        if report.error_count > shown:
+            err.print(f"… and {report.error_count - shown} more bad rows")
+        err.print(
+            f"[red]refused:[/red] {report.error_count} bad row(s) in {report.rows_read} — "
+            "nothing was changed",
+            highlight=False,
+        )
+        return 1
+    mode = "dry run, nothing changed" if report.dry_run else "committed"
+    out.print(
+        f"{report.kind}: {report.rows_read} rows ({report.encoding}) — inserted {report.inserted}, "
+        f"updated {report.updated}, unchanged {report.unchanged} ({mode})",
+        highlight=False,
+    )
+    return 0
+
+
+@app.command("demo")
+def demo(
+    clients: Annotated[int, typer.Option(min=10, max=100_000, help="How many clients.")] = 300,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only seed an empty database.")
+    ] = False,
+) -> None:
+    """Seed a realistic, deterministic demo book through the normal CSV import path."""
+    from crm.calendar import last_trading_day
+    from crm.demo import generate_demo_book
+    from crm.importing import ImportService
+
+    async def work(runtime: Runtime) -> None:
+        from sqlalchemy import func, select
+
+        from storage.rows import ClientRow
+
+        if if_empty:
+            async with runtime.uow() as uow:
+                existing = await uow.session.scalar(select(func.count()).select_from(ClientRow))
+            if existing:
+                out.print(f"demo data already present ({existing} clients); skipping")
+                return
+        as_of = last_trading_day(datetime.now(runtime.settings.tz).date())
+        folder = runtime.settings.data_dir / "demo"
+        book = generate_demo_book(folder, clients=clients, as_of=as_of)
+        service = ImportService(runtime.engine, default_timezone=runtime.settings.timezone)
+        for kind, path in book.files:
+            report = await service.import_file(kind, path)
+            if print_report(report):
+                raise fail(f"demo import of {kind} failed")
+        out.print(f"demo book as of {as_of}: CSV files in {folder}")
+
+    with_runtime(work)
+
+
+@app.command("run")
+def run(
+    webhook: Annotated[
+        bool, typer.Option("--webhook", help="Serve a webhook instead of polling.")
+    ] = False,
+    listen: Annotated[str, typer.Option(help="Webhook listen address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Webhook port.")] = 8443,
+    url: Annotated[str | None, typer.Option(help="Public webhook URL.")] = None,
+) -> None:
+    """Serve Telegram: long polling by default, or a webhook that checks the secret token."""
+    from bot.serve import serve
+
+    settings = load_settings()
+    if settings.telegram_token is None:
+        raise fail(
+            "AMBOT_TELEGRAM_TOKEN is not set (use `ambot chat --as STAFF_ID` for the console)"
+        )
+    if webhook and not url:
+        raise fail("--webhook needs --url (the public HTTPS address Telegram should call)")
+    if webhook and settings.webhook_secret is None:
+        raise fail("--webhook needs AMBOT_WEBHOOK_SECRET so forged webhook calls can be refused")
+    serve(settings, webhook=webhook, listen=listen, port=port, url=url)
+
+
+@app.command("chat")
+def chat(
+    as_staff: Annotated[str, typer.Option("--as", help="Staff id to chat as, e.g. M001.")],
+) -> None:
+    """Console chat: the real bot, driven from this terminal as a staff member."""
+    from bot.console_mode import run_console_chat
+
+    settings = load_settings()
+    try:
+        asyncio.run(run_console_chat(settings, as_staff))
+    except NotFoundError:
+        raise fail(f"no staff member {as_staff!r} (try `ambot demo`, then M001)") from None
+    except DomainError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("start")
+def start(
+    as_staff: Annotated[str, typer.Option("--as", help="Staff id for the console chat.")] = "M001",
+) -> None:
+    """What `make run` does: serve Telegram if a token is set, else seed the demo and open the console."""
+    settings = load_settings()
+    if settings.telegram_token is not None:
+        run()
+        return
+    demo(clients=300, if_empty=True)
+    chat(as_staff=as_staff)
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app()

@@ -1,0 +1,166 @@
+"""Staff identity: who a Telegram account belongs to, and one-time invites that bind accounts."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import select, update
+
+from crm.errors import InviteError, NotFoundError
+from storage.rows import InviteRow, StaffRow
+from storage.uow import UnitOfWorkFactory
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    staff_id: str
+    name: str
+    role: str
+    supervisor_id: str | None
+    telegram_user_id: int | None
+    timezone: str
+    language: str
+    briefing_time: time
+    active: bool
+
+
+@dataclass(frozen=True)
+class Invite:
+    staff_id: str
+    code: str
+    expires_at: datetime
+
+
+def _member(row: StaffRow) -> StaffMember:
+    return StaffMember(
+        staff_id=row.staff_id,
+        name=row.name,
+        role=row.role,
+        supervisor_id=row.supervisor_id,
+        telegram_user_id=row.telegram_user_id,
+        timezone=row.timezone,
+        language=row.language,
+        briefing_time=row.briefing_time,
+        active=row.active,
+    )
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+class StaffService:
+    """Looks staff up and manages the invite → /start binding of Telegram accounts."""
+
+    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock = utc_now, invite_ttl_days: int = 7):
+        self._uow = uow
+        self._clock = clock
+        self._invite_ttl = timedelta(days=invite_ttl_days)
+
+    async def get(self, staff_id: str) -> StaffMember:
+        async with self._uow() as uow:
+            row = await uow.session.get(StaffRow, staff_id)
+            if row is None:
+                raise NotFoundError(staff_id)
+            return _member(row)
+
+    async def by_telegram_user(self, telegram_user_id: int) -> StaffMember | None:
+        """The active staff member bound to this Telegram account, if any."""
+        async with self._uow() as uow:
+            row = await uow.session.scalar(
+                select(StaffRow).where(
+                    StaffRow.telegram_user_id == telegram_user_id, StaffRow.active.is_(True)
+                )
+            )
+            return _member(row) if row else None
+
+    async def create_invite(self, staff_id: str) -> Invite:
+        """A new one-time code for staff_id; only its hash is stored."""
+        now = self._clock()
+        code = secrets.token_urlsafe(18)  # 24 URL-safe chars, fits Telegram's 64-char start payload
+        async with self._uow() as uow:
+            row = await uow.session.get(StaffRow, staff_id)
+            if row is None:
+                raise NotFoundError(staff_id)
+            if not row.active:
+                raise InviteError("inactive")
+            uow.session.add(
+                InviteRow(
+                    staff_id=staff_id,
+                    code_hash=hash_code(code),
+                    created_at=now,
+                    expires_at=now + self._invite_ttl,
+                )
+            )
+            await uow.commit()
+        return Invite(staff_id=staff_id, code=code, expires_at=now + self._invite_ttl)
+
+    async def redeem_invite(self, code: str, telegram_user_id: int) -> StaffMember:
+        """Bind telegram_user_id to the invite's staff member; the code cannot be used again."""
+        now = self._clock()
+        async with self._uow() as uow:
+            invite = await uow.session.scalar(
+                select(InviteRow).where(InviteRow.code_hash == hash_code(code))
+            )
+            if invite is None:
+                raise InviteError("unknown")
+            if invite.used_at is not None:
+                raise InviteError("used")
+            if invite.expires_at <= now:
+                raise InviteError("expired")
+            staff = await uow.session.get(StaffRow, invite.staff_id)
+            if staff is None or not staff.active:
+                raise InviteError("inactive")
+            other = await uow.session.scalar(
+                select(StaffRow).where(StaffRow.telegram_user_id == telegram_user_id)
+            )
+            if other is not None and other.staff_id != staff.staff_id:
+                raise InviteError("already_bound")
+            # Claim the invite with a guarded UPDATE so two concurrent redemptions cannot both win.
+            claimed = await uow.session.execute(
+                update(InviteRow)
+                .where(InviteRow.id == invite.id, InviteRow.used_at.is_(None))
+                .values(used_at=now, used_by_telegram_user_id=telegram_user_id)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                raise InviteError("used")
+            staff.telegram_user_id = telegram_user_id
+            await uow.commit()
+            return _member(staff)
+
+    async def bind_directly(self, staff_id: str, telegram_user_id: int) -> StaffMember:
+        """Bind without an invite (the console chat); never takes an account from someone else."""
+        async with self._uow() as uow:
+            staff = await uow.session.get(StaffRow, staff_id)
+            if staff is None:
+                raise NotFoundError(staff_id)
+            other = await uow.session.scalar(
+                select(StaffRow).where(StaffRow.telegram_user_id == telegram_user_id)
+            )
+            if other is not None and other.staff_id != staff_id:
+                raise InviteError("already_bound")
+            staff.telegram_user_id = telegram_user_id
+            await uow.commit()
+            return _member(staff)
+
+    async def set_language(self, staff_id: str, language: str) -> StaffMember:
+        """Change the language the bot speaks to this staff member (zh or en)."""
+        if language not in ("zh", "en"):
+            raise ValueError(f"unsupported language {language!r}")
+        async with self._uow() as uow:
+            staff = await uow.session.get(StaffRow, staff_id)
+            if staff is None:
+                raise NotFoundError(staff_id)
+            staff.language = language
+            await uow.commit()
+            return _member(staff)

@@ -1,0 +1,94 @@
+"""Typed, packed callback data (`prefix:field:field`, ≤ 64 bytes), parsed back on every press.
+
+Packed data survives restarts (no in-memory cache); a press whose data does not parse is stale or
+forged and gets 「按钮已过期」.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar, Self
+
+MAX_BYTES = 64
+_REGISTRY: dict[str, type[CallbackData]] = {}
+
+
+class CallbackDataError(ValueError):
+    """The callback data does not parse as any known button."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CallbackData:
+    """Base for one button kind; subclasses are frozen dataclasses with str/int fields."""
+
+    prefix: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.prefix or ":" in cls.prefix:
+            raise TypeError(f"{cls.__name__} needs a prefix without ':'")
+        if cls.prefix in _REGISTRY:
+            raise TypeError(f"callback prefix {cls.prefix!r} already used")
+        _REGISTRY[cls.prefix] = cls
+
+    def pack(self) -> str:
+        parts = [self.prefix]
+        for field in dataclasses.fields(self):
+            value = str(getattr(self, field.name))
+            if ":" in value:
+                raise ValueError(f"{field.name} may not contain ':'")
+            parts.append(value)
+        data = ":".join(parts)
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback data longer than {MAX_BYTES} bytes: {data!r}")
+        return data
+
+    @classmethod
+    def unpack(cls, data: str) -> Self:
+        parsed = parse(data)
+        if not isinstance(parsed, cls):
+            raise CallbackDataError(data)
+        return parsed
+
+    @classmethod
+    def matches(cls, data: object) -> bool:
+        """PTB pattern: does this press belong to this button kind (by prefix)?"""
+        return isinstance(data, str) and data.split(":", 1)[0] == cls.prefix
+
+
+def parse(data: str) -> CallbackData:
+    """Parse packed data into its button kind, validating field count and types."""
+    if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
+        raise CallbackDataError("not a packed button")
+    prefix, *values = data.split(":")
+    kind = _REGISTRY.get(prefix)
+    if kind is None:
+        raise CallbackDataError(f"unknown button {prefix!r}")
+    fields = dataclasses.fields(kind)
+    if len(values) != len(fields):
+        raise CallbackDataError(f"wrong field count for {prefix!r}")
+    converted: dict[str, Any] = {}
+    for field, raw in zip(fields, values, strict=True):
+        if field.type in (int, "int"):
+            try:
+                converted[field.name] = int(raw)
+            except ValueError as exc:
+                raise CallbackDataError(f"{field.name} is not a number") from exc
+        else:
+            converted[field.name] = raw
+    instance = kind(**converted)
+    validate = getattr(instance, "validate", None)
+    if validate is not None and not validate():
+        raise CallbackDataError(f"invalid values for {prefix!r}")
+    return instance
+
+
+@dataclasses.dataclass(frozen=True)
+class LanguageChoice(CallbackData):
+    """Switch the presser's own language."""
+
+    prefix: ClassVar[str] = "lang"
+    language: str
+
+    def validate(self) -> bool:
+        return self.language in ("zh", "en")

@@ -1,0 +1,88 @@
+"""Rows for the approved knowledge base: documents, versions, curation events, content gaps."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base
+from storage.rows import _one_of
+from storage.types import UTCDateTime
+
+DOC_KINDS = ("script", "product", "disclosure", "faq", "research", "template")
+VERSION_STATUSES = ("draft", "approved", "superseded", "retired")
+CURATION_ACTIONS = ("imported", "approved", "superseded", "retired")
+GAP_STATUSES = ("open", "answered", "dismissed")
+
+
+class KbVersionRow(Base):
+    """One version of one document, exactly as its Markdown file gave it."""
+
+    __tablename__ = "kb_versions"
+    __table_args__ = (
+        UniqueConstraint("doc_id", "version"),
+        CheckConstraint(_one_of("kind", DOC_KINDS), name="kind"),
+        CheckConstraint(_one_of("status", VERSION_STATUSES), name="status"),
+        CheckConstraint(_one_of("language", ("zh", "en")), name="language"),
+        CheckConstraint("version > 0", name="version_positive"),
+        Index("ix_kb_versions_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    doc_id: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(12))
+    approved_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("staff.staff_id"))
+    approved_at: Mapped[date | None] = mapped_column(Date)
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    product_risk: Mapped[str | None] = mapped_column(String(2))
+    tags: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of strings
+    body: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(300))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KbCurationEventRow(Base):
+    """Who did what to which version, when: the curation trail compliance can audit."""
+
+    __tablename__ = "kb_curation_events"
+    __table_args__ = (CheckConstraint(_one_of("action", CURATION_ACTIONS), name="action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("kb_versions.id"), index=True)
+    action: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("staff.staff_id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ContentGapRow(Base):
+    """A question the approved knowledge base could not answer, queued for compliance."""
+
+    __tablename__ = "kb_content_gaps"
+    __table_args__ = (CheckConstraint(_one_of("status", GAP_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("staff.staff_id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    best_doc_id: Mapped[str | None] = mapped_column(String(80))
+    best_score: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
