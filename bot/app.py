@@ -39,6 +39,7 @@ def build_application(
         ApplicationBuilder()
         .token(token or secret or CONSOLE_TOKEN)
         .base_url(settings.telegram_base_url)
+        .base_file_url(settings.resolved_base_file_url)
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
         .concurrent_updates(True)
         .post_init(set_commands)

@@ -198,10 +198,10 @@ def demo(
         folder = runtime.settings.data_dir / "demo"
         book = generate_demo_book(folder, clients=clients, as_of=as_of)
         service = ImportService(runtime.engine, default_timezone=runtime.settings.timezone)
-        for kind, path in book.files:
-            report = await service.import_file(kind, path)
+        for demo_file in book.files:
+            report = await service.import_file(demo_file.kind, demo_file.path)
             if print_report(report):
-                raise fail(f"demo import of {kind} failed")
+                raise fail(f"demo import of {demo_file.kind} failed")
         out.print(f"demo book as of {as_of}: CSV files in {folder}")
 
     with_runtime(work)
@@ -241,6 +241,8 @@ def chat(
     settings = load_settings()
     try:
         asyncio.run(run_console_chat(settings, as_staff))
+    except KeyboardInterrupt:
+        out.print("\n再见 / bye")
     except NotFoundError:
         raise fail(f"no staff member {as_staff!r} (try `ambot demo`, then M001)") from None
     except DomainError as exc:

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str = TELEGRAM_BASE_URL
+    # Defaults to telegram_base_url with /bot replaced by /file/bot (Telegram's layout).
+    telegram_base_file_url: str | None = None
     # Used for invite links when the bot cannot ask Telegram for its own username (no token).
     bot_username: str = "ambot_demo_bot"
     data_dir: Path = Path("data")
@@ -48,6 +50,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'ambot.db').resolve()}"
+
+    @property
+    def resolved_base_file_url(self) -> str:
+        if self.telegram_base_file_url:
+            return self.telegram_base_file_url
+        base = self.telegram_base_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -7,7 +7,7 @@ from telegram.ext import Application
 from handlers import errors, fallback, guards, start
 
 
-def register_all(app: Application) -> None:  # type: ignore[type-arg]
+def register_all(app: Application) -> None:
     """Register every feature's handlers; the guard first, the fallback last."""
     guards.register(app)
     start.register(app)

@@ -27,5 +27,5 @@ async def on_error(update: object, context: AppContext) -> None:
             log.warning("could not tell the user about error %s", error_id)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_error_handler(on_error)

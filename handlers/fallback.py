@@ -8,8 +8,6 @@ from telegram.ext import Application, CallbackQueryHandler
 from handlers.context import AppContext
 from handlers.i18n import t
 
-FALLBACK_GROUP = 100
-
 
 async def on_unknown_button(update: Update, context: AppContext) -> None:
     """Any press no feature recognised: 「按钮已过期」 and nothing else."""
@@ -17,5 +15,6 @@ async def on_unknown_button(update: Update, context: AppContext) -> None:
         await update.callback_query.answer(t(context.language, "button_expired"))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(on_unknown_button), group=FALLBACK_GROUP)
+def register(app: Application) -> None:
+    """Register last: within group 0 the first matching handler wins, so this catches the rest."""
+    app.add_handler(CallbackQueryHandler(on_unknown_button))

@@ -76,7 +76,7 @@ async def _refuse(update: Update, text: str, language: str) -> None:
         await update.effective_message.reply_text(text, do_quote=False)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, on_any_update), group=GUARD_GROUP)
 
 

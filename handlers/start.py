@@ -63,7 +63,7 @@ async def on_language_choice(update: Update, context: AppContext) -> None:
     await query.edit_message_text(view.text, parse_mode="HTML", reply_markup=keyboard(view))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", cmd_start))
     app.add_handler(CommandHandler("help", cmd_help))
     app.add_handler(CallbackQueryHandler(on_language_choice, pattern=LanguageChoice.matches))

@@ -1,0 +1,35 @@
+"""An emulated Telegram Bot API: in-process for the console chat, over HTTP for end-to-end tests."""
+
+from bot.emulator.core import ApiError, BotApiEmulator
+from bot.emulator.models import (
+    ApiCallError,
+    BotActivity,
+    BotMessage,
+    Button,
+    EmulatedChat,
+    EmulatedUser,
+    StoredFile,
+    UploadedFile,
+)
+from bot.emulator.ratelimit import RateLimiter, RateLimits
+from bot.emulator.request import InProcessRequest, use_emulator
+from bot.emulator.running import polling, wait_idle
+
+__all__ = [
+    "ApiCallError",
+    "ApiError",
+    "BotActivity",
+    "BotApiEmulator",
+    "BotMessage",
+    "Button",
+    "EmulatedChat",
+    "EmulatedUser",
+    "InProcessRequest",
+    "RateLimiter",
+    "RateLimits",
+    "StoredFile",
+    "UploadedFile",
+    "polling",
+    "use_emulator",
+    "wait_idle",
+]

@@ -1,0 +1,182 @@
+"""Check a draft message against the lexicon; report offending spans of the original text.
+
+A draft is folded once into three views (see normalize.py); normalised phrases match the
+compact view, regexes the folded view (and the compact one unless ``loose: false``), exact
+phrases the original. A hit is dropped when one of its entry's exceptions (「不保本」) overlaps
+it. Of overlapping hits the longest is reported, so 「稳赚不赔」 is one violation, not two.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge_base.compliance.lexicon import Category, Lexicon, LexiconEntry, MatchType
+from knowledge_base.compliance.normalize import FoldedText, TextFolder
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One offending passage: ``text[start:end] == matched_text`` (code-point offsets)."""
+
+    phrase: str
+    category: Category
+    start: int
+    end: int
+    suggestion: str
+    matched_text: str
+    suggest_doc: str | None = None
+
+    def to_json(self, *, detailed: bool = False) -> dict[str, Any]:
+        """The ``kb check --json`` item; ``detailed`` adds matched_text and suggest_doc."""
+        item: dict[str, Any] = {
+            "phrase": self.phrase,
+            "category": self.category.value,
+            "start": self.start,
+            "end": self.end,
+            "suggestion": self.suggestion,
+        }
+        if detailed:
+            item["matched_text"] = self.matched_text
+            item["suggest_doc"] = self.suggest_doc
+        return item
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of checking one draft; violations are ordered by position."""
+
+    ok: bool
+    violations: tuple[Violation, ...] = ()
+
+    def to_json(self, *, detailed: bool = False) -> dict[str, Any]:
+        """``{"ok": bool, "violations": [{"phrase", "category", "start", "end", "suggestion"}]}``."""
+        return {
+            "ok": self.ok,
+            "violations": [v.to_json(detailed=detailed) for v in self.violations],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    order: int  # entry position in the lexicon: breaks ties deterministically
+    entry: LexiconEntry
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRegex:
+    order: int
+    entry: LexiconEntry
+    pattern: re.Pattern[str]
+
+
+class ComplianceChecker:
+    """Finds banned phrases in drafts. Build once per lexicon; ``check`` is thread-safe."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._folder = TextFolder()
+        compact = self._folder.compact
+        self._normalized: list[tuple[str, int, LexiconEntry]] = []
+        self._exact: list[tuple[str, int, LexiconEntry]] = []
+        self._regexes: list[_CompiledRegex] = []
+        self._exceptions: dict[int, tuple[str, ...]] = {}
+        for order, entry in enumerate(lexicon.entries):
+            if entry.match is MatchType.NORMALIZED:
+                self._normalized.append((compact(entry.phrase), order, entry))
+            elif entry.match is MatchType.EXACT:
+                self._exact.append((entry.phrase, order, entry))
+            else:
+                pattern = re.compile(entry.phrase, re.IGNORECASE)
+                self._regexes.append(_CompiledRegex(order, entry, pattern))
+            if entry.exceptions:
+                self._exceptions[order] = tuple(
+                    dict.fromkeys(self._folder.tight(x) for x in entry.exceptions)
+                )
+        # One alternation over every normalised phrase finds, in a single C-level scan, whether
+        # any occurs at all; clean drafts (the common case) then skip the per-phrase search.
+        alternatives = sorted({p for p, _, _ in self._normalized}, key=len, reverse=True)
+        self._any_phrase = (
+            re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+        )
+
+    def check(self, text: str) -> CheckResult:
+        """Check one draft; empty or whitespace-only text is ok."""
+        if not text or text.isspace():
+            return CheckResult(ok=True)
+        folded = self._folder.fold(text)
+        found: dict[str, list[tuple[int, int]]] = {}
+        hits = [hit for hit in self._hits(folded) if not self._excepted(hit, folded, found)]
+        chosen = _longest_without_overlap(hits)
+        violations = tuple(
+            Violation(
+                phrase=hit.entry.display,
+                category=hit.entry.category,
+                start=hit.start,
+                end=hit.end,
+                suggestion=hit.entry.suggestion,
+                matched_text=text[hit.start : hit.end],
+                suggest_doc=hit.entry.suggest_doc,
+            )
+            for hit in chosen
+        )
+        return CheckResult(ok=not violations, violations=violations)
+
+    def _hits(self, folded: FoldedText) -> Iterator[_Hit]:
+        compact = folded.compact
+        if self._any_phrase is not None and self._any_phrase.search(compact.text):
+            for needle, order, entry in self._normalized:
+                for start, end in compact.find_phrase(needle):
+                    yield _Hit(*compact.original_span(start, end), order, entry)
+        if self._exact:
+            original = folded.identity()
+            for needle, order, entry in self._exact:
+                for start, end in original.find_phrase(needle):
+                    yield _Hit(start, end, order, entry)
+        for regex in self._regexes:
+            views = (folded.folded, compact) if regex.entry.loose else (folded.folded,)
+            for view in views:
+                for match in regex.pattern.finditer(view.text):
+                    if match.end() > match.start():
+                        start, end = view.original_span(match.start(), match.end())
+                        yield _Hit(start, end, regex.order, regex.entry)
+
+    def _excepted(
+        self, hit: _Hit, folded: FoldedText, found: dict[str, list[tuple[int, int]]]
+    ) -> bool:
+        """True when one of the entry's exception contexts overlaps the hit.
+
+        ``found`` memoises each context's original spans for the draft being checked.
+        """
+        contexts = self._exceptions.get(hit.order)
+        if not contexts:
+            return False
+        for context in contexts:
+            spans = found.get(context)
+            if spans is None:
+                tight = folded.tight
+                spans = found[context] = [
+                    tight.original_span(start, end) for start, end in tight.find_phrase(context)
+                ]
+            if any(start < hit.end and hit.start < end for start, end in spans):
+                return True
+        return False
+
+
+def _longest_without_overlap(hits: list[_Hit]) -> list[_Hit]:
+    """Keep the longest of overlapping hits (earliest, then first entry, on ties); by position."""
+    chosen: list[_Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start, h.order)):
+        if all(hit.end <= c.start or c.end <= hit.start for c in chosen):
+            chosen.append(hit)
+    chosen.sort(key=lambda h: h.start)
+    return chosen
+
+
+def to_utf16_offset(text: str, index: int) -> int:
+    """Convert a code-point offset into ``text`` to UTF-16 code units (Telegram entity offsets)."""
+    return index + sum(1 for ch in text[:index] if ord(ch) > 0xFFFF)
