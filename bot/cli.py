@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -167,6 +168,7 @@ def print_report(report: Any) -> int:
         f"{report.kind}: {report.rows_read} rows ({report.encoding}) — inserted {report.inserted}, "
         f"updated {report.updated}, unchanged {report.unchanged} ({mode})",
         highlight=False,
+        soft_wrap=True,
     )
     return 0
 
@@ -239,6 +241,9 @@ def chat(
     from bot.console_mode import run_console_chat
 
     settings = load_settings()
+    # The terminal is the chat: routine INFO lines would interleave with the conversation.
+    if settings.log_level.upper() == "INFO":
+        logging.getLogger().setLevel(logging.WARNING)
     try:
         asyncio.run(run_console_chat(settings, as_staff))
     except KeyboardInterrupt:

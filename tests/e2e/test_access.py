@@ -100,3 +100,16 @@ async def test_command_menu_is_set_in_both_languages(bot):
     en = await commands.call("getMyCommands", {"language_code": "en"})
     assert {c["command"] for c in zh[1]["result"]} == {"start", "help"}
     assert any(c["description"] == "Help" for c in en[1]["result"])
+
+
+async def test_messages_no_feature_handles_get_a_pointer_to_help(bot):
+    telegram = bot.telegram
+    invite = await bot.runtime.services.staff.create_invite("M001")
+    li = telegram.user(id=1001, first_name="丽")
+    await telegram.user_sends(li, f"/start {invite.code}")
+    await telegram.next_message(li)
+    await telegram.user_sends(li, "/frobnicate<b>")
+    unknown = await telegram.next_message(li)
+    assert "/frobnicate<b>" in unknown.plain_text and "/help" in unknown.plain_text
+    await telegram.user_sends(li, "随便说点什么 🙂\u200b")
+    assert "/help" in (await telegram.next_message(li)).plain_text
