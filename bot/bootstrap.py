@@ -9,6 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.settings import Settings
 from crm.staff import StaffService
 from handlers.context import Services
+from knowledge_base.answering import AnswerService
+from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
+from knowledge_base.curation import CurationService
+from retrieval import make_embedder
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
@@ -33,8 +37,19 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     if migrate:
         await upgrade(engine)
     uow = UnitOfWorkFactory(session_factory(engine))
+    curation = CurationService(uow, timezone=settings.timezone)
+    answers = AnswerService(
+        curation,
+        make_embedder(settings.embedder),  # the model itself loads on first use
+        settings.data_dir / "index",
+        timezone=settings.timezone,
+    )
+    checker = ComplianceChecker(load_lexicon(settings.lexicon_path or default_lexicon_path()))
     services = Services(
         staff=StaffService(uow, invite_ttl_days=settings.invite_ttl_days),
+        curation=curation,
+        answers=answers,
+        checker=checker,
         default_language=settings.language,
         bot_username=settings.bot_username,
     )

@@ -26,8 +26,8 @@ staff_app = typer.Typer(no_args_is_help=True, help="Staff access.")
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 
@@ -265,6 +265,15 @@ def start(
         return
     demo(clients=300, if_empty=True)
     chat(as_staff=as_staff)
+
+
+def _register_subcommands() -> None:
+    from bot.cli_kb import kb_app
+
+    app.add_typer(kb_app, name="kb")
+
+
+_register_subcommands()
 
 
 def main() -> None:

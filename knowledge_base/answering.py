@@ -220,10 +220,11 @@ class AnswerService:
         *,
         asker: str | None = None,
         mode: Mode = "hybrid",
+        k: int = 3,
         record_gap: bool = True,
     ) -> Answer:
         """The best approved section with its citation and two alternatives, or no_answer."""
-        ranked = await self.rank(question, k=3, mode=mode)
+        ranked = await self.rank(question, k=max(k, 3), mode=mode)
         if ranked and self._decision.should_answer(ranked[0], mode):
             return Answer(question, "answer", ranked[0], tuple(ranked[1:3]), tuple(ranked))
         gap_id = None

@@ -49,7 +49,9 @@ def modules() -> list[tuple[str, Path]]:
 def test_module_respects_layering(package: str, path: Path) -> None:
     used = imports_of(path)
     project = {name for name in used if name in PACKAGES} - {package}
-    assert project <= ALLOWED[package], f"{path.relative_to(ROOT)} imports {project - ALLOWED[package]}"
+    assert project <= ALLOWED[package], (
+        f"{path.relative_to(ROOT)} imports {project - ALLOWED[package]}"
+    )
     if package not in TELEGRAM_ALLOWED:
         assert "telegram" not in used, f"{path.relative_to(ROOT)} imports telegram"
     if package in SQL_FORBIDDEN:

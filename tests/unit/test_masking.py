@@ -32,8 +32,13 @@ def test_ordinary_numbers_are_left_alone():
 def test_log_records_lose_token_and_identifiers():
     token = "123456789:AAHfakeTokenValue_abcdefghijklmnop"
     record = logging.LogRecord(
-        "x", logging.INFO, __file__, 1,
-        "POST https://api.telegram.org/bot%s/sendMessage for %s", (token, "13812345678"), None,
+        "x",
+        logging.INFO,
+        __file__,
+        1,
+        "POST https://api.telegram.org/bot%s/sendMessage for %s",
+        (token, "13812345678"),
+        None,
     )
     PrivacyFilter(token).filter(record)
     line = record.getMessage()
@@ -43,8 +48,13 @@ def test_log_records_lose_token_and_identifiers():
 
 def test_unknown_token_shape_is_still_scrubbed():
     record = logging.LogRecord(
-        "x", logging.INFO, __file__, 1, "url /bot987654321:ABCdefGHIjklMNOpqrSTUvwxYZ0123/getMe",
-        None, None,
+        "x",
+        logging.INFO,
+        __file__,
+        1,
+        "url /bot987654321:ABCdefGHIjklMNOpqrSTUvwxYZ0123/getMe",
+        None,
+        None,
     )
     PrivacyFilter(None).filter(record)
     assert "ABCdefGHI" not in record.getMessage()

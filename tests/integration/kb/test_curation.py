@@ -95,7 +95,9 @@ async def test_approval_is_compliance_only_and_supersedes(curation, tmp_path):
     assert set(await served(curation)) == {("KB-A", 2)}
     detail = await curation.show("KB-A")
     assert [(e.version, e.action) for e in detail.events if e.action != "imported"] == [
-        (1, "approved"), (2, "approved"), (1, "superseded"),
+        (1, "approved"),
+        (2, "approved"),
+        (1, "superseded"),
     ]
 
 

@@ -48,7 +48,12 @@ def test_good_document_parses():
 )
 def test_each_problem_names_file_and_line(change, line, reason):
     old, new = change
-    _, problems = parse_document(GOOD.replace(old, new).replace("## 开通条件\n", "" if "empty" in reason else "## 开通条件\n"), "m.md")
+    _, problems = parse_document(
+        GOOD.replace(old, new).replace(
+            "## 开通条件\n", "" if "empty" in reason else "## 开通条件\n"
+        ),
+        "m.md",
+    )
     assert any(p.line == line and reason in p.reason for p in problems), problems
 
 

@@ -1,0 +1,290 @@
+"""`ambot kb …`: curation (import, list, show, approve, retire), search, draft check, reindex."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, TypeVar
+
+import typer
+from rich.table import Table
+
+from bot.bootstrap import Runtime
+from knowledge_base.answering import Answer
+from knowledge_base.documents import DocumentLoadError
+from knowledge_base.errors import KnowledgeBaseError, NotFoundError
+
+T = TypeVar("T")
+kb_app = typer.Typer(
+    no_args_is_help=True, help="Approved knowledge base: curation, search, compliance check."
+)
+
+
+def _cli() -> ModuleType:  # late import: bot.cli imports this module
+    from bot import cli
+
+    return cli
+
+
+def _run(work: Callable[[Runtime], Awaitable[T]], *, migrate: bool = True) -> T:
+    cli = _cli()
+
+    async def guarded(runtime: Runtime) -> T:
+        try:
+            return await work(runtime)
+        except NotFoundError as exc:
+            raise cli.fail(f"not found: {exc}") from None
+        except KnowledgeBaseError as exc:
+            raise cli.fail(str(exc)) from None
+
+    result: T = cli.with_runtime(guarded, migrate=migrate)
+    return result
+
+
+async def _reindex(runtime: Runtime) -> None:
+    report = await runtime.services.answers.reindex()
+    _cli().out.print(
+        f"search index {report.action}: {report.embedded} passages embedded, {report.reused} reused, "
+        f"{report.removed} removed",
+        highlight=False,
+    )
+
+
+@kb_app.command("import")
+def kb_import(
+    directory: Annotated[Path, typer.Argument(help="Folder of Markdown documents")],
+) -> None:
+    """Import document versions: drafts unless approved by an active compliance officer."""
+    cli = _cli()
+
+    async def work(runtime: Runtime) -> None:
+        try:
+            outcome = await runtime.services.curation.import_directory(directory)
+        except DocumentLoadError as exc:
+            for problem in exc.problems:
+                cli.err.print(str(problem), highlight=False, soft_wrap=True)
+            raise cli.fail(f"{len(exc.problems)} problem(s); nothing was imported") from None
+        cli.out.print(
+            f"documents: added {outcome.added}, updated {outcome.updated}, unchanged {outcome.unchanged}; "
+            f"approved {len(outcome.approved)}, drafts {len(outcome.drafts)}, retired {len(outcome.retired)}",
+            highlight=False,
+        )
+        for draft in outcome.drafts:
+            cli.out.print(f"  draft: {draft}", highlight=False, soft_wrap=True)
+        await _reindex(runtime)
+
+    _run(work)
+
+
+@kb_app.command("list")
+def kb_list() -> None:
+    """Every document version with its status."""
+    cli = _cli()
+
+    async def work(runtime: Runtime) -> None:
+        versions = await runtime.services.curation.list_versions()
+        today = runtime.services.curation.today()
+        table = Table("id", "v", "kind", "status", "title", "approved by", "effective", "expires")
+        for v in versions:
+            status = v.status
+            if status == "approved" and v.effective_from and v.effective_from > today:
+                status = "approved (not yet in effect)"
+            elif status == "approved" and v.expires_on and v.expires_on <= today:
+                status = "approved (expired)"
+            table.add_row(
+                v.doc_id,
+                str(v.version),
+                v.kind,
+                status,
+                v.title,
+                v.approved_by or "",
+                str(v.effective_from or ""),
+                str(v.expires_on or ""),
+            )
+        cli.out.print(table)
+
+    _run(work)
+
+
+@kb_app.command("show")
+def kb_show(doc_id: str) -> None:
+    """A document's versions, its curation trail, and the text managers see today."""
+    cli = _cli()
+
+    async def work(runtime: Runtime) -> None:
+        detail = await runtime.services.curation.show(doc_id)
+        for v in detail.versions:
+            cli.out.print(
+                f"v{v.version} [{v.status}] {v.title} — approved by {v.approved_by or '-'} on "
+                f"{v.approved_at or '-'}, effective {v.effective_from or '-'} → {v.expires_on or 'open'}",
+                highlight=False,
+            )
+        for e in detail.events:
+            at = e.at.astimezone(runtime.settings.tz).strftime("%Y-%m-%d %H:%M")
+            cli.out.print(
+                f"  {at} v{e.version} {e.action} by {e.actor_id or 'system'} {e.note or ''}",
+                highlight=False,
+            )
+        cli.out.print()
+        cli.out.print(
+            detail.current_body or "(no approved text in effect today)",
+            highlight=False,
+            markup=False,
+        )
+
+    _run(work)
+
+
+@kb_app.command("approve")
+def kb_approve(
+    doc_id: str,
+    by: Annotated[str, typer.Option("--by", help="Compliance staff id")],
+    version: Annotated[int | None, typer.Option(help="Version (default: newest draft)")] = None,
+) -> None:
+    """Approve a draft (compliance only); it supersedes the older approved version."""
+    cli = _cli()
+
+    async def work(runtime: Runtime) -> None:
+        v = await runtime.services.curation.approve(doc_id, by=by, version=version)
+        cli.out.print(
+            f"{v.doc_id} v{v.version} approved by {v.approved_by} on {v.approved_at}",
+            highlight=False,
+        )
+        await _reindex(runtime)
+
+    _run(work)
+
+
+@kb_app.command("retire")
+def kb_retire(
+    doc_id: str, by: Annotated[str | None, typer.Option("--by", help="Compliance staff id")] = None
+) -> None:
+    """Retire a document: it is no longer shown to anyone."""
+    cli = _cli()
+
+    async def work(runtime: Runtime) -> None:
+        retired = await runtime.services.curation.retire(doc_id, by=by)
+        cli.out.print(
+            f"{doc_id}: retired v{', v'.join(str(v.version) for v in retired)}", highlight=False
+        )
+        await _reindex(runtime)
+
+    _run(work)
+
+
+@kb_app.command("reindex")
+def kb_reindex() -> None:
+    """Rebuild the search index from the database (unchanged passages keep their vectors)."""
+    _run(_reindex)
+
+
+def answer_json(answer: Answer) -> dict[str, object]:
+    """The stable `kb search --json` contract (DESIGN §2)."""
+    return {
+        "decision": answer.decision,
+        "results": [
+            {
+                "doc_id": r.doc_id,
+                "version": r.version,
+                "title": r.title,
+                "section": r.section,
+                "score": round(r.score, 6),
+                "dense_score": None if r.dense_score is None else round(r.dense_score, 6),
+                "lexical_score": None if r.lexical_score is None else round(r.lexical_score, 6),
+                "approved_by": r.approved_by,
+                "effective_from": r.effective_from.isoformat(),
+            }
+            for r in answer.results
+        ],
+    }
+
+
+@kb_app.command("search")
+def kb_search(
+    question: str,
+    k: Annotated[int, typer.Option("--k", min=1, max=20, help="How many results")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Ranked approved answers with scores and the answer / no-answer decision."""
+    cli = _cli()
+    if not question.strip():
+        raise cli.fail("the question is empty")
+
+    async def work(runtime: Runtime) -> None:
+        answer = await runtime.services.answers.answer(question, k=k, record_gap=False)
+        if as_json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+            return
+        if answer.decision == "no_answer":
+            cli.out.print(
+                "decision: no_answer — no approved text answers this question", highlight=False
+            )
+        else:
+            best = answer.best
+            assert best is not None
+            cli.out.print(
+                f"decision: answer — {best.doc_id} v{best.version} «{best.title} · {best.section}», "
+                f"approved by {best.approved_by}, effective {best.effective_from}",
+                highlight=False,
+            )
+            cli.out.print(best.text, highlight=False, markup=False)
+        cli.out.print()
+        for rank, r in enumerate(answer.results, start=1):
+            dense = f"{r.dense_score:.3f}" if r.dense_score is not None else "-"
+            lexical = f"{r.lexical_score:.2f}" if r.lexical_score is not None else "-"
+            cli.out.print(
+                f"{rank}. {r.doc_id} v{r.version} {r.title} · {r.section}  "
+                f"(score {r.score:.4f}, dense {dense}, lexical {lexical})",
+                highlight=False,
+                markup=False,
+            )
+
+    _run(work)
+
+
+@kb_app.command("check")
+def kb_check(
+    text: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Check a draft message against the compliance lexicon; exit 1 when it has violations."""
+    cli = _cli()
+
+    async def work(runtime: Runtime) -> bool:
+        result = runtime.services.checker.check(text)
+        if as_json:
+            print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+            return result.ok
+        if result.ok:
+            cli.out.print("✅ no banned phrases found", highlight=False)
+        for v in result.violations:
+            cli.out.print(
+                f"✗ [{v.category.value}] {v.phrase} at {v.start}–{v.end} «{text[v.start : v.end]}» → {v.suggestion}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        return result.ok
+
+    if not _run(work, migrate=False):
+        raise typer.Exit(1)
+
+
+@kb_app.command("gaps")
+def kb_gaps() -> None:
+    """Questions the knowledge base could not answer (the content-gap queue for compliance)."""
+    cli = _cli()
+
+    async def work(runtime: Runtime) -> None:
+        gaps = await runtime.services.curation.open_gaps()
+        if not gaps:
+            cli.out.print("no open content gaps")
+        for gap_id, question, asked_by, at in gaps:
+            when = at.astimezone(runtime.settings.tz).strftime("%Y-%m-%d %H:%M")
+            cli.out.print(
+                f"#{gap_id} {when} {asked_by or '-'}: {question}", highlight=False, markup=False
+            )
+
+    _run(work)
