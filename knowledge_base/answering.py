@@ -17,6 +17,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from knowledge_base.curation import ApprovedText, CurationService
+from knowledge_base.text import clean_text
 from retrieval import (
     BuildReport,
     Embedder,
@@ -198,7 +199,7 @@ class AnswerService:
     async def rank(self, question: str, *, k: int = 5, mode: Mode = "hybrid") -> list[RankedResult]:
         """Documents best first (one entry per document: its best section), in effect today."""
         searcher = await self._ensure_index()
-        query = question.strip()[:MAX_QUESTION_CHARS]
+        query = clean_text(question)[:MAX_QUESTION_CHARS]
         if not query:
             return []
         hits = await asyncio.to_thread(searcher.search, query, max(k * 4, 12), mode)
@@ -228,10 +229,10 @@ class AnswerService:
         if ranked and self._decision.should_answer(ranked[0], mode):
             return Answer(question, "answer", ranked[0], tuple(ranked[1:3]), tuple(ranked))
         gap_id = None
-        if record_gap and question.strip():
+        if record_gap and clean_text(question):
             best = ranked[0] if ranked else None
             gap_id = await self._curation.record_gap(
-                question.strip(),
+                clean_text(question),
                 asked_by=asker,
                 best_doc_id=best.doc_id if best else None,
                 best_score=best.dense_score if best else None,
