@@ -1,0 +1,123 @@
+"""Rows for the rules engine and proactive delivery (DESIGN §4, issue 5): tags, alerts and their
+trail, the delivery ledger that makes each briefing exactly-once, and the scheduler lock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base
+from storage.rows import _one_of
+from storage.types import UTCDateTime
+
+ALERT_RULES = ("hnw_outflow", "silent_warning", "negative_event", "birthday", "anniversary")
+PRIORITIES = ("P1", "P2", "P3", "P4")
+ALERT_STATUSES = ("open", "acknowledged", "snoozed", "done", "dismissed")
+TIERS = ("hnw", "wealth", "mass")
+DELIVERY_STATUSES = ("pending", "sent", "failed", "missed")
+
+
+class ClientTagRow(Base):
+    """A tier or tag of a client as of a data date, with the rule and inputs that explain it."""
+
+    __tablename__ = "client_tags"
+    __table_args__ = (
+        UniqueConstraint("client_id", "tag", "as_of"),
+        Index("ix_client_tags_as_of_tag", "as_of", "tag"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(String(32), ForeignKey("clients.client_id"))
+    tag: Mapped[str] = mapped_column(String(32))  # tier:hnw | high_frequency | silent | …
+    as_of: Mapped[date] = mapped_column(Date)
+    rule_version: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)  # human-readable, e.g. "总资产 6,250,000 > 5,000,000"
+    facts: Mapped[str] = mapped_column(Text)  # JSON inputs
+
+
+class AlertRow(Base):
+    """One alert raised by a rule; the dedupe key makes re-evaluation idempotent."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(_one_of("rule", ALERT_RULES), name="rule"),
+        CheckConstraint(_one_of("priority", PRIORITIES), name="priority"),
+        CheckConstraint(_one_of("status", ALERT_STATUSES), name="status"),
+        Index("ix_alerts_manager_status", "manager_id", "status"),
+        Index("ix_alerts_as_of", "as_of"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    rule: Mapped[str] = mapped_column(String(20))
+    rule_version: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(2))
+    client_id: Mapped[str] = mapped_column(String(32), ForeignKey("clients.client_id"))
+    manager_id: Mapped[str] = mapped_column(String(32), ForeignKey("staff.staff_id"))
+    as_of: Mapped[date] = mapped_column(Date)
+    facts: Mapped[str] = mapped_column(Text)  # JSON inputs and thresholds
+    status: Mapped[str] = mapped_column(String(14), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("staff.staff_id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertEventRow(Base):
+    """The trail of an alert: raised, delivered, pinged, snoozed, escalated, acknowledged, reassigned."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("staff.staff_id"))
+    target_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("staff.staff_id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryRow(Base):
+    """Ledger for exactly-once proactive sends: written before sending, completed after."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("staff_id", "day", "kind"),
+        CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    staff_id: Mapped[str] = mapped_column(String(32), ForeignKey("staff.staff_id"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(40))  # briefing | supervisor_digest | alert:<id> | …
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SchedulerLockRow(Base):
+    """Only one process runs the scheduler: it holds this row and renews it."""
+
+    __tablename__ = "scheduler_lock"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
