@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from handlers.context import AppContext
-from handlers.render import error_text
+from handlers.render.start import error_text
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from handlers.context import AppContext
 from handlers.i18n import t
-from handlers.render import refusal_text
+from handlers.render.start import refusal_text
 
 log = logging.getLogger(__name__)
 

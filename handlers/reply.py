@@ -1,11 +1,15 @@
-"""Turn pure views into Telegram calls (keyboard markup, HTML parse mode)."""
+"""Turn pure views into Telegram calls: HTML parse mode, inline keyboards, long texts split."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.constants import ParseMode
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ChatAction, ParseMode
 
 from handlers.render import View
+from handlers.splitting import split_html
 
 
 def keyboard(view: View) -> InlineKeyboardMarkup | None:
@@ -17,10 +21,39 @@ def keyboard(view: View) -> InlineKeyboardMarkup | None:
 
 
 async def reply_view(message: Message, view: View) -> Message:
-    """Reply to message with view (HTML, inline keyboard)."""
-    return await message.reply_text(
-        view.text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboard(view),
-        do_quote=False,
-    )
+    """Reply with view (HTML); a text over Telegram's limit goes as several messages, the
+    buttons under the last one. Returns the last message sent."""
+    pieces = split_html(view.text)
+    sent = message
+    for index, piece in enumerate(pieces):
+        last = index == len(pieces) - 1
+        sent = await message.reply_text(
+            piece,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(view) if last else None,
+            do_quote=False,
+        )
+    return sent
+
+
+async def send_view(bot: Bot, chat_id: int, view: View) -> Message:
+    """Send view to a chat (jobs, pings); split like reply_view. Returns the last message."""
+    pieces = split_html(view.text)
+    sent: Message | None = None
+    for index, piece in enumerate(pieces):
+        last = index == len(pieces) - 1
+        sent = await bot.send_message(
+            chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=keyboard(view) if last else None
+        )
+    assert sent is not None
+    return sent
+
+
+@asynccontextmanager
+async def typing(message: Message) -> AsyncIterator[None]:
+    """Show "typing…" while slow work (search, charts) runs; a failure to show it is ignored."""
+    try:
+        await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
+    except Exception:  # cosmetic only; never fail the request over it
+        pass
+    yield

@@ -9,7 +9,7 @@ from crm.errors import InviteError
 from handlers.callback_data import CallbackDataError, LanguageChoice
 from handlers.context import AppContext
 from handlers.i18n import t
-from handlers.render import already_bound_view, help_view, invite_error_text, welcome_view
+from handlers.render.start import already_bound_view, help_view, invite_error_text, welcome_view
 from handlers.reply import keyboard, reply_view
 
 

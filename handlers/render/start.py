@@ -1,27 +1,13 @@
-"""Pure views: domain results in, (text, keyboard) out. No I/O, no Telegram calls."""
+"""Views of /start and /help, refusals and errors."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 
 from crm.staff import StaffMember
 from handlers.callback_data import LanguageChoice
 from handlers.i18n import role_name, t
-
-
-@dataclass(frozen=True)
-class Button:
-    text: str
-    data: str
-
-
-@dataclass(frozen=True)
-class View:
-    """A message to send: HTML text and rows of inline buttons."""
-
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
+from handlers.render import Button, View
 
 
 def staff_label(member: StaffMember, language: str) -> dict[str, str]:

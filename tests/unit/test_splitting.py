@@ -1,0 +1,82 @@
+"""Long replies are split into valid Telegram messages without losing a character."""
+
+import re
+from html.parser import HTMLParser
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handlers.splitting import split_html, utf16_len
+
+TAGS = ("b", "i", "code")
+
+
+class _Balance(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.ok = True
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.ok = False
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def visible(html: str) -> str:
+    parser = _Balance()
+    parser.feed(html)
+    parser.close()
+    assert parser.ok and not parser.stack, html[:200]
+    return "".join(parser.text)
+
+
+def test_short_text_is_one_piece():
+    assert split_html("<b>你好</b>") == ["<b>你好</b>"]
+
+
+def test_long_text_splits_at_line_breaks_within_the_limit():
+    lines = [f"<b>第{i}条</b> 客户张伟 13812345678 &amp; 备注" + "很长" * 30 for i in range(200)]
+    text = "\n".join(lines)
+    pieces = split_html(text)
+    assert len(pieces) > 1
+    assert all(utf16_len(p) <= 4096 for p in pieces)
+    assert "".join(visible(p) for p in pieces).replace("\n", "") == visible(text).replace("\n", "")
+    assert all(not re.search(r"&[#\w]*$", p) for p in pieces)
+
+
+def test_emoji_are_never_cut_in_half():
+    text = "😀" * 5000  # 2 UTF-16 units each, no line breaks at all
+    pieces = split_html(text)
+    assert all(utf16_len(p) <= 4096 for p in pieces)
+    assert "".join(pieces) == text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([*TAGS, None]),
+            st.text(alphabet=st.sampled_from(list("客户经理ab😀\n &")), min_size=0, max_size=400),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(min_value=200, max_value=4096),
+)
+def test_any_balanced_html_splits_into_valid_pieces(parts, limit):
+    html = "".join(
+        (f"<{tag}>{body.replace('&', '&amp;')}</{tag}>" if tag else body.replace("&", "&amp;"))
+        for tag, body in parts
+    )
+    pieces = split_html(html, limit)
+    assert all(utf16_len(p) <= limit for p in pieces)
+    assert "".join(visible(p) for p in pieces) == visible(html) or "".join(
+        visible(p) for p in pieces
+    ).replace("\n", "") == visible(html).replace("\n", "")
