@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction, ParseMode
@@ -52,8 +52,6 @@ async def send_view(bot: Bot, chat_id: int, view: View) -> Message:
 @asynccontextmanager
 async def typing(message: Message) -> AsyncIterator[None]:
     """Show "typing…" while slow work (search, charts) runs; a failure to show it is ignored."""
-    try:
+    with suppress(Exception):  # cosmetic only; never fail the request over it
         await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
-    except Exception:  # cosmetic only; never fail the request over it
-        pass
     yield
