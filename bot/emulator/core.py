@@ -502,6 +502,7 @@ class BotApiEmulator:
         self.webhook = {"url": url, "secret_token": p.string("secret_token")}
         if p.flag("drop_pending_updates"):
             self._updates.clear()
+        self._notify()
         return True
 
     async def _get_webhook_info(self, p: Params, files: Files) -> JSONDict:
