@@ -137,18 +137,29 @@ class HybridSearcher:
                     changed += 1
         return changed
 
-    def search(self, query: str, k: int = 5, mode: SearchMode = "hybrid") -> list[SearchHit]:
-        """The k best passages for `query`, best first (fewer when fewer match)."""
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        mode: SearchMode = "hybrid",
+        *,
+        lexical_query: str | None = None,
+    ) -> list[SearchHit]:
+        """The k best passages for `query`, best first (fewer when fewer match).
+
+        `lexical_query`, when given, is what the BM25 side searches instead of `query` (e.g. the
+        query plus synonyms from a caller's glossary); the embedding is always of `query`."""
         if mode not in SEARCH_MODES:
             raise ValueError(f"unknown search mode {mode!r}; expected one of {SEARCH_MODES}")
         if k <= 0 or not query.strip() or not self._passages:
             return []
+        words = query if lexical_query is None else lexical_query
         depth = max(k, self.candidates)
         if mode == "lexical":
             with self._lock:
                 return [
                     self._hit(doc_id, score, lexical=(rank, score))
-                    for rank, (doc_id, score) in enumerate(self.lexical.search(query, k), 1)
+                    for rank, (doc_id, score) in enumerate(self.lexical.search(words, k), 1)
                 ]
         vector = self.embedder.encode_queries([query])[0]
         with self._lock:
@@ -157,7 +168,7 @@ class HybridSearcher:
                     self._hit(doc_id, score, dense=(rank, score))
                     for rank, (doc_id, score) in enumerate(self.dense.search(vector, k), 1)
                 ]
-            lexical = self.lexical.search(query, depth)
+            lexical = self.lexical.search(words, depth)
             fused = reciprocal_rank_fusion(
                 self.dense.search(vector, depth), lexical, rrf_k=self.rrf_k, limit=k
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval import HybridSearcher, Passage
+from retrieval import HybridSearcher, Passage, SearchMode
 from tests.unit.retrieval.conftest import CountingEmbedder
 
 PASSAGES = [
@@ -69,6 +69,17 @@ def test_lexical_mode_needs_no_query_embedding(
     assert [h.id for h in hits] == ["fund"]
     assert hits[0].dense_score is None
     assert embedder.queries_embedded == 0
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical"])
+def test_a_separate_lexical_query_lets_synonyms_reach_the_lexical_side(
+    searcher: HybridSearcher, mode: SearchMode
+) -> None:
+    plain = searcher.search("reverse repo", k=4, mode=mode)
+    expanded = searcher.search("reverse repo", k=4, mode=mode, lexical_query="reverse repo 逆回购")
+
+    assert all(h.lexical_score is None for h in plain)
+    assert expanded[0].id == "repo" and expanded[0].lexical_rank == 1
 
 
 def test_dense_mode_ranks_every_passage_by_similarity(searcher: HybridSearcher) -> None:
