@@ -12,8 +12,9 @@ from bot.settings import Settings
 from handlers import register_all
 from handlers.context import AppContext, BotData, Services
 from handlers.i18n import t
+from scheduler import register_all as register_jobs
 
-COMMANDS = ("start", "help")
+COMMANDS = ("start", "help", "ask", "check", "todo", "todos", "client", "note", "today", "settings")
 CONSOLE_TOKEN = "100000001:console-chat-not-a-real-token-000"
 
 
@@ -51,4 +52,5 @@ def build_application(
     app = builder.build()
     app.bot_data.services = services
     register_all(app)
+    register_jobs(app)
     return app

@@ -7,9 +7,20 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
+from crm.alerts import AlertService
+from crm.briefings import BriefingService
+from crm.clients import ClientService
+from crm.delivery import DeliveryLedger
+from crm.feedback import FeedbackService
+from crm.followups import FollowUpService
+from crm.notes import NoteService
+from crm.proactive import load_proactive_config
+from crm.rules.config import load_rules_config
+from crm.scheduler_lock import SchedulerLock
 from crm.staff import StaffService
 from handlers.context import Services
 from knowledge_base.answering import AnswerService
+from knowledge_base.asking import AskingService
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
 from knowledge_base.curation import CurationService
 from retrieval import make_embedder
@@ -45,11 +56,26 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         timezone=settings.timezone,
     )
     checker = ComplianceChecker(load_lexicon(settings.lexicon_path or default_lexicon_path()))
+    proactive = load_proactive_config(settings.data_dir / "proactive.yaml")
+    alerts = AlertService(uow, proactive, timezone=settings.timezone)
     services = Services(
         staff=StaffService(uow, invite_ttl_days=settings.invite_ttl_days),
         curation=curation,
         answers=answers,
         checker=checker,
+        asking=AskingService(uow, curation, timezone=settings.timezone),
+        feedback=FeedbackService(uow),
+        clients=ClientService(
+            uow,
+            timezone=settings.timezone,
+            tiers=load_rules_config(settings.rules_config).tiers,
+        ),
+        notes=NoteService(uow, checker=checker),
+        followups=FollowUpService(uow, ClientService(uow, timezone=settings.timezone)),
+        alerts=alerts,
+        briefings=BriefingService(uow, proactive, alerts, timezone=settings.timezone),
+        deliveries=DeliveryLedger(uow),
+        scheduler_lock=SchedulerLock(uow, ttl_seconds=proactive.lock_ttl_seconds),
         default_language=settings.language,
         bot_username=settings.bot_username,
     )

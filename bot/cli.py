@@ -268,9 +268,13 @@ def start(
 
 
 def _register_subcommands() -> None:
+    from bot.cli_briefing import briefing_app
     from bot.cli_kb import kb_app
+    from bot.cli_rules import rules_app
 
     app.add_typer(kb_app, name="kb")
+    app.add_typer(briefing_app, name="briefing")
+    app.add_typer(rules_app, name="rules")
 
 
 _register_subcommands()

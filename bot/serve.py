@@ -10,6 +10,7 @@ from telegram import Update
 from bot.app import build_application
 from bot.bootstrap import build_runtime
 from bot.settings import Settings
+from scheduler.startup import enable as enable_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ def serve(settings: Settings, *, webhook: bool, listen: str, port: int, url: str
     asyncio.set_event_loop(loop)
     runtime = loop.run_until_complete(build_runtime(settings))
     application = build_application(settings, runtime.services)
+    enable_scheduler(application)  # briefings/alerts, if this process wins the scheduler lock
 
     async def _dispose(_app: object) -> None:
         await runtime.aclose()

@@ -4,12 +4,35 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, guards, start
+from handlers import (
+    alerts,
+    ask,
+    check,
+    clients,
+    errors,
+    fallback,
+    followups,
+    guards,
+    notes,
+    settings,
+    start,
+    today,
+)
 
 
 def register_all(app: Application) -> None:
     """Register every feature's handlers; the guard first, the fallback last."""
     guards.register(app)
     start.register(app)
+    ask.register(app)
+    check.register(app)
+    followups.register(app)
+    clients.register(app)
+    notes.register(app)
+    today.register(app)
+    settings.register(app)
+    alerts.register(app)
+    # Flows that capture the next plain message register above; any other text is a question.
+    ask.register_questions(app)
     fallback.register(app)
     errors.register(app)

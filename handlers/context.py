@@ -7,8 +7,17 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from crm.alerts import AlertService
+from crm.briefings import BriefingService
+from crm.clients import ClientService
+from crm.delivery import DeliveryLedger
+from crm.feedback import FeedbackService
+from crm.followups import FollowUpService
+from crm.notes import NoteService
+from crm.scheduler_lock import SchedulerLock
 from crm.staff import StaffMember, StaffService
 from knowledge_base.answering import AnswerService
+from knowledge_base.asking import AskingService
 from knowledge_base.compliance import ComplianceChecker
 from knowledge_base.curation import CurationService
 
@@ -21,6 +30,15 @@ class Services:
     curation: CurationService
     answers: AnswerService
     checker: ComplianceChecker
+    asking: AskingService
+    feedback: FeedbackService
+    clients: ClientService
+    notes: NoteService
+    followups: FollowUpService
+    alerts: AlertService
+    briefings: BriefingService
+    deliveries: DeliveryLedger
+    scheduler_lock: SchedulerLock
     default_language: str = "zh"
     bot_username: str = "ambot_demo_bot"
 
@@ -29,6 +47,9 @@ class BotData:
     """Application-wide data: the services (set once by build_application)."""
 
     services: Services
+    # scheduler.state.ProactiveState of this process (set by scheduler.register_all); handlers
+    # reach rescheduling through it without importing scheduler/.
+    scheduler: Any = None
 
 
 class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

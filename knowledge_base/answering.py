@@ -15,6 +15,12 @@ How a question is ranked (measured with bench/kb_eval.py, numbers in docs/benchm
   at most LEXICAL_WEIGHT, half of it at a score of LEXICAL_HALF.
 e5 cosine scores are compressed (≈0.80–0.93 for anything Chinese), so the decision to answer
 is calibrated (see `Decision`), not a bare top-1.
+
+Before any score counts, two gates (both explain themselves in `Answer.reason`):
+- out of scope (knowledge_base/out_of_scope.py): forecasts, stock picks, live quotes, personal
+  tax/legal advice and internal admin are never answered from scripts → `out_of_scope:<category>`;
+- concept coverage (knowledge_base/coverage.py): a document that never mentions a distinctive
+  concept the question names does not answer it → `uncovered:<concept>`.
 """
 
 from __future__ import annotations
@@ -22,14 +28,16 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from knowledge_base.coverage import CoverageIndex, document_text
 from knowledge_base.curation import ApprovedText, CurationService
 from knowledge_base.glossary import Glossary, load_glossary
+from knowledge_base.out_of_scope import OutOfScopeMatch, OutOfScopePolicy, load_policy
 from knowledge_base.text import clean_text
 from retrieval import (
     BuildReport,
@@ -77,6 +85,11 @@ class RankedResult:
     score: float
     dense_score: float | None
     lexical_score: float | None
+    # decision features (see `Decision`); None/empty when not computed
+    uncovered: tuple[str, ...] = ()  # distinctive concepts of the question the doc never names
+    margin: float | None = None  # lead over the best other doc with the same coverage
+    lexical_coverage: float | None = None  # share of the question's tokens found in the doc
+    agreement: bool | None = None  # the doc is both the dense-top and the lexical-top one
 
     @property
     def citation(self) -> Citation:
@@ -87,7 +100,12 @@ class RankedResult:
 
 @dataclass(frozen=True)
 class Answer:
-    """The decision, the best approved text (when answering) and up to two alternatives."""
+    """The decision, the best approved text (when answering) and up to two alternatives.
+
+    `reason` says why there is no answer: `out_of_scope:<category>` (policy: never answered
+    from scripts), `uncovered:<concept>` (the closest text is about something else),
+    `low_score` (nothing close enough), `low_margin` (no clear winner, when enabled) or
+    `empty` (no question / nothing indexed)."""
 
     question: str
     decision: Literal["answer", "no_answer"]
@@ -95,6 +113,8 @@ class Answer:
     alternatives: tuple[RankedResult, ...]
     results: tuple[RankedResult, ...]
     gap_id: int | None = None
+    reason: str | None = None
+    out_of_scope: OutOfScopeMatch | None = None
 
 
 @dataclass(frozen=True)
@@ -104,30 +124,52 @@ class Decision:
 
     `dense_score` is the calibrated cosine (see the module docstring), `lexical_score` the best
     BM25 score of the document for the glossary-expanded question (None when no token matched).
-    hybrid: answer when dense ≥ dense_alone, or when dense ≥ dense_with_lexical and BM25 ≥
-    lexical_support (the lexical side found real evidence: a shared code like GC001, a tag or a
-    synonym). dense mode: dense ≥ dense_only. lexical mode: BM25 ≥ lexical_only.
+    First the coverage gate: with `require_coverage`, a document that never names a distinctive
+    concept of the question is no answer. Then, hybrid: answer when dense ≥ dense_alone, or when
+    dense ≥ dense_with_lexical, BM25 ≥ lexical_support and at least `min_lexical_coverage` of the
+    question's tokens occur in the document (the lexical side found real evidence: a shared
+    code like GC001, a tag or a synonym), or when dense ≥ dense_agreeing and the document is the
+    top one on both the dense and the lexical side. dense mode: dense ≥ dense_only. lexical
+    mode: BM25 ≥ lexical_only. Any mode: the best document must lead the next one that covers
+    the question as well by `min_margin` (0: off).
     """
 
-    dense_alone: float = 0.89
+    dense_alone: float = 0.88
     dense_with_lexical: float = 0.0
     lexical_support: float = 2.0
-    dense_only: float = 0.8925
-    lexical_only: float = 1.0
+    dense_only: float = 0.85
+    lexical_only: float = 2.0
+    require_coverage: bool = True
+    min_lexical_coverage: float = 0.0
+    min_margin: float = 0.0
+    dense_agreeing: float = 1.0  # > 1: off
+
+    def judge(self, best: RankedResult, mode: Mode) -> str | None:
+        """None to answer with `best`, else the reason code for no answer."""
+        if self.require_coverage and best.uncovered:
+            return f"uncovered:{best.uncovered[0]}"
+        if self.min_margin > 0 and best.margin is not None and best.margin < self.min_margin:
+            return "low_margin"
+        return None if self._close_enough(best, mode) else "low_score"
 
     def should_answer(self, best: RankedResult, mode: Mode) -> bool:
+        return self.judge(best, mode) is None
+
+    def _close_enough(self, best: RankedResult, mode: Mode) -> bool:
         dense = best.dense_score if best.dense_score is not None else 0.0
         lexical = best.lexical_score
         if mode == "dense":
             return dense >= self.dense_only
         if mode == "lexical":
             return (lexical or 0.0) >= self.lexical_only
-        if dense >= self.dense_alone:
+        if dense >= self.dense_alone or (best.agreement and dense >= self.dense_agreeing):
             return True
+        coverage = best.lexical_coverage if best.lexical_coverage is not None else 1.0
         return (
             lexical is not None
             and lexical >= self.lexical_support
             and dense >= self.dense_with_lexical
+            and coverage >= self.min_lexical_coverage
         )
 
 
@@ -222,6 +264,39 @@ def rank_documents(
     return ranked
 
 
+def with_features(
+    ranked: list[RankedResult], question: str, coverage: CoverageIndex
+) -> list[RankedResult]:
+    """The ranking with the decision features filled in (see `RankedResult`), documents that
+    cover every distinctive concept of the question first (by score within each group): a text
+    about the named topic beats a closer-worded text about the one next to it."""
+    if not ranked:
+        return ranked
+    concepts = coverage.distinctive(question)
+    dense_top = max(ranked, key=lambda r: r.dense_score if r.dense_score is not None else -9.0)
+    lexical_top = max(ranked, key=lambda r: r.lexical_score or 0.0)
+    out = [
+        replace(
+            r,
+            uncovered=coverage.uncovered(concepts, r.doc_id, r.version),
+            lexical_coverage=coverage.lexical_coverage(question, r.doc_id, r.version),
+            agreement=r is dense_top and r is lexical_top and r.lexical_score is not None,
+        )
+        for r in ranked
+    ]
+    out.sort(key=lambda r: bool(r.uncovered))  # stable: score order within each group
+    # margin: lead over the next document that covers the question as well as this one
+    return [
+        replace(r, margin=_lead(r, [o for o in out if bool(o.uncovered) == bool(r.uncovered)]))
+        for r in out
+    ]
+
+
+def _lead(result: RankedResult, group: list[RankedResult]) -> float | None:
+    others = [o.score for o in group if o is not result]
+    return result.score - max(others) if others else None
+
+
 def _max(a: float | None, b: float | None) -> float | None:
     if a is None:
         return b
@@ -259,15 +334,19 @@ class AnswerService:
         *,
         decision: Decision | None = None,
         glossary: Glossary | None = None,
+        policy: OutOfScopePolicy | None = None,
         clock: Callable[[], datetime] | None = None,
         timezone: str = "Asia/Shanghai",
     ) -> None:
-        """`glossary` expands questions (default: the sample glossary shipped with the code)."""
+        """`glossary` expands questions and defines concept coverage, `policy` lists what is
+        never answered (defaults: the sample files shipped with the code)."""
         self._curation = curation
         self._embedder = embedder
         self._index_dir = index_dir
         self._decision = decision or Decision()
         self._glossary = glossary if glossary is not None else load_glossary()
+        self._policy = policy if policy is not None else load_policy()
+        self._coverage = CoverageIndex(self._glossary, {}, {})
         self._clock = clock or (lambda: datetime.now(UTC))
         self._tz = ZoneInfo(timezone)
         self._searcher: HybridSearcher | None = None
@@ -283,6 +362,11 @@ class AnswerService:
             passages = passages_for(texts)
             searcher, report = await asyncio.to_thread(
                 load_or_build, self._index_dir, passages, self._embedder
+            )
+            self._coverage = await asyncio.to_thread(
+                CoverageIndex.build,
+                self._glossary,
+                [(t.doc_id, t.version, document_text(t.title, t.tags, t.body)) for t in texts],
             )
             self._searcher = searcher
             return report
@@ -301,7 +385,12 @@ class AnswerService:
             return []
         hits = await asyncio.to_thread(self._search, searcher, query, mode)
         language = question_language(query)
-        return rank_documents(hits, mode, language=language, today=self.today())[:k]
+        ranked = rank_documents(hits, mode, language=language, today=self.today())
+        return with_features(ranked, query, self._coverage)[:k]
+
+    def out_of_scope(self, question: str) -> OutOfScopeMatch | None:
+        """The out-of-scope category the question falls in (policy data), if any."""
+        return self._policy.classify(question[:MAX_QUESTION_CHARS])
 
     def _search(self, searcher: HybridSearcher, query: str, mode: Mode) -> list[SearchHit]:
         expansion = self._glossary.expand(query)
@@ -323,15 +412,22 @@ class AnswerService:
     ) -> Answer:
         """The best approved section with its citation and two alternatives, or no_answer."""
         ranked = await self.rank(question, k=max(k, 3), mode=mode)
-        if ranked and self._decision.should_answer(ranked[0], mode):
+        match = self.out_of_scope(question)
+        reason = match.code if match is not None else None
+        if reason is None:
+            reason = self._decision.judge(ranked[0], mode) if ranked else "empty"
+        if reason is None:
             return Answer(question, "answer", ranked[0], tuple(ranked[1:3]), tuple(ranked))
         gap_id = None
+        # Out-of-scope questions are recorded too (compliance sees what is asked), but the
+        # gap text carries the reason code so the content queue can filter them out.
         if record_gap and clean_text(question):
             best = ranked[0] if ranked else None
+            text = clean_text(question)
             gap_id = await self._curation.record_gap(
-                clean_text(question),
+                f"[{reason}] {text}" if match is not None else text,
                 asked_by=asker,
                 best_doc_id=best.doc_id if best else None,
                 best_score=best.dense_score if best else None,
             )
-        return Answer(question, "no_answer", None, (), tuple(ranked), gap_id)
+        return Answer(question, "no_answer", None, (), tuple(ranked), gap_id, reason, match)

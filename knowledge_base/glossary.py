@@ -8,6 +8,10 @@ term in pinyin and keeps at least half of its characters (a homophone slip of th
 北郊所 → 北交所, 开护 → 开户; for terms of three or more characters also with the common fuzzy
 initials z/zh, c/ch, s/sh, n/l and finals an/ang, en/eng, in/ing), or when the pattern matches.
 Requiring shared characters keeps unrelated homophones out (一首诗 is not 收市). The glossary is compliance-curated data like the lexicon.
+
+An entry marked `generic: true` names the setting of a question rather than its topic (客户,
+账户, 开户, 基金, 权限开通 …): concept coverage (knowledge_base/coverage.py) does not require the
+answering document to mention it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from retrieval import normalize
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_KEYS = {"terms", "typos", "pattern"}
+_KEYS = {"terms", "typos", "pattern", "generic"}
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"))
 _FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 FUZZY_MIN_CHARS = 3
@@ -47,11 +51,13 @@ class GlossaryError(ValueError):
 
 @dataclass(frozen=True)
 class GlossaryEntry:
-    """One concept: terms (first is canonical), recognised typos, optional code pattern."""
+    """One concept: terms (first is canonical), recognised typos, optional code pattern, and
+    whether it is generic (context, not topic: see the module docstring)."""
 
     terms: tuple[str, ...]
     typos: tuple[str, ...] = ()
     pattern: str | None = None
+    generic: bool = False
 
     @property
     def canonical(self) -> str:
@@ -171,6 +177,14 @@ class Glossary:
                     hits.update(i for spelling, i in candidates if _close(window, spelling))
         return [self.entries[i] for i in sorted(hits)]
 
+    def mentions(self, text: str) -> list[GlossaryEntry]:
+        """The entries a curated text names by exact spelling (term, typo, or code pattern; no
+        pinyin repair: approved text has no input-method slips), in glossary order."""
+        folded = normalize(text)
+        hits: set[int] = {i for s, i in self._substrings if s in folded}
+        hits.update(i for pattern, i in self._words if pattern.search(folded))
+        return [self.entries[i] for i in sorted(hits)]
+
     def expand(self, question: str) -> Expansion:
         """The question with the concepts it names."""
         return Expansion(question, tuple(self.match(question)))
@@ -210,8 +224,17 @@ def parse_glossary(data: object, source: str = "glossary") -> Glossary:
                 re.compile(str(pattern))
             except re.error as exc:
                 problems.append(f"{where}: bad pattern: {exc}")
+        generic = item.get("generic", False)
+        if not isinstance(generic, bool):
+            problems.append(f"{where}: generic must be true or false")
+            generic = False
         entries.append(
-            GlossaryEntry(lists["terms"], lists["typos"], None if pattern is None else str(pattern))
+            GlossaryEntry(
+                lists["terms"],
+                lists["typos"],
+                None if pattern is None else str(pattern),
+                generic,
+            )
         )
     if problems:
         raise GlossaryError(problems)

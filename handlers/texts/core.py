@@ -21,7 +21,19 @@ ZH = {
         "• 回答产品与合规话术问题（仅引用合规审批通过的版本）\n"
         "• 发送给客户前检查草稿，拦截「保本」「稳赚」等违规表述"
     ),
-    "help_commands": "<b>现在可用的命令</b>\n/start — 开始 / 绑定账号\n/help — 查看帮助",
+    "help_commands": (
+        "<b>命令与示例</b>\n"
+        "/client 张伟 — 查客户 360° 视图（姓名、客户号、拼音或首字母均可）\n"
+        "/note 张伟 客户关注科创板，下周约面谈 — 记录通话要点\n"
+        "/todo 张伟 明天上午10点 回电 — 设置跟进提醒\n"
+        "/todos — 查看待办跟进（完成 / 推迟）\n"
+        "/ask 科创板开户条件 — 问产品或合规话术（也可直接发送问题）\n"
+        "/check 这个产品保本 — 发给客户前检查草稿\n"
+        "/today — 今日重点客户（晨报）\n"
+        "/settings — 晨报时间与语言设置\n"
+        "/start — 开始 / 绑定账号\n"
+        "/help — 查看本帮助"
+    ),
     "help_you": "当前身份：{name}（{role}，工号 {staff_id}）",
     "btn_language": "🌐 Switch to English",
     "language_set": "✅ 已切换为中文。",
@@ -55,7 +67,19 @@ EN = {
         "• Answer product and compliance-script questions (approved versions only)\n"
         "• Check a draft before it reaches a client and stop phrases like “guaranteed return”"
     ),
-    "help_commands": "<b>Commands available now</b>\n/start — start / link your account\n/help — this help",
+    "help_commands": (
+        "<b>Commands, with an example each</b>\n"
+        "/client 张伟 — a client's 360° card (name, client id, pinyin or initials)\n"
+        "/note 张伟 客户关注科创板，下周约面谈 — log a call note\n"
+        "/todo 张伟 明天上午10点 回电 — set a follow-up (“tomorrow 10am” works too)\n"
+        "/todos — open follow-ups (done / snooze)\n"
+        "/ask 科创板开户条件 — ask about a product or script (or just send the question)\n"
+        "/check 这个产品保本 — check a draft before it goes to a client\n"
+        "/today — today's priority clients (briefing)\n"
+        "/settings — briefing time and language\n"
+        "/start — start / link your account\n"
+        "/help — this help"
+    ),
     "help_you": "You are: {name} ({role}, staff id {staff_id})",
     "btn_language": "🌐 切换为中文",
     "language_set": "✅ Language set to English.",

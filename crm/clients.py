@@ -1,0 +1,465 @@
+"""Client lookup scoped by role, the 360° card, the asset history and "mark contacted".
+
+Who sees whom: a manager her own book, a supervisor her team's (clients of managers whose
+supervisor_id is hers), compliance and admin nobody's. Every method checks again — buttons carry
+only ids, so a press is re-authorised against the database, never against what was shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.client_search import Candidate, rank_candidates
+from crm.errors import NotAuthorizedError, NotFoundError, UsageError
+from crm.masking import mask_id_number, mask_phone
+from crm.rules.config import TierConfig
+from crm.staff import StaffMember
+from storage.activity_rows import ContactRow, FollowUpRow, NoteRow
+from storage.alert_rows import AlertRow, ClientTagRow
+from storage.rows import ClientRow, HoldingRow, SnapshotRow, StaffRow
+from storage.uow import UnitOfWorkFactory
+
+Clock = Callable[[], datetime]
+
+OPEN_ALERT_STATUSES = ("open", "acknowledged", "snoozed")
+CHANGE_WINDOW_DAYS = 30
+TOP_HOLDINGS = 5
+CARD_NOTES = 3
+CARD_ITEMS = 5
+MAX_QUERY_CHARS = 64
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def tier_for(total_assets: Decimal | None, tiers: TierConfig | None = None) -> str:
+    """hnw (> hnw_above) | wealth (wealth_from … hnw_above inclusive) | mass; no data is mass.
+
+    Thresholds come from the rules config (crm/rules/rules.yaml), 5,000,000 and 1,000,000 CNY.
+    """
+    tiers = tiers or TierConfig()
+    if total_assets is None:
+        return "mass"
+    if total_assets > tiers.hnw_above:
+        return "hnw"
+    if total_assets >= tiers.wealth_from:
+        return "wealth"
+    return "mass"
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    client_id: str
+    name: str
+    manager_id: str
+    risk_level: str
+    tier: str
+    total_assets: Decimal | None
+    data_date: date | None
+
+
+@dataclass(frozen=True)
+class ClientMatch:
+    client_id: str
+    name: str
+    score: float
+    matched_on: str
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A tier or tag with its explanation; reason is None for a tier computed on the fly."""
+
+    tag: str
+    reason: str | None
+    as_of: date | None
+
+
+@dataclass(frozen=True)
+class Holding:
+    symbol: str
+    name: str
+    sector: str | None
+    market_value: Decimal
+    share: float  # of the client's market value that day, 0–1
+
+
+@dataclass(frozen=True)
+class CardFollowUp:
+    id: int
+    title: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class CardAlert:
+    id: int
+    rule: str
+    priority: str
+    as_of: date
+    status: str
+
+
+@dataclass(frozen=True)
+class CardNote:
+    id: int
+    kind: str
+    text: str
+    author_id: str
+    created_at: datetime
+    revision: int
+    voice_duration: int | None
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: int
+    client_id: str
+    staff_id: str
+    channel: str
+    at: datetime
+    client_name: str
+
+
+@dataclass(frozen=True)
+class ClientCard:
+    """Everything the 360° card shows; phone and ID are already masked."""
+
+    summary: ClientSummary
+    manager_name: str
+    phone_masked: str
+    id_number_masked: str
+    tags: tuple[Tag, ...]
+    total_assets: Decimal | None
+    data_date: date | None
+    change_30d: Decimal | None
+    change_30d_pct: float | None
+    compared_with: date | None
+    holdings_date: date | None
+    holdings: tuple[Holding, ...]
+    last_contact: Contact | None
+    follow_ups: tuple[CardFollowUp, ...]
+    follow_ups_total: int
+    alerts: tuple[CardAlert, ...]
+    alerts_total: int
+    notes: tuple[CardNote, ...]
+    today: date
+
+
+@dataclass(frozen=True)
+class AssetPoint:
+    day: date
+    total_assets: Decimal
+
+
+@dataclass(frozen=True)
+class AssetHistory:
+    client_id: str
+    name: str
+    points: tuple[AssetPoint, ...]
+
+
+async def may_view(session: AsyncSession, viewer: StaffMember, manager_id: str) -> bool:
+    """A manager sees her own book, a supervisor her team's; compliance and admin nobody's."""
+    if not viewer.active:
+        return False
+    if viewer.role == "manager":
+        return manager_id == viewer.staff_id
+    if viewer.role == "supervisor":
+        supervisor = await session.scalar(
+            select(StaffRow.supervisor_id).where(StaffRow.staff_id == manager_id)
+        )
+        return supervisor == viewer.staff_id
+    return False
+
+
+def book_of(viewer: StaffMember) -> Select[str, str]:
+    """id and name of every client the viewer may see (empty for roles that see nobody)."""
+    query = select(ClientRow.client_id, ClientRow.name)
+    if viewer.role == "manager" and viewer.active:
+        return query.where(ClientRow.manager_id == viewer.staff_id)
+    if viewer.role == "supervisor" and viewer.active:
+        team = select(StaffRow.staff_id).where(StaffRow.supervisor_id == viewer.staff_id)
+        return query.where(ClientRow.manager_id.in_(team))
+    return query.where(false())
+
+
+async def _visible_client(session: AsyncSession, client_id: str, viewer: StaffMember) -> ClientRow:
+    row = await session.get(ClientRow, client_id.strip()[:32])
+    if row is None:
+        raise NotFoundError(client_id)
+    if not await may_view(session, viewer, row.manager_id):
+        raise NotAuthorizedError(client_id)
+    return row
+
+
+async def _latest_snapshot(
+    session: AsyncSession, client_id: str, on_or_before: date | None
+) -> SnapshotRow | None:
+    query = select(SnapshotRow).where(SnapshotRow.client_id == client_id)
+    if on_or_before is not None:
+        query = query.where(SnapshotRow.date <= on_or_before)
+    return await session.scalar(query.order_by(SnapshotRow.date.desc()).limit(1))
+
+
+def _summary(row: ClientRow, snapshot: SnapshotRow | None, tiers: TierConfig) -> ClientSummary:
+    total = snapshot.total_assets if snapshot else None
+    return ClientSummary(
+        client_id=row.client_id,
+        name=row.name,
+        manager_id=row.manager_id,
+        risk_level=row.risk_level,
+        tier=tier_for(total, tiers),
+        total_assets=total,
+        data_date=snapshot.date if snapshot else None,
+    )
+
+
+class ClientService:
+    """Reads clients for one viewer; every method re-checks that the viewer may see the client."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        clock: Clock = utc_now,
+        timezone: str = "Asia/Shanghai",
+        tiers: TierConfig | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._tz = ZoneInfo(timezone)
+        self.tiers = tiers or TierConfig()
+
+    def today(self) -> date:
+        return self._clock().astimezone(self._tz).date()
+
+    async def get(self, client_id: str, viewer: StaffMember) -> ClientSummary:
+        """The client's summary; NotFoundError if unknown, NotAuthorizedError if out of scope."""
+        async with self._uow() as uow:
+            row = await _visible_client(uow.session, client_id, viewer)
+            snapshot = await _latest_snapshot(uow.session, row.client_id, self.today())
+            return _summary(row, snapshot, self.tiers)
+
+    async def search(self, query: str, viewer: StaffMember, limit: int = 8) -> list[ClientMatch]:
+        """Clients in the viewer's scope matching name, id, pinyin or initials, best first."""
+        cleaned = query.strip()[:MAX_QUERY_CHARS]
+        if not cleaned:
+            raise UsageError("empty query")
+        if viewer.role not in ("manager", "supervisor") or not viewer.active:
+            raise NotAuthorizedError("no book")
+        async with self._uow() as uow:
+            rows = (await uow.session.execute(book_of(viewer))).all()
+        candidates = [Candidate(client_id, name) for client_id, name in rows]
+        # A few hundred names × pypinyin is a few ms of CPU: keep it off the event loop.
+        matches = await asyncio.to_thread(rank_candidates, cleaned, candidates, limit)
+        return [ClientMatch(m.client_id, m.name, m.score, m.matched_on) for m in matches]
+
+    async def card(
+        self, client_id: str, viewer: StaffMember, today: date | None = None
+    ) -> ClientCard:
+        """The 360° card as of `today` (default: the service clock's date)."""
+        today = today or self.today()
+        async with self._uow() as uow:
+            session = uow.session
+            row = await _visible_client(session, client_id, viewer)
+            cid = row.client_id
+            latest = await _latest_snapshot(session, cid, today)
+            earlier = None
+            if latest is not None:
+                earlier = await _latest_snapshot(
+                    session, cid, latest.date - timedelta(days=CHANGE_WINDOW_DAYS)
+                )
+            manager_name = await session.scalar(
+                select(StaffRow.name).where(StaffRow.staff_id == row.manager_id)
+            )
+            tags = await self._tags(session, cid, today, latest)
+            holdings_date, holdings = await self._holdings(session, cid, today)
+            contact = await session.scalar(
+                select(ContactRow)
+                .where(ContactRow.client_id == cid)
+                .order_by(ContactRow.at.desc(), ContactRow.id.desc())
+                .limit(1)
+            )
+            follow_ups, follow_ups_total = await self._follow_ups(session, cid)
+            alerts, alerts_total = await self._alerts(session, cid)
+            notes = await self._notes(session, cid)
+            # Read every row attribute before the unit of work ends (its rollback expires them).
+            change = pct = None
+            if latest is not None and earlier is not None:
+                change = latest.total_assets - earlier.total_assets
+                if earlier.total_assets > 0:
+                    pct = float(change / earlier.total_assets)
+            return ClientCard(
+                summary=_summary(row, latest, self.tiers),
+                manager_name=manager_name or row.manager_id,
+                phone_masked=mask_phone(row.phone),
+                id_number_masked=mask_id_number(row.id_number),
+                tags=tags,
+                total_assets=latest.total_assets if latest else None,
+                data_date=latest.date if latest else None,
+                change_30d=change,
+                change_30d_pct=pct,
+                compared_with=earlier.date if earlier else None,
+                holdings_date=holdings_date,
+                holdings=holdings,
+                last_contact=_contact(contact, row.name) if contact else None,
+                follow_ups=follow_ups,
+                follow_ups_total=follow_ups_total,
+                alerts=alerts,
+                alerts_total=alerts_total,
+                notes=notes,
+                today=today,
+            )
+
+    async def asset_history(
+        self, client_id: str, viewer: StaffMember, days: int = 120, today: date | None = None
+    ) -> AssetHistory:
+        """Daily total assets over the `days` calendar days ending at the latest data date."""
+        today = today or self.today()
+        async with self._uow() as uow:
+            row = await _visible_client(uow.session, client_id, viewer)
+            latest = await _latest_snapshot(uow.session, row.client_id, today)
+            if latest is None:
+                return AssetHistory(row.client_id, row.name, ())
+            start = latest.date - timedelta(days=days - 1)
+            result = await uow.session.execute(
+                select(SnapshotRow.date, SnapshotRow.total_assets)
+                .where(
+                    SnapshotRow.client_id == row.client_id,
+                    SnapshotRow.date >= start,
+                    SnapshotRow.date <= latest.date,
+                )
+                .order_by(SnapshotRow.date)
+            )
+            points = tuple(AssetPoint(day, total) for day, total in result.all())
+            return AssetHistory(row.client_id, row.name, points)
+
+    async def mark_contacted(
+        self, client_id: str, viewer: StaffMember, now: datetime | None = None
+    ) -> Contact:
+        """Record that the viewer contacted the client (channel "marked")."""
+        at = now or self._clock()
+        async with self._uow() as uow:
+            row = await _visible_client(uow.session, client_id, viewer)
+            contact = ContactRow(
+                client_id=row.client_id, staff_id=viewer.staff_id, channel="marked", at=at
+            )
+            uow.session.add(contact)
+            await uow.session.flush()
+            result = _contact(contact, row.name)
+            await uow.commit()
+            return result
+
+    # ------------------------------------------------------------------ card parts
+
+    async def _tags(
+        self, session: AsyncSession, client_id: str, today: date, latest: SnapshotRow | None
+    ) -> tuple[Tag, ...]:
+        as_of = await session.scalar(
+            select(func.max(ClientTagRow.as_of)).where(
+                ClientTagRow.client_id == client_id, ClientTagRow.as_of <= today
+            )
+        )
+        stored: Sequence[ClientTagRow] = []
+        if as_of is not None:
+            stored = (
+                await session.scalars(
+                    select(ClientTagRow)
+                    .where(ClientTagRow.client_id == client_id, ClientTagRow.as_of == as_of)
+                    .order_by(ClientTagRow.tag)
+                )
+            ).all()
+        tags = [Tag(row.tag, row.reason, row.as_of) for row in stored]
+        if not any(tag.tag.startswith("tier:") for tag in tags):
+            total = latest.total_assets if latest else None
+            tier = tier_for(total, self.tiers)
+            tags.insert(0, Tag(f"tier:{tier}", None, latest.date if latest else None))
+        else:  # the tier first, then the tags
+            tags.sort(key=lambda tag: (not tag.tag.startswith("tier:"), tag.tag))
+        return tuple(tags)
+
+    async def _holdings(
+        self, session: AsyncSession, client_id: str, today: date
+    ) -> tuple[date | None, tuple[Holding, ...]]:
+        day = await session.scalar(
+            select(func.max(HoldingRow.date)).where(
+                HoldingRow.client_id == client_id, HoldingRow.date <= today
+            )
+        )
+        if day is None:
+            return None, ()
+        rows = (
+            await session.scalars(
+                select(HoldingRow)
+                .where(HoldingRow.client_id == client_id, HoldingRow.date == day)
+                .order_by(HoldingRow.market_value.desc(), HoldingRow.symbol)
+            )
+        ).all()
+        total = sum((row.market_value for row in rows), Decimal(0))
+        top = tuple(
+            Holding(
+                row.symbol,
+                row.name,
+                row.sector,
+                row.market_value,
+                float(row.market_value / total) if total > 0 else 0.0,
+            )
+            for row in rows[:TOP_HOLDINGS]
+        )
+        return day, top
+
+    async def _follow_ups(
+        self, session: AsyncSession, client_id: str
+    ) -> tuple[tuple[CardFollowUp, ...], int]:
+        where = (FollowUpRow.client_id == client_id, FollowUpRow.status == "open")
+        total = await session.scalar(select(func.count()).select_from(FollowUpRow).where(*where))
+        rows = (
+            await session.scalars(
+                select(FollowUpRow).where(*where).order_by(FollowUpRow.due_at).limit(CARD_ITEMS)
+            )
+        ).all()
+        return tuple(CardFollowUp(r.id, r.title, r.due_at) for r in rows), int(total or 0)
+
+    async def _alerts(
+        self, session: AsyncSession, client_id: str
+    ) -> tuple[tuple[CardAlert, ...], int]:
+        where = (AlertRow.client_id == client_id, AlertRow.status.in_(OPEN_ALERT_STATUSES))
+        total = await session.scalar(select(func.count()).select_from(AlertRow).where(*where))
+        rows = (
+            await session.scalars(
+                select(AlertRow)
+                .where(*where)
+                .order_by(AlertRow.priority, AlertRow.as_of.desc(), AlertRow.id)
+                .limit(CARD_ITEMS)
+            )
+        ).all()
+        alerts = tuple(CardAlert(r.id, r.rule, r.priority, r.as_of, r.status) for r in rows)
+        return alerts, int(total or 0)
+
+    async def _notes(self, session: AsyncSession, client_id: str) -> tuple[CardNote, ...]:
+        rows = (
+            await session.scalars(
+                select(NoteRow)
+                .where(NoteRow.client_id == client_id, NoteRow.deleted_at.is_(None))
+                .order_by(NoteRow.created_at.desc(), NoteRow.id.desc())
+                .limit(CARD_NOTES)
+            )
+        ).all()
+        return tuple(
+            CardNote(r.id, r.kind, r.text, r.author_id, r.created_at, r.revision, r.voice_duration)
+            for r in rows
+        )
+
+
+def _contact(row: ContactRow, client_name: str) -> Contact:
+    return Contact(row.id, row.client_id, row.staff_id, row.channel, row.at, client_name)

@@ -1,0 +1,178 @@
+"""The delivery ledger: one row per (staff, day, kind) makes every proactive send exactly-once.
+
+A row is written `pending` before the message goes out and completed (`sent`, with Telegram's
+message id) after. A restart finds the pending rows and sends them once more; rows that are
+`sent`, `failed` (permanent: bot blocked, chat not found) or `missed` (past the grace window) are
+never sent again. The one window this cannot close is a crash between Telegram accepting a
+message and the completion being committed: that message is sent again (at-least-once beats
+losing a P1 alert), and `attempts` > 1 on the row shows it happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from storage.alert_rows import DeliveryRow
+from storage.uow import UnitOfWorkFactory
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    staff_id: str
+    day: date
+    kind: str
+    status: str
+    attempts: int
+    started_at: datetime
+    completed_at: datetime | None
+    message_id: int | None
+    error: str | None
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        id=row.id,
+        staff_id=row.staff_id,
+        day=row.day,
+        kind=row.kind,
+        status=row.status,
+        attempts=row.attempts,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+        message_id=row.message_id,
+        error=row.error,
+    )
+
+
+class DeliveryLedger:
+    """Claims, completes and reports proactive sends."""
+
+    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock = utc_now) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def begin(self, staff_id: str, day: date, kind: str) -> Delivery | None:
+        """Write (or find) the pending row before sending; None when it is already settled."""
+        for _ in range(2):  # a concurrent insert of the same key: read it back once
+            async with self._uow() as uow:
+                row = await uow.session.scalar(
+                    select(DeliveryRow).where(
+                        DeliveryRow.staff_id == staff_id,
+                        DeliveryRow.day == day,
+                        DeliveryRow.kind == kind,
+                    )
+                )
+                if row is None:
+                    row = DeliveryRow(
+                        staff_id=staff_id,
+                        day=day,
+                        kind=kind,
+                        status="pending",
+                        started_at=self._clock(),
+                        attempts=1,
+                    )
+                    uow.session.add(row)
+                elif row.status != "pending":
+                    return None
+                else:
+                    row.attempts += 1
+                try:
+                    await uow.commit()
+                except IntegrityError:
+                    continue
+                return _delivery(row)
+        return None
+
+    async def complete(self, delivery_id: int, message_id: int | None) -> None:
+        """The message went out: record Telegram's message id."""
+        await self._settle(delivery_id, "sent", message_id=message_id)
+
+    async def fail(self, delivery_id: int, error: str) -> None:
+        """A permanent failure (blocked, chat not found, no Telegram account): never retried."""
+        await self._settle(delivery_id, "failed", error=error[:500])
+
+    async def _settle(
+        self,
+        delivery_id: int,
+        status: str,
+        *,
+        message_id: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        async with self._uow() as uow:
+            row = await uow.session.get(DeliveryRow, delivery_id)
+            if row is None or row.status != "pending":
+                return
+            row.status = status
+            row.completed_at = self._clock()
+            row.message_id = message_id
+            row.error = error
+            await uow.commit()
+
+    async def mark_missed(self, staff_id: str, day: date, kind: str, reason: str) -> bool:
+        """Record that a send was not made in time; True only the first time (report once)."""
+        async with self._uow() as uow:
+            row = await uow.session.scalar(
+                select(DeliveryRow).where(
+                    DeliveryRow.staff_id == staff_id,
+                    DeliveryRow.day == day,
+                    DeliveryRow.kind == kind,
+                )
+            )
+            now = self._clock()
+            if row is None:
+                uow.session.add(
+                    DeliveryRow(
+                        staff_id=staff_id,
+                        day=day,
+                        kind=kind,
+                        status="missed",
+                        started_at=now,
+                        completed_at=now,
+                        attempts=0,
+                        error=reason[:500],
+                    )
+                )
+            elif row.status == "pending":
+                row.status = "missed"
+                row.completed_at = now
+                row.error = reason[:500]
+            else:
+                return False
+            try:
+                await uow.commit()
+            except IntegrityError:
+                return False
+            return True
+
+    async def get(self, staff_id: str, day: date, kind: str) -> Delivery | None:
+        async with self._uow() as uow:
+            row = await uow.session.scalar(
+                select(DeliveryRow).where(
+                    DeliveryRow.staff_id == staff_id,
+                    DeliveryRow.day == day,
+                    DeliveryRow.kind == kind,
+                )
+            )
+            return _delivery(row) if row else None
+
+    async def on_day(self, day: date, kinds: Iterable[str] | None = None) -> list[Delivery]:
+        """Every ledger row of a day (optionally only some kinds), oldest first."""
+        async with self._uow() as uow:
+            query = select(DeliveryRow).where(DeliveryRow.day == day)
+            if kinds is not None:
+                query = query.where(DeliveryRow.kind.in_(list(kinds)))
+            rows = await uow.session.scalars(query.order_by(DeliveryRow.id))
+            return [_delivery(r) for r in rows]

@@ -1,0 +1,162 @@
+"""What staff tell us about the bot's help: 👍/👎 on answers, and draft-check findings for
+compliance review.
+
+Feedback is one row per (staff, chat, answer message): pressing 👍 twice (or Telegram
+delivering the press twice) records it once; switching to 👎 updates that row. A draft-check
+finding is recorded once per staff member and identical draft text while it is unreviewed, so a
+replayed /check (or checking the same draft again) does not queue it twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from storage.activity_rows import AnswerFeedbackRow, ComplianceFindingRow
+from storage.uow import UnitOfWorkFactory
+
+Clock = Callable[[], datetime]
+FeedbackStatus = Literal["recorded", "unchanged", "changed"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FeedbackReceipt:
+    feedback_id: int
+    helpful: bool
+    status: FeedbackStatus  # recorded: new row; unchanged: same vote again; changed: vote flipped
+
+
+@dataclass(frozen=True)
+class FindingReceipt:
+    finding_id: int
+    new: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    finding_id: int
+    source: str
+    staff_id: str
+    text: str
+    violations: tuple[Mapping[str, Any], ...]
+    created_at: datetime
+
+
+class FeedbackService:
+    """Records answer feedback and draft-check findings; each call is one short transaction."""
+
+    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock = utc_now) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def record_answer_feedback(
+        self,
+        *,
+        staff_id: str,
+        chat_id: int,
+        message_id: int,
+        question: str,
+        doc_id: str | None,
+        version: int | None,
+        helpful: bool,
+    ) -> FeedbackReceipt:
+        """👍 (helpful) or 👎 on the answer in (chat_id, message_id); idempotent per staff+message."""
+        # Insert first: a transaction that starts by writing waits for a concurrent writer
+        # (SQLite busy timeout) instead of failing on a stale read snapshot. The unique key
+        # (staff_id, chat_id, message_id) turns a second press into an IntegrityError.
+        try:
+            async with self._uow() as uow:
+                row = AnswerFeedbackRow(
+                    staff_id=staff_id,
+                    question=question,
+                    doc_id=doc_id,
+                    version=version,
+                    helpful=helpful,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    at=self._clock(),
+                )
+                uow.session.add(row)
+                await uow.commit()
+                return FeedbackReceipt(row.id, helpful, "recorded")
+        except IntegrityError:
+            pass
+        async with self._uow() as uow:
+            existing = await uow.session.scalar(
+                select(AnswerFeedbackRow).where(
+                    AnswerFeedbackRow.staff_id == staff_id,
+                    AnswerFeedbackRow.chat_id == chat_id,
+                    AnswerFeedbackRow.message_id == message_id,
+                )
+            )
+            if existing is None:  # pragma: no cover - the conflicting row cannot disappear
+                raise RuntimeError("answer feedback vanished")
+            if existing.helpful == helpful:
+                return FeedbackReceipt(existing.id, helpful, "unchanged")
+            existing.helpful = helpful
+            existing.at = self._clock()
+            await uow.commit()
+            return FeedbackReceipt(existing.id, helpful, "changed")
+
+    async def feedback_count(self, staff_id: str | None = None) -> int:
+        """How many answers have feedback (from one staff member, or from everyone)."""
+        async with self._uow() as uow:
+            query = select(AnswerFeedbackRow.id)
+            if staff_id is not None:
+                query = query.where(AnswerFeedbackRow.staff_id == staff_id)
+            return len((await uow.session.scalars(query)).all())
+
+    async def record_draft_findings(
+        self, *, staff_id: str, text: str, violations: Sequence[Mapping[str, Any]]
+    ) -> FindingReceipt:
+        """Queue a checked draft's violations (the checker's JSON items) for compliance review."""
+        async with self._uow() as uow:
+            existing = await uow.session.scalar(
+                select(ComplianceFindingRow.id).where(
+                    ComplianceFindingRow.staff_id == staff_id,
+                    ComplianceFindingRow.source == "draft_check",
+                    ComplianceFindingRow.reviewed_at.is_(None),
+                    ComplianceFindingRow.text == text,
+                )
+            )
+            if existing is not None:
+                return FindingReceipt(existing, new=False)
+            row = ComplianceFindingRow(
+                source="draft_check",
+                staff_id=staff_id,
+                violations=json.dumps([dict(v) for v in violations], ensure_ascii=False),
+                text=text,
+                created_at=self._clock(),
+            )
+            uow.session.add(row)
+            await uow.commit()
+            return FindingReceipt(row.id, new=True)
+
+    async def findings(self, *, source: str | None = None) -> list[Finding]:
+        """Recorded findings, oldest first (for compliance review and tests)."""
+        async with self._uow() as uow:
+            query = select(ComplianceFindingRow).order_by(ComplianceFindingRow.id)
+            if source is not None:
+                query = query.where(ComplianceFindingRow.source == source)
+            rows = (await uow.session.scalars(query)).all()
+            return [
+                Finding(
+                    r.id,
+                    r.source,
+                    r.staff_id,
+                    r.text,
+                    tuple(json.loads(r.violations)),
+                    r.created_at,
+                )
+                for r in rows
+            ]

@@ -1,0 +1,436 @@
+"""Call notes: saved exactly once per Telegram message, revised on edit, undone by tombstone.
+
+Idempotency: a note carries (chat_id, message_id) under a unique constraint. A replayed update
+finds the existing row (or loses the INSERT race and re-reads it), so the caller always gets the
+same note id and no second row, contact or compliance finding is written. Undo never deletes:
+it sets deleted_at/deleted_by within the undo window. Every saved text goes through the
+compliance checker; violations are recorded in compliance_findings for review.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.clients import may_view
+from crm.errors import NotAuthorizedError, NotFoundError, UsageError
+from crm.staff import StaffMember
+from storage.activity_rows import ComplianceFindingRow, ContactRow, NoteRevisionRow, NoteRow
+from storage.rows import ClientRow
+from storage.uow import UnitOfWorkFactory
+
+Clock = Callable[[], datetime]
+UNDO_WINDOW = timedelta(minutes=5)
+# Telegram caps a message at 4096 characters, so this only stops abuse from other channels;
+# anything up to it is stored whole (the database is the record, replies show a preview).
+MAX_NOTE_CHARS = 20_000
+_ZWJ = "\u200d"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UndoWindowClosedError(UsageError):
+    """The note is older than the undo window."""
+
+    code = "undo_window_closed"
+
+
+class NoteDeletedError(UsageError):
+    """The note was undone; it cannot be revised any more."""
+
+    code = "note_deleted"
+
+
+class NoteTooLongError(UsageError):
+    code = "note_too_long"
+
+
+# The compliance checker, structurally (crm does not import knowledge_base): any object with
+# check(text) returning .ok and .violations of (phrase, category, start, end, suggestion,
+# matched_text) fits — knowledge_base.compliance.ComplianceChecker does.
+class _Violation(Protocol):
+    @property
+    def phrase(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def suggestion(self) -> str: ...
+    @property
+    def matched_text(self) -> str: ...
+
+
+class _CheckOutcome(Protocol):
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def violations(self) -> Sequence[_Violation]: ...
+
+
+class TextChecker(Protocol):
+    def check(self, text: str) -> _CheckOutcome: ...
+
+
+def _emoji_like(ch: str) -> bool:
+    return unicodedata.category(ch) in ("So", "Sk") or ch in "\ufe0f\u20e3"
+
+
+def clean_note_text(text: str) -> str:
+    """Drop invisible characters (zero-width spaces, bidi overrides, controls) but keep line
+    breaks, tabs and the zero-width joiner inside emoji sequences (👨‍👩‍👧); strip the ends."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept: list[str] = []
+    for index, ch in enumerate(text):
+        if ch in "\n\t":
+            kept.append(ch)
+            continue
+        if ch == _ZWJ:
+            before = text[index - 1] if index > 0 else ""
+            after = text[index + 1] if index + 1 < len(text) else ""
+            if before and after and _emoji_like(before) and _emoji_like(after):
+                kept.append(ch)
+            continue
+        if unicodedata.category(ch) in ("Cf", "Cc", "Cs", "Co"):
+            continue
+        kept.append(ch)
+    return "".join(kept).strip()
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    client_id: str
+    author_id: str
+    kind: str  # text | voice
+    text: str
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    voice_file_id: str | None
+    voice_duration: int | None
+    transcribed: bool
+
+
+@dataclass(frozen=True)
+class NoteFlag:
+    """A compliance violation found in a note, for the manager's eyes only."""
+
+    phrase: str
+    category: str
+    matched_text: str
+    suggestion: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class NoteSaved:
+    """The outcome of saving: `created` is False when the message had been saved before."""
+
+    note: Note
+    client_name: str
+    created: bool
+    flags: tuple[NoteFlag, ...]
+
+
+@dataclass(frozen=True)
+class NoteRevised:
+    """The outcome of an edit: `changed` is False when the text was already the same."""
+
+    note: Note
+    client_name: str
+    changed: bool
+    flags: tuple[NoteFlag, ...]
+
+
+def _note(row: NoteRow) -> Note:
+    return Note(
+        id=row.id,
+        client_id=row.client_id,
+        author_id=row.author_id,
+        kind=row.kind,
+        text=row.text,
+        revision=row.revision,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+        voice_file_id=row.voice_file_id,
+        voice_duration=row.voice_duration,
+        transcribed=row.transcribed,
+    )
+
+
+async def _by_message(session: AsyncSession, chat_id: int, message_id: int) -> NoteRow | None:
+    return await session.scalar(
+        select(NoteRow).where(NoteRow.chat_id == chat_id, NoteRow.message_id == message_id)
+    )
+
+
+class NoteService:
+    """Saves, revises and undoes notes; every call re-checks the staff member's access."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        checker: TextChecker | None = None,
+        clock: Clock = utc_now,
+        undo_window: timedelta = UNDO_WINDOW,
+    ) -> None:
+        self._uow = uow
+        self._checker = checker
+        self._clock = clock
+        self.undo_window = undo_window
+
+    def _flags(self, text: str) -> tuple[NoteFlag, ...]:
+        if self._checker is None or not text:
+            return ()
+        outcome = self._checker.check(text)
+        return tuple(
+            NoteFlag(v.phrase, str(v.category), v.matched_text, v.suggestion, v.start, v.end)
+            for v in outcome.violations
+        )
+
+    async def add(
+        self, client_id: str, author: StaffMember, text: str, *, chat_id: int, message_id: int
+    ) -> NoteSaved:
+        """Save a text note for the Telegram message (chat_id, message_id), exactly once."""
+        cleaned = clean_note_text(text)
+        if not cleaned:
+            raise UsageError("empty note")
+        if len(cleaned) > MAX_NOTE_CHARS:
+            raise NoteTooLongError(str(len(cleaned)))
+        return await self._save(
+            client_id, author, chat_id, message_id, kind="text", text=cleaned, voice=None
+        )
+
+    async def add_voice(
+        self,
+        client_id: str,
+        author: StaffMember,
+        *,
+        file_id: str,
+        duration: int,
+        chat_id: int,
+        message_id: int,
+    ) -> NoteSaved:
+        """Save a voice note (Telegram file id and seconds), marked as not transcribed."""
+        if not file_id:
+            raise UsageError("voice without a file")
+        return await self._save(
+            client_id,
+            author,
+            chat_id,
+            message_id,
+            kind="voice",
+            text="",
+            voice=(file_id[:200], max(0, int(duration))),
+        )
+
+    async def _save(
+        self,
+        client_id: str,
+        author: StaffMember,
+        chat_id: int,
+        message_id: int,
+        *,
+        kind: str,
+        text: str,
+        voice: tuple[str, int] | None,
+    ) -> NoteSaved:
+        flags = self._flags(text)
+        now = self._clock()
+        async with self._uow() as uow:
+            session = uow.session
+            client = await self._client_for(session, client_id, author)
+            client_name = client.name
+            existing = await _by_message(session, chat_id, message_id)
+            if existing is not None:
+                return NoteSaved(_note(existing), client_name, False, flags)
+            row = NoteRow(
+                client_id=client.client_id,
+                author_id=author.staff_id,
+                chat_id=chat_id,
+                message_id=message_id,
+                kind=kind,
+                text=text,
+                voice_file_id=voice[0] if voice else None,
+                voice_duration=voice[1] if voice else None,
+                transcribed=False,
+                revision=1,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            try:
+                await session.flush()
+                session.add(
+                    ContactRow(
+                        client_id=client.client_id,
+                        staff_id=author.staff_id,
+                        channel="note",
+                        at=now,
+                        note_id=row.id,
+                    )
+                )
+                if flags:
+                    session.add(self._finding(row.id, author.staff_id, text, flags, now))
+                saved = _note(row)
+                await uow.commit()
+            except IntegrityError:
+                # Lost the race with a concurrent delivery of the same update: theirs is the note.
+                await session.rollback()
+                existing = await _by_message(session, chat_id, message_id)
+                if existing is None:
+                    raise
+                return NoteSaved(_note(existing), client_name, False, flags)
+            return NoteSaved(saved, client_name, True, flags)
+
+    async def revise(
+        self, author: StaffMember, *, chat_id: int, message_id: int, text: str
+    ) -> NoteRevised:
+        """The Telegram message behind a note was edited: keep the old text as a revision."""
+        cleaned = clean_note_text(text)
+        if not cleaned:
+            raise UsageError("empty note")
+        if len(cleaned) > MAX_NOTE_CHARS:
+            raise NoteTooLongError(str(len(cleaned)))
+        now = self._clock()
+        async with self._uow() as uow:
+            session = uow.session
+            row = await _by_message(session, chat_id, message_id)
+            if row is None:
+                raise NotFoundError(f"{chat_id}/{message_id}")
+            if row.author_id != author.staff_id:
+                raise NotAuthorizedError("not the author")
+            client = await self._client_for(session, row.client_id, author)
+            if row.deleted_at is not None:
+                raise NoteDeletedError(str(row.id))
+            if row.kind != "text":
+                raise UsageError("only text notes can be edited")
+            if row.text == cleaned:  # a replayed edit, or an edit of invisible characters only
+                return NoteRevised(_note(row), client.name, False, self._flags(cleaned))
+            old_text, old_revision, note_id = row.text, row.revision, row.id
+            flags = self._flags(cleaned)
+            # Guarded on the revision we read, so two concurrent edits cannot both win.
+            result = await session.execute(
+                update(NoteRow)
+                .where(NoteRow.id == note_id, NoteRow.revision == old_revision)
+                .values(text=cleaned, revision=old_revision + 1, updated_at=now)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise UsageError("note changed concurrently; edit again")
+            session.add(
+                NoteRevisionRow(
+                    note_id=note_id, revision=old_revision, text=old_text, replaced_at=now
+                )
+            )
+            if flags:
+                session.add(self._finding(note_id, author.staff_id, cleaned, flags, now))
+            await uow.commit()
+            await session.refresh(row)
+            return NoteRevised(_note(row), client.name, True, flags)
+
+    async def undo(self, note_id: int, actor: StaffMember) -> Note:
+        """Tombstone the actor's own note within the undo window (idempotent once undone)."""
+        now = self._clock()
+        async with self._uow() as uow:
+            session = uow.session
+            row = await session.get(NoteRow, note_id)
+            if row is None:
+                raise NotFoundError(str(note_id))
+            if row.author_id != actor.staff_id:
+                raise NotAuthorizedError("not the author")
+            await self._client_for(session, row.client_id, actor)
+            if row.deleted_at is not None:
+                return _note(row)
+            if now - row.created_at > self.undo_window:
+                raise UndoWindowClosedError(str(note_id))
+            row.deleted_at = now
+            row.deleted_by = actor.staff_id
+            undone = _note(row)
+            await uow.commit()
+            return undone
+
+    async def saved_for_message(
+        self, author: StaffMember, *, chat_id: int, message_id: int
+    ) -> NoteSaved | None:
+        """The note already saved from this Telegram message by `author` (a redelivery), if any."""
+        async with self._uow() as uow:
+            row = await _by_message(uow.session, chat_id, message_id)
+            if row is None or row.author_id != author.staff_id:
+                return None
+            client = await uow.session.get(ClientRow, row.client_id)
+            return NoteSaved(
+                _note(row), client.name if client else row.client_id, False, self._flags(row.text)
+            )
+
+    async def get(self, note_id: int, viewer: StaffMember) -> Note:
+        """One note (even a tombstoned one) if the viewer may see its client."""
+        async with self._uow() as uow:
+            row = await uow.session.get(NoteRow, note_id)
+            if row is None:
+                raise NotFoundError(str(note_id))
+            await self._client_for(uow.session, row.client_id, viewer)
+            return _note(row)
+
+    async def revisions(self, note_id: int, viewer: StaffMember) -> list[tuple[int, str]]:
+        """Earlier texts of a note as (revision, text), oldest first."""
+        async with self._uow() as uow:
+            row = await uow.session.get(NoteRow, note_id)
+            if row is None:
+                raise NotFoundError(str(note_id))
+            await self._client_for(uow.session, row.client_id, viewer)
+            result = await uow.session.execute(
+                select(NoteRevisionRow.revision, NoteRevisionRow.text)
+                .where(NoteRevisionRow.note_id == note_id)
+                .order_by(NoteRevisionRow.revision)
+            )
+            return [(revision, text) for revision, text in result.all()]
+
+    @staticmethod
+    async def _client_for(session: AsyncSession, client_id: str, staff: StaffMember) -> ClientRow:
+        client = await session.get(ClientRow, client_id.strip()[:32])
+        if client is None:
+            raise NotFoundError(client_id)
+        if not await may_view(session, staff, client.manager_id):
+            raise NotAuthorizedError(client_id)
+        return client
+
+    @staticmethod
+    def _finding(
+        note_id: int, staff_id: str, text: str, flags: tuple[NoteFlag, ...], now: datetime
+    ) -> ComplianceFindingRow:
+        violations = [
+            {
+                "phrase": f.phrase,
+                "category": f.category,
+                "start": f.start,
+                "end": f.end,
+                "suggestion": f.suggestion,
+                "matched_text": f.matched_text,
+            }
+            for f in flags
+        ]
+        return ComplianceFindingRow(
+            source="note",
+            note_id=note_id,
+            staff_id=staff_id,
+            violations=json.dumps(violations, ensure_ascii=False),
+            text=text,
+            created_at=now,
+        )

@@ -1,0 +1,85 @@
+"""Configuration of the proactive half (briefings, escalation, pacing, calendar overrides).
+
+Defaults ship in crm/proactive.yaml; a proactive.yaml in the data directory overrides any key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crm.trading_days import TradingCalendar
+
+DEFAULT_PATH = Path(__file__).with_name("proactive.yaml")
+
+
+@dataclass(frozen=True)
+class ProactiveConfig:
+    briefing_top_items: int = 8
+    briefing_page_size: int = 8
+    grace_minutes: int = 60
+    escalation_minutes: int = 30
+    snooze_minutes: int = 15
+    alert_sweep_seconds: int = 60
+    ticket_near_hours: int = 24
+    ticket_sla_hours: dict[str, int] = field(
+        default_factory=lambda: {"complaint": 48, "trading": 24, "account": 72, "inquiry": 72}
+    )
+    digest_hnw_silent_days: int = 30
+    overall_per_second: float = 25.0
+    per_chat_per_second: float = 1.0
+    max_attempts: int = 5
+    lock_ttl_seconds: int = 180
+    lock_renew_seconds: int = 60
+    extra_closed: tuple[date, ...] = ()
+    extra_open: tuple[date, ...] = ()
+
+    def calendar(self) -> TradingCalendar:
+        return TradingCalendar(self.extra_closed, self.extra_open)
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _days(values: Any) -> tuple[date, ...]:
+    return tuple(v if isinstance(v, date) else date.fromisoformat(str(v)) for v in values or ())
+
+
+def load_proactive_config(override: Path | None = None) -> ProactiveConfig:
+    """The shipped defaults, overlaid with `override` when that file exists."""
+    raw: dict[str, Any] = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    if override is not None and override.is_file():
+        raw = _merge(raw, yaml.safe_load(override.read_text(encoding="utf-8")) or {})
+    b, a, tk, d, p, s, c = (
+        raw.get(k, {})
+        for k in ("briefing", "alerts", "tickets", "digest", "pacing", "scheduler", "calendar")
+    )
+    return ProactiveConfig(
+        briefing_top_items=int(b.get("top_items", 8)),
+        briefing_page_size=int(b.get("page_size", 8)),
+        grace_minutes=int(b.get("grace_minutes", 60)),
+        escalation_minutes=int(a.get("escalation_minutes", 30)),
+        snooze_minutes=int(a.get("snooze_minutes", 15)),
+        alert_sweep_seconds=int(a.get("sweep_seconds", 60)),
+        ticket_near_hours=int(tk.get("near_hours", 24)),
+        ticket_sla_hours={str(k): int(v) for k, v in (tk.get("sla_hours") or {}).items()},
+        digest_hnw_silent_days=int(d.get("hnw_silent_days", 30)),
+        overall_per_second=float(p.get("overall_per_second", 25)),
+        per_chat_per_second=float(p.get("per_chat_per_second", 1)),
+        max_attempts=int(p.get("max_attempts", 5)),
+        lock_ttl_seconds=int(s.get("lock_ttl_seconds", 180)),
+        lock_renew_seconds=int(s.get("lock_renew_seconds", 60)),
+        extra_closed=_days(c.get("extra_closed")),
+        extra_open=_days(c.get("extra_open")),
+    )

@@ -1,0 +1,257 @@
+"""/ask and plain-text questions: the approved answer with its citation, alternatives, 👍/👎,
+「提交给合规」 for questions without an approved answer, and suitability warnings.
+
+Restart-proof buttons without server-side state: every reply quotes the question message
+(Telegram keeps that link), so a later press of 👍/👎 or 「提交给合规」 reads the question back
+from `callback_query.message.reply_to_message`. The packed data says which document version
+(or which question message id) the button is about; each press is re-checked: the data must be
+on the pressed message, the quoted question must be the presser's own, and a section is shown
+only while its version is still approved and in effect. Anything else gets 「按钮已过期」.
+The content gap is recorded only when the manager confirms (AnswerService is called with
+record_gap=False), and at most once per person and question (AskingService.submit_gap).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import TypeVar
+
+from telegram import CallbackQuery, Message, ReplyParameters, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from crm.errors import NotAuthorizedError, NotFoundError
+from crm.staff import StaffMember
+from crm.suitability import assess
+from handlers import session
+from handlers.buttons_ask import AlternativeButton, FeedbackButton, GapButton
+from handlers.callback_data import CallbackData, CallbackDataError
+from handlers.context import AppContext
+from handlers.i18n import t
+from handlers.render import View
+from handlers.render.ask import (
+    SuitabilityNote,
+    gap_submitted_text,
+    no_answer_view,
+    section_view,
+    usage_view,
+)
+from handlers.reply import keyboard, reply_view, typing
+from handlers.splitting import split_html
+from knowledge_base.answering import MAX_QUESTION_CHARS
+from knowledge_base.asking import ApprovedSection
+from knowledge_base.text import clean_text
+
+_COMMAND = re.compile(r"^/\S*\s?")
+ButtonT = TypeVar("ButtonT", bound=CallbackData)
+
+
+def command_argument(text: str | None) -> str:
+    """What follows the command word (line breaks kept): "/ask  a\nb" → " a\nb"."""
+    return _COMMAND.sub("", text or "", count=1) if (text or "").startswith("/") else text or ""
+
+
+async def cmd_ask(update: Update, context: AppContext) -> None:
+    """`/ask <question>`."""
+    if update.message is not None:
+        await _answer(update.message, context, command_argument(update.message.text))
+
+
+async def on_question(update: Update, context: AppContext) -> None:
+    """Plain text that no flow claimed is a question."""
+    if update.message is not None:
+        await _answer(update.message, context, update.message.text or "")
+
+
+async def _answer(message: Message, context: AppContext, question: str) -> None:
+    staff = context.require_staff()
+    language = context.language
+    cleaned = clean_text(question)
+    if not cleaned:
+        await reply_view(message, usage_view(language))
+        return
+    truncated_at = MAX_QUESTION_CHARS if len(cleaned) > MAX_QUESTION_CHARS else None
+    async with typing(message):
+        answer = await context.services.answers.answer(
+            question, asker=staff.staff_id, record_gap=False
+        )
+    if answer.decision != "answer" or answer.best is None:
+        view = no_answer_view(message.message_id, language, truncated_at=truncated_at)
+    else:
+        best = ApprovedSection.from_result(answer.best)
+        view = section_view(
+            best,
+            language,
+            alternatives=[ApprovedSection.from_result(a) for a in answer.alternatives],
+            suitability=await _suitability(context, staff, best),
+            truncated_at=truncated_at,
+        )
+    await _reply_quoting(message, message.message_id, view)
+
+
+async def _suitability(
+    context: AppContext, staff: StaffMember, section: ApprovedSection
+) -> SuitabilityNote | None:
+    """A warning when the client in context may not take the product this section is about."""
+    if section.product_risk is None or section.kind == "disclosure":
+        return None
+    client_id = session.current_client(context)
+    if client_id is None:
+        return None
+    try:
+        client = await context.services.clients.get(client_id, staff)
+    except (NotFoundError, NotAuthorizedError):
+        return None  # the client left her book since the card was opened: no context
+    verdict = assess(client.risk_level, section.product_risk)
+    if verdict is None or verdict.suitable:
+        return None
+    disclosure = await context.services.asking.disclosure_for(verdict.product_risk)
+    return SuitabilityNote(client.name, verdict, disclosure)
+
+
+async def _reply_quoting(message: Message, question_id: int | None, view: View) -> None:
+    """Send the view (split if long); the piece carrying the buttons quotes the question, so a
+    press can read the question back after a restart."""
+    pieces = split_html(view.text)
+    for index, piece in enumerate(pieces):
+        last = index == len(pieces) - 1
+        quote = (
+            ReplyParameters(question_id, allow_sending_without_reply=True)
+            if last and question_id is not None
+            else None
+        )
+        await message.get_bot().send_message(
+            message.chat_id,
+            piece,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(view) if last else None,
+            reply_parameters=quote,
+        )
+
+
+def _pressed(query: CallbackQuery, kind: type[ButtonT]) -> ButtonT | None:
+    """The press, if its data parses as `kind` and is really a button of the pressed message."""
+    try:
+        button = kind.unpack(query.data or "")
+    except CallbackDataError:
+        return None
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return None
+    on_message = {
+        b.callback_data
+        for row in message.reply_markup.inline_keyboard
+        for b in row
+        if b.callback_data
+    }
+    return button if query.data in on_message else None
+
+
+def _quoted_question(query: CallbackQuery) -> Message | None:
+    """The presser's own question this answer quotes (None if gone or not theirs)."""
+    message = query.message
+    if not isinstance(message, Message):
+        return None
+    question = message.reply_to_message
+    if question is None or question.from_user is None or not question.text:
+        return None
+    return question if question.from_user.id == query.from_user.id else None
+
+
+async def _toast(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer the press; a redelivered press whose query was already answered is fine."""
+    with contextlib.suppress(BadRequest):
+        await query.answer(text)
+
+
+async def _expired(query: CallbackQuery, language: str) -> None:
+    await _toast(query, t(language, "button_expired"))
+
+
+async def on_alternative(update: Update, context: AppContext) -> None:
+    """Show the alternative document's section, re-fetched (only if still approved)."""
+    query = update.callback_query
+    if query is None:
+        return
+    button = _pressed(query, AlternativeButton)
+    section = (
+        await context.services.asking.section(button.doc_id, button.version, button.key)
+        if button is not None
+        else None
+    )
+    if section is None or not isinstance(query.message, Message):
+        await _expired(query, context.language)
+        return
+    await _toast(query)
+    question = _quoted_question(query)
+    note = await _suitability(context, context.require_staff(), section)
+    view = section_view(section, context.language, suitability=note)
+    await _reply_quoting(query.message, question.message_id if question else None, view)
+
+
+async def on_feedback(update: Update, context: AppContext) -> None:
+    """👍/👎: recorded once per staff member and answer message (a second press changes nothing)."""
+    query = update.callback_query
+    if query is None:
+        return
+    button = _pressed(query, FeedbackButton)
+    question = _quoted_question(query)
+    if button is None or question is None or not isinstance(query.message, Message):
+        await _expired(query, context.language)
+        return
+    receipt = await context.services.feedback.record_answer_feedback(
+        staff_id=context.require_staff().staff_id,
+        chat_id=query.message.chat_id,
+        message_id=query.message.message_id,
+        question=clean_text(command_argument(question.text)),
+        doc_id=button.doc_id,
+        version=button.version,
+        helpful=button.helpful,
+    )
+    await _toast(query, t(context.language, f"ask_feedback_{receipt.status}"))
+
+
+async def on_gap(update: Update, context: AppContext) -> None:
+    """「提交给合规」: queue the quoted question as a content gap, then say so under the reply."""
+    query = update.callback_query
+    if query is None:
+        return
+    button = _pressed(query, GapButton)
+    question = _quoted_question(query)
+    message = query.message
+    if (
+        button is None
+        or question is None
+        or question.message_id != button.question_id
+        or not isinstance(message, Message)
+        or not clean_text(command_argument(question.text))
+    ):
+        await _expired(query, context.language)
+        return
+    receipt = await context.services.asking.submit_gap(
+        command_argument(question.text), asked_by=context.require_staff().staff_id
+    )
+    done = gap_submitted_text(receipt.gap_id, context.language, new=receipt.new)
+    await _toast(query, done[:190])
+    if receipt.new:  # a redelivered press must not redraw the message from a stale copy
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_text(
+                f"{message.text_html}\n\n{done}", parse_mode=ParseMode.HTML, reply_markup=None
+            )
+
+
+def register(app: Application) -> None:
+    """/ask and the buttons; the plain-text catch-all must come after every flow's handler."""
+    app.add_handler(CommandHandler("ask", cmd_ask))
+    app.add_handler(CallbackQueryHandler(on_alternative, pattern=AlternativeButton.matches))
+    app.add_handler(CallbackQueryHandler(on_feedback, pattern=FeedbackButton.matches))
+    app.add_handler(CallbackQueryHandler(on_gap, pattern=GapButton.matches))
+
+
+def register_questions(app: Application) -> None:
+    """Any plain text (not a command, not an edit) is a question; register just before fallback."""
+    app.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_question)
+    )

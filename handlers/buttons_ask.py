@@ -1,0 +1,53 @@
+"""Packed buttons of /ask: an alternative document, 👍/👎 feedback, and 「提交给合规」."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import ClassVar
+
+from handlers.callback_data import CallbackData
+
+_DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
+_KEY = re.compile(r"^[0-9a-f]{6}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class AlternativeButton(CallbackData):
+    """Show one section (by heading key) of an approved document version."""
+
+    prefix: ClassVar[str] = "alt"
+    doc_id: str
+    version: int
+    key: str
+
+    def validate(self) -> bool:
+        return bool(_DOC_ID.match(self.doc_id)) and self.version > 0 and bool(_KEY.match(self.key))
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedbackButton(CallbackData):
+    """👍 ("up") or 👎 ("down") on the answer this button sits under, citing doc_id vN."""
+
+    prefix: ClassVar[str] = "fb"
+    vote: str
+    doc_id: str
+    version: int
+
+    def validate(self) -> bool:
+        return self.vote in ("up", "down") and bool(_DOC_ID.match(self.doc_id)) and self.version > 0
+
+    @property
+    def helpful(self) -> bool:
+        return self.vote == "up"
+
+
+@dataclasses.dataclass(frozen=True)
+class GapButton(CallbackData):
+    """Send the question in message `question_id` (the one this reply quotes) to compliance."""
+
+    prefix: ClassVar[str] = "gap"
+    question_id: int
+
+    def validate(self) -> bool:
+        return self.question_id > 0

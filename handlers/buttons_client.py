@@ -1,0 +1,96 @@
+"""Buttons of the client card and notes (typed, packed; re-authorised on every press).
+
+Contract with the follow-ups feature: the card's ⏰ button is `CardAction("fu", client_id)`,
+packed as `card:fu:<client_id>`; the follow-ups handler claims presses where
+`CardAction.matches_action(data, "fu")` and must re-check access to the client itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from handlers.callback_data import CallbackData, CallbackDataError
+
+CARD_ACTIONS = ("fu",)
+
+
+def _client_id_ok(client_id: str) -> bool:
+    return 0 < len(client_id) <= 32 and client_id.isprintable() and " " not in client_id
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientPick(CallbackData):
+    """Open the card of one of several matches."""
+
+    prefix: ClassVar[str] = "cl"
+    client_id: str
+
+    def validate(self) -> bool:
+        return _client_id_ok(self.client_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class CardAction(CallbackData):
+    """An action on a card handled by another feature (today: "fu", a follow-up)."""
+
+    prefix: ClassVar[str] = "card"
+    action: str
+    client_id: str
+
+    def validate(self) -> bool:
+        return self.action in CARD_ACTIONS and _client_id_ok(self.client_id)
+
+    @classmethod
+    def matches_action(cls, data: object, action: str) -> bool:
+        """PTB pattern for one action: `CallbackQueryHandler(cb, pattern=lambda d: ...)`."""
+        if not cls.matches(data):
+            return False
+        try:
+            return cls.unpack(str(data)).action == action
+        except CallbackDataError:
+            return False
+
+
+@dataclasses.dataclass(frozen=True)
+class NoteStart(CallbackData):
+    """📝 on a card: the next message is a note for this client."""
+
+    prefix: ClassVar[str] = "note"
+    client_id: str
+
+    def validate(self) -> bool:
+        return _client_id_ok(self.client_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class NoteUndo(CallbackData):
+    """↩️ under a saved note: tombstone it (within the undo window)."""
+
+    prefix: ClassVar[str] = "undo"
+    note_id: int
+
+    def validate(self) -> bool:
+        return self.note_id > 0
+
+
+@dataclasses.dataclass(frozen=True)
+class ChartRequest(CallbackData):
+    """📈 on a card: send the total-assets chart."""
+
+    prefix: ClassVar[str] = "chart"
+    client_id: str
+
+    def validate(self) -> bool:
+        return _client_id_ok(self.client_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class MarkContacted(CallbackData):
+    """✅ on a card: record a contact now."""
+
+    prefix: ClassVar[str] = "contact"
+    client_id: str
+
+    def validate(self) -> bool:
+        return _client_id_ok(self.client_id)

@@ -1,0 +1,83 @@
+"""Packed buttons of the proactive features: briefing items, alert actions, escalation pings,
+settings. Prefixes `brief`, `al`, `esc`, `set` are reserved for them."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import ClassVar
+
+from handlers.callback_data import CallbackData
+
+_REF = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class BriefingAction(CallbackData):
+    """more (kind p, ref = yyyymmdd day, page) · done (kind a|f|t = alert, follow-up, ticket).
+
+    Card and note buttons of briefing items are the client feature's own (cl:, note:)."""
+
+    prefix: ClassVar[str] = "brief"
+    action: str
+    kind: str
+    ref: str
+    page: int = 0
+
+    def validate(self) -> bool:
+        kinds = {"more": ("p",), "done": ("a", "f", "t")}
+        return (
+            self.kind in kinds.get(self.action, ())
+            and bool(_REF.match(self.ref))
+            and 0 <= self.page < 1000
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class AlertAction(CallbackData):
+    """确认 ack · 稍后 snz · 升级 esc on an alert message to its owner."""
+
+    prefix: ClassVar[str] = "al"
+    action: str
+    alert_id: int
+
+    def validate(self) -> bool:
+        return self.action in ("ack", "snz", "esc") and self.alert_id > 0
+
+
+@dataclasses.dataclass(frozen=True)
+class EscalationAction(CallbackData):
+    """On a supervisor's ping: ack, re (choose a teammate), to (reassign to staff_id)."""
+
+    prefix: ClassVar[str] = "esc"
+    action: str
+    alert_id: int
+    staff_id: str = "-"
+
+    def validate(self) -> bool:
+        return (
+            self.action in ("ack", "re", "to")
+            and self.alert_id > 0
+            and bool(_REF.match(self.staff_id))
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class SettingsAction(CallbackData):
+    """time (value HHMM) · lang (zh|en)."""
+
+    prefix: ClassVar[str] = "set"
+    action: str
+    value: str
+
+    def validate(self) -> bool:
+        if self.action == "lang":
+            return self.value in ("zh", "en")
+        if self.action == "time":
+            return (
+                len(self.value) == 4
+                and self.value.isdigit()
+                and int(self.value[:2]) < 24
+                and int(self.value[2:]) < 60
+            )
+        return False

@@ -1,0 +1,158 @@
+"""/client lookup, the 360° card and its 📈 chart and ✅ contacted buttons.
+
+Opening a card makes that client the staff member's current client (handlers/session.py), so a
+question asked next can be checked for suitability. Buttons carry only the client id and are
+re-authorised by the service on every press; a press the presser may not act on is stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from zoneinfo import ZoneInfo
+
+from telegram import CallbackQuery, Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from crm.errors import NotAuthorizedError, NotFoundError
+from crm.staff import StaffMember
+from handlers.buttons_client import ChartRequest, ClientPick, MarkContacted
+from handlers.callback_data import CallbackDataError
+from handlers.context import AppContext
+from handlers.i18n import role_name, t
+from handlers.render.chart import render_asset_chart
+from handlers.render.clients import (
+    card_view,
+    chart_caption,
+    contacted_text,
+    none_view,
+    pick_view,
+    usage_view,
+)
+from handlers.reply import reply_view, typing
+from handlers.session import set_current_client, set_pending
+
+CHART_DAYS = 120
+
+
+def command_argument(message: Message) -> str:
+    """Everything after the command word (context.args would collapse the spacing)."""
+    parts = (message.text or "").split(maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""
+
+
+def staff_tz(staff: StaffMember) -> ZoneInfo:
+    try:
+        return ZoneInfo(staff.timezone)
+    except (ValueError, KeyError):
+        return ZoneInfo("Asia/Shanghai")
+
+
+async def show_card(message: Message, context: AppContext, client_id: str) -> None:
+    """Reply with the card and make it the current client (raises the service's errors)."""
+    staff = context.require_staff()
+    clients = context.services.clients
+    card = await clients.card(client_id, staff)
+    set_current_client(context, card.summary.client_id)
+    set_pending(context, None)
+    await reply_view(message, card_view(card, context.language, staff_tz(staff), clients.tiers))
+
+
+async def cmd_client(update: Update, context: AppContext) -> None:
+    """Look a client up by name, id, pinyin or initials within the presser's book."""
+    message = update.effective_message
+    if message is None:
+        return
+    staff = context.require_staff()
+    query = command_argument(message).strip()
+    if not query:
+        await reply_view(message, usage_view(context.language))
+        return
+    async with typing(message):
+        try:
+            matches = await context.services.clients.search(query, staff)
+        except NotAuthorizedError:
+            role = role_name(context.language, staff.role)
+            await message.reply_text(t(context.language, "client_no_book", role=role))
+            return
+        if not matches:
+            await reply_view(message, none_view(query, context.language))
+        elif len(matches) == 1:
+            await show_card(message, context, matches[0].client_id)
+        else:
+            await reply_view(message, pick_view(query, matches, context.language))
+
+
+async def _expired(query: CallbackQuery, context: AppContext) -> None:
+    await query.answer(t(context.language, "button_expired"))
+
+
+async def on_client_pick(update: Update, context: AppContext) -> None:
+    """One of several matches chosen: show its card."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        pick = ClientPick.unpack(query.data or "")
+        if not isinstance(query.message, Message):
+            raise CallbackDataError("message too old")
+        await show_card(query.message, context, pick.client_id)
+    except (CallbackDataError, NotFoundError, NotAuthorizedError):
+        await _expired(query, context)
+        return
+    await query.answer()
+
+
+async def on_chart(update: Update, context: AppContext) -> None:
+    """📈: the client's total assets over 120 days as a PNG photo."""
+    query = update.callback_query
+    if query is None:
+        return
+    staff = context.require_staff()
+    try:
+        request = ChartRequest.unpack(query.data or "")
+        if not isinstance(query.message, Message):
+            raise CallbackDataError("message too old")
+        history = await context.services.clients.asset_history(
+            request.client_id, staff, days=CHART_DAYS
+        )
+    except (CallbackDataError, NotFoundError, NotAuthorizedError):
+        await _expired(query, context)
+        return
+    await query.answer(t(context.language, "chart_sending"))
+    message = query.message
+    async with typing(message):
+        png = await asyncio.to_thread(
+            render_asset_chart, history, context.language, days=CHART_DAYS
+        )
+        await message.reply_photo(
+            photo=png,
+            caption=chart_caption(history.name, history.client_id, CHART_DAYS, context.language),
+            parse_mode="HTML",
+            do_quote=False,
+        )
+
+
+async def on_mark_contacted(update: Update, context: AppContext) -> None:
+    """✅: record a contact with the client now."""
+    query = update.callback_query
+    if query is None:
+        return
+    staff = context.require_staff()
+    try:
+        request = MarkContacted.unpack(query.data or "")
+        if not isinstance(query.message, Message):
+            raise CallbackDataError("message too old")
+        contact = await context.services.clients.mark_contacted(request.client_id, staff)
+    except (CallbackDataError, NotFoundError, NotAuthorizedError):
+        await _expired(query, context)
+        return
+    text = contacted_text(contact.client_name, contact.at, staff_tz(staff), context.language)
+    await query.answer()
+    await query.message.reply_text(text, parse_mode="HTML", do_quote=False)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("client", cmd_client))
+    app.add_handler(CallbackQueryHandler(on_client_pick, pattern=ClientPick.matches))
+    app.add_handler(CallbackQueryHandler(on_chart, pattern=ChartRequest.matches))
+    app.add_handler(CallbackQueryHandler(on_mark_contacted, pattern=MarkContacted.matches))

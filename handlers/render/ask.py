@@ -1,0 +1,157 @@
+"""Views of /ask: a cited approved answer, an alternative section, "no approved answer", and
+the suitability warning with its risk disclosure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from crm.suitability import Suitability
+from handlers.buttons_ask import AlternativeButton, FeedbackButton, GapButton
+from handlers.i18n import t
+from handlers.render import Button, View
+from knowledge_base.answering import Citation
+from knowledge_base.asking import ApprovedSection
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^(\s*)[-*+]\s+")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+BUTTON_TITLE_CHARS = 24
+
+
+@dataclass(frozen=True)
+class SuitabilityNote:
+    """The client in context is not suited to the product: who, the verdict, the disclosure."""
+
+    client_name: str
+    verdict: Suitability
+    disclosure: ApprovedSection | None
+
+
+def approved_markdown(text: str) -> str:
+    """Approved Markdown as Telegram HTML: escaped, headings bold, bullets as •, **bold**."""
+    lines: list[str] = []
+    for raw in text.strip().splitlines():
+        heading = _HEADING.match(raw)
+        if heading:
+            lines.append(f"<b>{escape(heading.group(1))}</b>")
+            continue
+        bullet = _BULLET.match(raw)
+        line = escape(raw[bullet.end() :] if bullet else raw)
+        line = _BOLD.sub(r"<b>\1</b>", line)
+        lines.append(f"{bullet.group(1)}• {line}" if bullet else line)
+    return "\n".join(lines)
+
+
+def citation_text(citation: Citation, language: str) -> str:
+    return t(
+        language,
+        "ask_citation",
+        doc_id=escape(citation.doc_id),
+        version=citation.version,
+        approved_by=escape(citation.approved_by),
+        effective_from=citation.effective_from.isoformat(),
+    )
+
+
+def _section_block(section: ApprovedSection, language: str) -> str:
+    heading = f"📘 <b>{escape(section.title)}</b>"
+    if section.section:
+        heading += f" · {escape(section.section)}"
+    return "\n".join(
+        [
+            heading,
+            "",
+            approved_markdown(section.text),
+            "",
+            f"<i>{citation_text(section.citation, language)}</i>",
+        ]
+    )
+
+
+def _suitability_block(note: SuitabilityNote, language: str) -> str:
+    verdict = note.verdict
+    parts = [
+        t(
+            language,
+            "ask_suitability_warning",
+            client=escape(note.client_name),
+            client_risk=verdict.client_risk,
+            max_risk=verdict.max_product_risk,
+            product_risk=verdict.product_risk,
+        )
+    ]
+    if note.disclosure is None:
+        parts.append(t(language, "ask_disclosure_missing", product_risk=verdict.product_risk))
+    else:
+        parts.append(t(language, "ask_disclosure_title", product_risk=verdict.product_risk))
+        parts.append(approved_markdown(note.disclosure.text))
+        parts.append(f"<i>{citation_text(note.disclosure.citation, language)}</i>")
+    return "\n\n".join(parts)
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= BUTTON_TITLE_CHARS else title[: BUTTON_TITLE_CHARS - 1] + "…"
+
+
+def _feedback_row(section: ApprovedSection, language: str) -> tuple[Button, ...]:
+    try:
+        up = FeedbackButton("up", section.doc_id, section.version).pack()
+        down = FeedbackButton("down", section.doc_id, section.version).pack()
+    except ValueError:  # an id too long for 64 bytes: no feedback buttons rather than a crash
+        return ()
+    return (
+        Button(t(language, "btn_ask_helpful"), up),
+        Button(t(language, "btn_ask_unhelpful"), down),
+    )
+
+
+def section_view(
+    section: ApprovedSection,
+    language: str,
+    *,
+    alternatives: Sequence[ApprovedSection] = (),
+    suitability: SuitabilityNote | None = None,
+    truncated_at: int | None = None,
+) -> View:
+    """An approved section with its citation, a suitability warning if any, and buttons:
+    one per alternative document, then 👍/👎."""
+    blocks = []
+    if truncated_at is not None:
+        blocks.append(t(language, "ask_truncated", limit=truncated_at))
+    blocks.append(_section_block(section, language))
+    if suitability is not None:
+        blocks.append(_suitability_block(suitability, language))
+    rows: list[tuple[Button, ...]] = []
+    for alternative in alternatives:
+        try:
+            data = AlternativeButton(
+                alternative.doc_id, alternative.version, alternative.key
+            ).pack()
+        except ValueError:
+            continue
+        label = t(language, "btn_ask_alternative", title=_short(alternative.title))
+        rows.append((Button(label, data),))
+    feedback = _feedback_row(section, language)
+    if feedback:
+        rows.append(feedback)
+    return View("\n\n".join(blocks), tuple(rows))
+
+
+def no_answer_view(question_id: int, language: str, *, truncated_at: int | None = None) -> View:
+    """Say plainly there is no approved answer; offer to send the question to compliance."""
+    text = t(language, "ask_no_answer")
+    if truncated_at is not None:
+        text = f"{t(language, 'ask_truncated', limit=truncated_at)}\n\n{text}"
+    button = Button(t(language, "btn_ask_gap"), GapButton(question_id).pack())
+    return View(text, ((button,),))
+
+
+def gap_submitted_text(gap_id: int, language: str, *, new: bool) -> str:
+    return t(language, "ask_gap_submitted" if new else "ask_gap_already", gap_id=gap_id)
+
+
+def usage_view(language: str) -> View:
+    return View(escape(t(language, "ask_usage")))

@@ -1,0 +1,320 @@
+"""Views of the morning briefing, /today, the supervisor digest, /settings and delivery reports."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from html import escape
+
+from crm.briefings import GROUPS, Briefing, BriefingItem, Digest
+from crm.explain import Reason
+from crm.staff import StaffMember
+from handlers.buttons_client import ClientPick, NoteStart
+from handlers.buttons_proactive import BriefingAction, SettingsAction
+from handlers.i18n import t
+from handlers.render import Button, View
+
+REF_KINDS = {"alert": "a", "followup": "f", "ticket": "t"}
+TIME_CHOICES = ("07:30", "08:00", "08:15", "08:30", "08:45", "09:00")
+MAX_REASON_CHARS = 160
+WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+def money_short(amount: Decimal, language: str) -> str:
+    """625.0万 / ¥6.25M: compact and unambiguous."""
+    if language == "en":
+        if amount >= 1_000_000:
+            return f"¥{amount / 1_000_000:.2f}M"
+        return f"¥{amount / 1000:.0f}k"
+    return f"{amount / 10_000:.1f}万"
+
+
+def day_label(day: date, language: str) -> str:
+    if language == "en":
+        return f"{day:%a %-d %b}"
+    return f"{day.month}月{day.day}日（周{WEEKDAYS['zh'][day.weekday()]}）"
+
+
+def _when(day_iso: str, today: date, language: str) -> str:
+    day = date.fromisoformat(day_iso)
+    gap = (today - day).days
+    if gap == 0:
+        return t(language, "when_today")
+    if gap == 1:
+        return t(language, "when_yesterday")
+    return t(language, "when_date", month=day.month, day=day.day)
+
+
+def _clip(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def reason_text(reason: Reason, language: str, today: date, *, html: bool = True) -> str:
+    """The reason in words a manager understands; user-supplied parts HTML-escaped."""
+    v = reason.values
+    esc = escape if html else (lambda s: s)
+    kind = reason.kind
+    if kind == "outflow":
+        return t(
+            language,
+            "reason_outflow",
+            when=_when(v["day"], today, language),
+            amount=f"{v['amount']:,}",
+            share=v["share"],
+        )
+    if kind == "silent":
+        return t(language, "reason_silent", days=v["days"])
+    if kind == "negative_event":
+        return t(
+            language,
+            "reason_negative_event",
+            stock=esc(v["stock"]),
+            share=v["share"],
+            when=t(language, "when_today")
+            if not v.get("day")
+            else _when(v["day"], today, language),
+            title=esc(_clip(v["title"], 80)),
+        )
+    if kind == "birthday":
+        if v["today"]:
+            return t(language, "reason_birthday_today")
+        return t(language, "reason_birthday", month=v["month"], day=v["day"])
+    if kind == "anniversary":
+        return t(language, "reason_anniversary", years=v["years"], month=v["month"], day=v["day"])
+    if kind in ("followup_overdue", "followup_today"):
+        return t(
+            language, f"reason_{kind}", due=v["due"], time=v["time"], title=esc(_clip(v["title"]))
+        )
+    if kind == "ticket_sla":
+        hours = int(v["hours_left"])
+        category = t(language, f"ticket_{v['category']}")
+        key = "reason_ticket_due" if hours >= 0 else "reason_ticket_late"
+        return t(
+            language,
+            key,
+            category=category,
+            hours=max(abs(hours), 1) if hours < 0 else hours,
+            summary=esc(_clip(v["summary"], 60)),
+        )
+    if kind == "silent_never":
+        return t(language, "reason_silent_never")
+    return t(language, "reason_alert", rule=esc(str(v.get("rule", ""))))
+
+
+def item_line(
+    number: int, item: BriefingItem, language: str, today: date, *, html: bool = True
+) -> str:
+    name = escape(item.client_name) if html else item.client_name
+    bold = f"<b>{name}</b>" if html else name
+    assets = t(language, "brief_assets", amount=money_short(item.total_assets, language))
+    head = f"{number}. {bold} · {assets}" if item.client_id else f"{number}. {bold or '—'}"
+    return f"{head}\n   {reason_text(item.reason, language, today, html=html)}"
+
+
+def briefing_view(
+    briefing: Briefing, language: str, *, page: int = 0, size: int = 8, on_demand: bool = False
+) -> View:
+    """One message: the page's items grouped in rank order, buttons per item, and "more"."""
+    staff = briefing.staff
+    today = briefing.day
+    total = len(briefing.items)
+    title_key = "brief_title_on_demand" if on_demand else "brief_title"
+    lines = [
+        t(
+            language,
+            title_key,
+            name=escape(staff.name),
+            date=day_label(today, language),
+            count=total,
+        )
+    ]
+    if briefing.data_date is not None:
+        lines.append(t(language, "brief_data_date", date=briefing.data_date.isoformat()))
+    if on_demand and not briefing.trading_day:
+        lines.append(t(language, "brief_not_trading"))
+    if not briefing.items:
+        lines.append("")
+        lines.append(t(language, "brief_empty"))
+        return View("\n".join(lines))
+    shown = briefing.page(page, size)
+    start = page * size
+    buttons: list[tuple[Button, ...]] = []
+    group = None
+    for offset, item in enumerate(shown):
+        number = start + offset + 1
+        if item.group != group:
+            group = item.group
+            lines.append("")
+            lines.append(t(language, f"brief_group_{group}"))
+        lines.append(item_line(number, item, language, today))
+        buttons.append(item_buttons(number, item, language))
+    if total > size:
+        lines.append("")
+        lines.append(
+            t(language, "brief_more_note", total=total, start=start + 1, end=start + len(shown))
+        )
+        day_ref = f"{today:%Y%m%d}"
+        next_page = page + 1 if start + size < total else 0
+        label = "brief_btn_more" if next_page else "brief_btn_first"
+        buttons.append(
+            (Button(t(language, label), BriefingAction("more", "p", day_ref, next_page).pack()),)
+        )
+    return View("\n".join(lines), tuple(buttons))
+
+
+def item_buttons(number: int, item: BriefingItem, language: str) -> tuple[Button, ...]:
+    row: list[Button] = []
+    if item.client_id:
+        row.append(
+            Button(t(language, "brief_btn_card", n=number), ClientPick(item.client_id).pack())
+        )
+        row.append(
+            Button(
+                t(language, "brief_btn_note", n=number),
+                NoteStart(item.client_id).pack(),
+            )
+        )
+    kind = REF_KINDS.get(item.ref_kind)
+    if kind is not None:
+        row.append(
+            Button(
+                t(language, "brief_btn_done", n=number),
+                BriefingAction("done", kind, item.ref_id).pack(),
+            )
+        )
+    return tuple(row)
+
+
+def briefing_plain(briefing: Briefing, language: str) -> str:
+    """The whole briefing as plain text (the CLI `ambot briefing show`)."""
+    staff = briefing.staff
+    lines = [
+        re.sub(
+            r"<[^>]+>",
+            "",
+            t(
+                language,
+                "brief_title_on_demand",
+                name=staff.name,
+                date=day_label(briefing.day, language),
+                count=len(briefing.items),
+            ),
+        )
+    ]
+    if briefing.data_date is not None:
+        lines.append(t(language, "brief_data_date", date=briefing.data_date.isoformat()))
+    if not briefing.trading_day:
+        lines.append(t(language, "brief_not_trading"))
+    if not briefing.items:
+        lines.append(t(language, "brief_empty"))
+    group = None
+    for number, item in enumerate(briefing.items, start=1):
+        if item.group != group:
+            group = item.group
+            lines.append("")
+            lines.append(t(language, f"brief_group_{group}"))
+        lines.append(item_line(number, item, language, briefing.day, html=False))
+    return "\n".join(lines)
+
+
+def digest_view(digest: Digest, language: str, *, limit: int = 6) -> View:
+    """The supervisor's morning digest."""
+    lines = [
+        t(
+            language,
+            "digest_title",
+            name=escape(digest.supervisor.name),
+            date=day_label(digest.day, language),
+            team=len(digest.team),
+        )
+    ]
+    if digest.empty:
+        lines.append("")
+        lines.append(t(language, "digest_empty"))
+        return View("\n".join(lines))
+    sections = (
+        ("digest_open_p1", digest.open_p1),
+        ("digest_escalations", digest.escalations),
+        ("digest_overdue", digest.overdue),
+        ("digest_silent_hnw", digest.silent_hnw),
+    )
+    for key, items in sections:
+        if not items:
+            continue
+        lines.append("")
+        lines.append(t(language, key))
+        for number, item in enumerate(items[:limit], start=1):
+            manager = t(language, "digest_manager", manager=escape(item.manager_name))
+            lines.append(item_line(number, item, language, digest.day) + manager)
+        if len(items) > limit:
+            lines.append(t(language, "digest_more", n=len(items) - limit))
+        if key == "digest_overdue" and digest.overdue_by_manager:
+            names = {m.staff_id: m.name for m in digest.team}
+            counts = "，".join(
+                f"{escape(names.get(m, m))} {n}" for m, n in digest.overdue_by_manager.items() if n
+            )
+            lines.append(t(language, "digest_overdue_counts", counts=counts))
+    return View("\n".join(lines))
+
+
+def missed_report_view(member: StaffMember, day: date, grace: int, language: str) -> View:
+    return View(
+        t(
+            language,
+            "missed_report",
+            name=escape(member.name),
+            date=day.isoformat(),
+            time=member.briefing_time.strftime("%H:%M"),
+            grace=grace,
+        )
+    )
+
+
+def failed_report_view(member: StaffMember, what: str, error: str, language: str) -> View:
+    key = f"what_{what}" if what in ("briefing", "digest", "alert", "ping") else "what_other"
+    return View(
+        t(
+            language,
+            "failed_report",
+            name=escape(member.name),
+            what=t(language, key),
+            error=escape(error[:120]),
+        )
+    )
+
+
+def settings_view(member: StaffMember, language: str) -> View:
+    text = "\n".join(
+        [
+            t(language, "settings_title"),
+            t(
+                language,
+                "settings_current",
+                time=member.briefing_time.strftime("%H:%M"),
+                tz=escape(member.timezone),
+                lang=t(language, f"language_{member.language}"),
+            ),
+            "",
+            t(language, "settings_hint"),
+        ]
+    )
+    times = [
+        Button(
+            ("✓ " if member.briefing_time.strftime("%H:%M") == c else "") + c,
+            SettingsAction("time", c.replace(":", "")).pack(),
+        )
+        for c in TIME_CHOICES
+    ]
+    other = "en" if member.language == "zh" else "zh"
+    return View(
+        text,
+        (
+            tuple(times[:3]),
+            tuple(times[3:]),
+            (Button(t(language, "settings_btn_language"), SettingsAction("lang", other).pack()),),
+        ),
+    )
+
+
+__all__ = ["GROUPS", "briefing_plain", "briefing_view", "digest_view", "settings_view"]

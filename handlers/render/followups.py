@@ -1,0 +1,185 @@
+"""Views of follow-ups: confirmation, saved, /todos list, snooze choices and reminders.
+
+Times are shown in the reader's zone; task text is masked (phone / ID numbers) and HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from crm.followups import FollowUp, FollowUpDraft, FollowUpPage, Reminder
+from crm.masking import mask_text
+from crm.when import zone_of
+from handlers.buttons_followups import DraftAction, TodoAction, to_minute
+from handlers.i18n import t
+from handlers.render import Button, View
+
+_WEEKDAYS_ZH = "一二三四五六日"
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def format_due(moment: datetime, zone: str, language: str) -> str:
+    """「2026-11-24（周二）10:00」 or "Tue 2026-11-24 10:00", in the given zone."""
+    local = moment.astimezone(zone_of(zone))
+    if language == "en":
+        return f"{_WEEKDAYS_EN[local.weekday()]} {local:%Y-%m-%d %H:%M}"
+    return f"{local:%Y-%m-%d}（周{_WEEKDAYS_ZH[local.weekday()]}）{local:%H:%M}"
+
+
+def _title(text: str) -> str:
+    return escape(mask_text(text))
+
+
+def _client(name: str | None, language: str) -> str:
+    return escape(name) if name else t(language, "fu_no_client")
+
+
+def _values(item: FollowUp, zone: str, language: str) -> dict[str, str | int]:
+    return {
+        "id": item.id,
+        "due": format_due(item.due_at, zone, language),
+        "title": _title(item.title),
+        "client": _client(item.client_name, language),
+    }
+
+
+def usage_view(language: str) -> View:
+    return View(f"{t(language, 'fu_usage')}\n\n{t(language, 'fu_examples')}")
+
+
+def when_error_view(reason: str, language: str) -> View:
+    """unparseable / past / no_task, with examples where they help."""
+    key = f"fu_{reason}" if reason in ("unparseable", "past", "no_task") else "fu_unparseable"
+    text = t(language, key)
+    if reason != "past":
+        text = f"{text}\n{t(language, 'fu_examples')}"
+    return View(text)
+
+
+def ask_view(client_name: str, language: str) -> View:
+    return View(
+        f"{t(language, 'fu_ask', client=escape(client_name))}\n\n{t(language, 'fu_examples')}"
+    )
+
+
+def confirm_view(draft: FollowUpDraft, request_message_id: int, zone: str, language: str) -> View:
+    due = format_due(draft.when.due_at, zone, language)
+    text = t(
+        language,
+        "fu_confirm",
+        due=due,
+        title=_title(draft.title),
+        client=escape(draft.client_name),
+    )
+    if draft.when.time_defaulted:
+        text += t(language, "fu_default_time")
+    minute = to_minute(draft.when.due_at)
+    return View(
+        text,
+        (
+            (
+                Button(
+                    t(language, "fu_btn_confirm"),
+                    DraftAction("ok", draft.client_id, request_message_id, minute).pack(),
+                ),
+                Button(
+                    t(language, "fu_btn_cancel"),
+                    DraftAction("no", draft.client_id, request_message_id, minute).pack(),
+                ),
+            ),
+        ),
+    )
+
+
+def pick_client_view(
+    query: str, matches: Sequence[tuple[str, str]], request_message_id: int, language: str
+) -> View:
+    rows = tuple(
+        (
+            Button(
+                f"{name}（{client_id}）",
+                DraftAction("pick", client_id, request_message_id, 0).pack(),
+            ),
+        )
+        for client_id, name in matches[:8]
+    )
+    return View(t(language, "fu_pick_client", query=escape(query)), rows)
+
+
+def saved_view(item: FollowUp, zone: str, language: str) -> View:
+    return View(t(language, "fu_saved", **_values(item, zone, language)))
+
+
+def cancelled_view(language: str) -> View:
+    return View(t(language, "fu_cancelled"))
+
+
+def list_view(page: FollowUpPage, now: datetime, zone: str, language: str) -> View:
+    """/todos: soonest first, ✅ and ⏰ per item, "more" when the page is not the last."""
+    if page.total == 0:
+        return View(t(language, "fu_list_empty"))
+    blocks = [t(language, "fu_list_title", total=page.total)]
+    rows: list[tuple[Button, ...]] = []
+    for item in page.items:
+        overdue = t(language, "fu_overdue") if item.due_at <= now else ""
+        blocks.append(t(language, "fu_list_item", overdue=overdue, **_values(item, zone, language)))
+        rows.append(
+            (
+                Button(t(language, "fu_btn_done", id=item.id), TodoAction("done", item.id).pack()),
+                Button(
+                    t(language, "fu_btn_later", id=item.id), TodoAction("later", item.id).pack()
+                ),
+            )
+        )
+    shown_to = page.offset + len(page.items)
+    if shown_to < page.total:
+        blocks.append(t(language, "fu_more_note", first=page.offset + 1, last=shown_to))
+        rows.append((Button(t(language, "fu_btn_more"), TodoAction("more", shown_to).pack()),))
+    return View("\n\n".join(blocks), tuple(rows))
+
+
+def _single_item_buttons(item: FollowUp, language: str) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(t(language, "fu_btn_done_short"), TodoAction("fin", item.id).pack()),
+            Button(t(language, "fu_btn_hour"), TodoAction("hour", item.id).pack()),
+            Button(t(language, "fu_btn_tomorrow"), TodoAction("tmrw", item.id).pack()),
+        ),
+    )
+
+
+def snooze_choice_view(item: FollowUp, zone: str, language: str) -> View:
+    values = _values(item, zone, language)
+    return View(t(language, "fu_snooze_ask", **values), _single_item_buttons(item, language))
+
+
+def done_view(item: FollowUp, zone: str, language: str) -> View:
+    return View(t(language, "fu_done", **_values(item, zone, language)))
+
+
+def snoozed_view(item: FollowUp, zone: str, language: str) -> View:
+    return View(t(language, "fu_snoozed", **_values(item, zone, language)))
+
+
+def closed_view(language: str) -> View:
+    return View(t(language, "fu_closed"))
+
+
+def reminder_view(reminders: Sequence[Reminder]) -> View:
+    """One owner's due follow-ups as one message (one item: ✅ / +1h / tomorrow buttons)."""
+    first = reminders[0]
+    language, zone = first.language, first.timezone
+    if len(reminders) == 1:
+        item = first.follow_up
+        return View(
+            t(language, "fu_reminder", **_values(item, zone, language)),
+            _single_item_buttons(item, language),
+        )
+    page = FollowUpPage(tuple(r.follow_up for r in reminders), len(reminders), 0)
+    latest = max(r.follow_up.due_at for r in reminders)  # all are due: mark every one
+    listed = list_view(page, latest, zone, language)
+    head = t(language, "fu_reminder_many", count=len(reminders))
+    body = listed.text.split("\n\n", 1)[1]
+    return View(f"{head}\n\n{body}", listed.buttons)

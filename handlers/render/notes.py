@@ -1,0 +1,90 @@
+"""Views of notes: the 「已保存 #id」 confirmation (with undo, compliance notice and scripts),
+revisions and undo. User text is escaped and shown only as a short preview."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from crm.notes import NoteFlag, NoteRevised, NoteSaved
+from handlers.buttons_client import NoteUndo
+from handlers.i18n import t
+from handlers.render import Button, View
+from handlers.render.clients import preview
+from knowledge_base.answering import Citation
+
+PREVIEW_CHARS = 120
+
+
+def prompt_view(name: str, client_id: str, language: str) -> View:
+    return View(t(language, "note_prompt", name=escape(name), client_id=escape(client_id)))
+
+
+def _flag_lines(flags: Sequence[NoteFlag], language: str) -> list[str]:
+    if not flags:
+        return []
+    lines = ["", t(language, "note_flag_title")]
+    lines.extend(
+        t(
+            language,
+            "note_flag_line",
+            matched=escape(f.matched_text or f.phrase),
+            suggestion=escape(f.suggestion),
+        )
+        for f in flags
+    )
+    return lines
+
+
+def saved_view(saved: NoteSaved, suggestions: Sequence[Citation], language: str) -> View:
+    """The confirmation; a replay of the same message renders the very same view."""
+    note = saved.note
+    key = "note_saved_deleted" if note.deleted_at is not None else "note_saved"
+    lines = [t(language, key, id=note.id, name=escape(saved.client_name))]
+    if note.kind == "voice":
+        lines.append(t(language, "note_voice_saved", seconds=note.voice_duration or 0))
+    else:
+        lines.append(t(language, "note_preview", preview=preview(note.text, PREVIEW_CHARS)))
+        if len(note.text) > PREVIEW_CHARS:
+            lines.append(t(language, "note_length", length=f"{len(note.text):,}"))
+    lines.extend(_flag_lines(saved.flags, language))
+    if suggestions:
+        lines.extend(["", t(language, "note_suggest_title")])
+        lines.extend(
+            t(
+                language,
+                "note_suggest_line",
+                title=escape(c.title),
+                doc_id=escape(c.doc_id),
+                version=c.version,
+            )
+            for c in suggestions
+        )
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if note.deleted_at is None:
+        buttons = ((Button(t(language, "note_undo_button"), NoteUndo(note.id).pack()),),)
+    return View("\n".join(lines), buttons)
+
+
+def revised_view(revised: NoteRevised, language: str) -> View:
+    note = revised.note
+    lines = [t(language, "note_revised", id=note.id, revision=note.revision)]
+    lines.append(t(language, "note_preview", preview=preview(note.text, PREVIEW_CHARS)))
+    lines.extend(_flag_lines(revised.flags, language))
+    return View("\n".join(lines))
+
+
+def undone_text(note_id: int, language: str) -> str:
+    return t(language, "note_undone", id=note_id)
+
+
+def undo_expired_text(note_id: int, minutes: int, language: str) -> str:
+    return t(language, "note_undo_expired", id=note_id, minutes=minutes)
+
+
+def ambiguous_view(query: str, choices: Sequence[tuple[str, str]], language: str) -> View:
+    listed = "\n".join(f"• {escape(name)} <code>{escape(cid)}</code>" for cid, name in choices)
+    example = escape(choices[0][0]) if choices else "3100000001"
+    return View(
+        t(language, "note_ambiguous", query=escape(query[:64]), example=example, choices=listed)
+    )

@@ -1,0 +1,88 @@
+"""/settings — a manager's briefing time and language; a change reschedules her daily job."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import time
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from crm.staff import StaffMember
+from handlers.buttons_proactive import SettingsAction
+from handlers.callback_data import CallbackDataError
+from handlers.context import AppContext
+from handlers.i18n import t
+from handlers.render.briefing import settings_view
+from handlers.reply import keyboard, reply_view
+
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:：.]?([0-5]\d)$")
+
+
+def parse_time(text: str) -> time | None:
+    """08:10, 8:10, 0810, 8：10 → 08:10; anything else → None."""
+    match = _TIME.match(text.strip())
+    return time(int(match.group(1)), int(match.group(2))) if match else None
+
+
+async def _rescheduled(context: AppContext, member: StaffMember) -> None:
+    """Re-derive her job from the database (idempotent: the job is found again by name)."""
+    state = context.bot_data.scheduler
+    if state is not None and state.reschedule is not None:
+        await state.reschedule(member.staff_id)
+
+
+async def cmd_settings(update: Update, context: AppContext) -> None:
+    """Show the settings, or `/settings 08:10` to set the briefing time directly."""
+    message = update.effective_message
+    if message is None:
+        return
+    staff = context.require_staff()
+    if context.args:
+        chosen = parse_time(context.args[0])
+        if chosen is None:
+            await message.reply_text(t(context.language, "settings_bad_time"), do_quote=False)
+            return
+        staff = await context.services.briefings.set_preferences(
+            staff.staff_id, briefing_time=chosen
+        )
+        await _rescheduled(context, staff)
+        await message.reply_text(
+            t(context.language, "settings_time_set", time=chosen.strftime("%H:%M")),
+            do_quote=False,
+        )
+    await reply_view(message, settings_view(staff, staff.language))
+
+
+async def on_settings_action(update: Update, context: AppContext) -> None:
+    """A time or language button: save, reschedule, redraw in the (new) language."""
+    query = update.callback_query
+    if query is None:
+        return
+    staff = context.require_staff()
+    briefings = context.services.briefings
+    try:
+        action = SettingsAction.unpack(query.data or "")
+    except CallbackDataError:
+        await query.answer(t(context.language, "button_expired"))
+        return
+    if action.action == "time":
+        chosen = time(int(action.value[:2]), int(action.value[2:]))
+        member = await briefings.set_preferences(staff.staff_id, briefing_time=chosen)
+        await _rescheduled(context, member)
+        toast = t(member.language, "settings_time_set", time=chosen.strftime("%H:%M"))
+    else:
+        member = await briefings.set_preferences(staff.staff_id, language=action.value)
+        toast = t(member.language, "settings_language_set")
+    await query.answer(toast)
+    view = settings_view(member, member.language)
+    if query.message is not None:
+        with contextlib.suppress(BadRequest):  # not modified: the same choice twice
+            await query.edit_message_text(view.text, parse_mode="HTML", reply_markup=keyboard(view))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("settings", cmd_settings))
+    app.add_handler(CallbackQueryHandler(on_settings_action, pattern=SettingsAction.matches))

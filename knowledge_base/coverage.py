@@ -1,0 +1,70 @@
+"""Concept coverage: does the best document talk about what the question is about?
+
+A question names glossary concepts (knowledge_base/glossary.py). A concept is *distinctive*
+unless the glossary marks it `generic` (the setting of a question — 客户, 账户, 开户, 基金 —
+rather than its topic). If a question names a distinctive concept (期权, 新三板, 融资利率, …) and
+a document mentions none of that concept's terms anywhere (title, tags or body), the document
+does not cover the question, however close its wording: an approved text about margin
+eligibility is not an answer about options accounts or about the margin interest rate.
+
+Documents are checked by exact spelling only (`Glossary.mentions`); their concepts are computed
+once per index build, with their lexical tokens for `lexical_coverage` (the share of the
+question's tokens — CJK bigrams and words, as BM25 sees them — that occur in the document).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from knowledge_base.glossary import Glossary, GlossaryEntry
+from retrieval import tokenize
+
+
+@dataclass(frozen=True)
+class CoverageIndex:
+    """The concepts and tokens of each document (doc_id, version), for one glossary."""
+
+    glossary: Glossary
+    documents: Mapping[tuple[str, int], frozenset[GlossaryEntry]]
+    tokens: Mapping[tuple[str, int], frozenset[str]]
+
+    @classmethod
+    def build(cls, glossary: Glossary, texts: Iterable[tuple[str, int, str]]) -> CoverageIndex:
+        """`texts` yields (doc_id, version, searchable text: title, tags and body)."""
+        concepts: dict[tuple[str, int], frozenset[GlossaryEntry]] = {}
+        tokens: dict[tuple[str, int], frozenset[str]] = {}
+        for doc, version, text in texts:
+            concepts[(doc, version)] = frozenset(glossary.mentions(text))
+            tokens[(doc, version)] = frozenset(tokenize(text))
+        return cls(glossary, concepts, tokens)
+
+    def distinctive(self, question: str) -> tuple[GlossaryEntry, ...]:
+        """The non-generic concepts the question names by their exact spelling (a listed
+        term, typo or code). Pinyin repair is left to search: a homophone guess (起购 → 弃购)
+        must not veto an answer."""
+        return tuple(e for e in self.glossary.mentions(question) if not e.generic)
+
+    def uncovered(
+        self, concepts: Iterable[GlossaryEntry], doc_id: str, version: int
+    ) -> tuple[str, ...]:
+        """Canonical terms of the given concepts the document never mentions. An unknown
+        document (indexed without coverage data) counts as covering everything."""
+        mentioned = self.documents.get((doc_id, version))
+        if mentioned is None:
+            return ()
+        return tuple(e.canonical for e in concepts if e not in mentioned)
+
+    def lexical_coverage(self, question: str, doc_id: str, version: int) -> float | None:
+        """Share of the question's distinct tokens found in the document (None: unknown
+        document or a question without tokens)."""
+        words = set(tokenize(question))
+        known = self.tokens.get((doc_id, version))
+        if not words or known is None:
+            return None
+        return len(words & known) / len(words)
+
+
+def document_text(title: str, tags: Iterable[str], body: str) -> str:
+    """What coverage looks at: title, curated tags and the whole body."""
+    return "\n".join([title, " ".join(tags), body])

@@ -1,0 +1,123 @@
+"""Morning briefings and supervisor digests: one daily job per staff member, found by name.
+
+Jobs are derived from the database at start (and again for one member when /settings changes
+her time). A job fires at her briefing_time in her zone, Monday–Friday; holidays are skipped by
+the trading calendar. A start-up catch-up sends what is due but unsent within the grace window;
+beyond it the briefing is recorded as missed and the supervisor is told, once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram.ext import ContextTypes
+
+from crm.staff import StaffMember
+from handlers.render.briefing import briefing_view, digest_view, missed_report_view
+from scheduler.outbox import deliver_once, report_targets, services_of, state_of
+
+log = logging.getLogger(__name__)
+KIND = "briefing"
+WEEKDAYS = (1, 2, 3, 4, 5)  # PTB's run_daily counts 0 = Sunday
+
+
+def job_name(staff_id: str) -> str:
+    return f"briefing:{staff_id}"
+
+
+def schedule_member(app: Any, member: StaffMember) -> None:
+    """(Re)schedule one member's daily job; idempotent: the old job of that name goes first."""
+    queue = app.job_queue
+    for job in queue.get_jobs_by_name(job_name(member.staff_id)):
+        job.schedule_removal()
+    if not member.active or member.role not in ("manager", "supervisor"):
+        return
+    grace = services_of(app).briefings.config.grace_minutes
+    queue.run_daily(
+        send_morning_briefing,
+        time=member.briefing_time.replace(tzinfo=ZoneInfo(member.timezone)),
+        days=WEEKDAYS,
+        name=job_name(member.staff_id),
+        data=member.staff_id,
+        job_kwargs={"misfire_grace_time": grace * 60, "coalesce": True},
+    )
+
+
+async def schedule_all(app: Any) -> int:
+    """One job per active manager and supervisor, from the database."""
+    members = await services_of(app).briefings.recipients()
+    for member in members:
+        schedule_member(app, member)
+    return len(members)
+
+
+async def reschedule(app: Any, staff_id: str) -> None:
+    """After /settings: the member's job again, from her new row (only where jobs run)."""
+    if state_of(app).running:
+        schedule_member(app, await services_of(app).briefings.member(staff_id))
+
+
+async def send_morning_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily job: this member's briefing (or digest), if today is a trading day."""
+    staff_id = str(context.job.data) if context.job else ""
+    member = await services_of(context.application).briefings.member(staff_id)
+    await brief_member(context.application, member)
+
+
+async def brief_member(app: Any, member: StaffMember, *, now: datetime | None = None) -> str:
+    """Send today's briefing now if due and within grace; returns what happened (for logs/tests)."""
+    services = services_of(app)
+    briefings = services.briefings
+    now = now or briefings.clock()
+    if not member.active or member.role not in ("manager", "supervisor"):
+        return "not_a_recipient"
+    if member.telegram_user_id is None:
+        return "not_bound"
+    day = now.astimezone(ZoneInfo(member.timezone)).date()
+    if not briefings.calendar.is_trading_day(day):
+        return "not_trading"
+    due = briefings.due_at(member, day)
+    if now < due:
+        return "not_due"
+    grace = briefings.config.grace_minutes
+    if now - due > timedelta(minutes=grace):
+        return await _missed(app, member, day, grace)
+    if member.role == "supervisor":
+        digest = await briefings.digest(member.staff_id, day)
+        view = digest_view(digest, member.language)
+    else:
+        briefing = await briefings.compose(member.staff_id, day)
+        view = briefing_view(briefing, member.language, size=briefings.config.briefing_top_items)
+    queued = await deliver_once(app, member, day, KIND, view)
+    return "queued" if queued else "already"
+
+
+async def _missed(app: Any, member: StaffMember, day: Any, grace: int) -> str:
+    ledger = services_of(app).deliveries
+    settled = await ledger.get(member.staff_id, day, KIND)
+    if settled is not None and settled.status != "pending":
+        return "already"
+    if not await ledger.mark_missed(member.staff_id, day, KIND, f"later than {grace} min"):
+        return "already"
+    log.warning("briefing of %s for %s missed its grace window", member.staff_id, day)
+    for target in await report_targets(app, member):
+        view = missed_report_view(member, day, grace, target.language)
+        await deliver_once(app, target, day, f"missed:{member.staff_id}", view)
+    return "missed"
+
+
+async def catch_up(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """At start: today's due briefings not yet sent — sent within grace, else reported."""
+    await catch_up_all(context.application)
+
+
+async def catch_up_all(app: Any) -> dict[str, str]:
+    briefings = services_of(app).briefings
+    now = briefings.clock()
+    outcome = {}
+    for member in await briefings.recipients():
+        outcome[member.staff_id] = await brief_member(app, member, now=now)
+    return outcome

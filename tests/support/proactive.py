@@ -1,0 +1,99 @@
+"""Helpers for tests of the proactive half: services on a fake clock, a gated pacer, a tiny book."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from crm.alerts import AlertService
+from crm.briefings import BriefingService
+from crm.delivery import DeliveryLedger
+from crm.proactive import ProactiveConfig
+from crm.scheduler_lock import SchedulerLock
+from handlers.context import Services
+from scheduler.pacing import PacedSender
+from scheduler.startup import enable
+
+
+class FakeClock:
+    """Aware UTC wall clock for the services; `advance` moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: Any) -> None:
+        self.now += timedelta(**kwargs)
+
+
+class PacerTime:
+    """Monotonic time for the pacer that only moves when it sleeps; can be gated shut."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.allow: int | None = None  # stop for good after this many sends
+        self.blocked = asyncio.Event()
+        self._never = asyncio.Event()
+        self.pacer: PacedSender | None = None
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        if (
+            self.allow is not None
+            and self.pacer is not None
+            and self.pacer.sent_count >= self.allow
+        ):
+            self.blocked.set()
+            await self._never.wait()  # a process that died in the middle of the fan-out
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+def shanghai(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
+
+
+def proactive_services(
+    services: Services,
+    uow: Any,
+    clock: FakeClock,
+    *,
+    owner: str = "test-process-1",
+    config: ProactiveConfig | None = None,
+) -> Services:
+    config = config or ProactiveConfig()
+    alerts = AlertService(uow, config, clock=clock)
+    return dataclasses.replace(
+        services,
+        alerts=alerts,
+        briefings=BriefingService(uow, config, alerts, clock=clock),
+        deliveries=DeliveryLedger(uow, clock=clock),
+        scheduler_lock=SchedulerLock(uow, owner=owner, clock=clock),
+    )
+
+
+def use_clock(
+    app: Any,
+    uow: Any,
+    clock: FakeClock,
+    *,
+    owner: str = "test-process-1",
+    gate: PacerTime | None = None,
+) -> PacerTime:
+    """Point an Application's services and scheduler at the fake clock; enable the scheduler."""
+    services = proactive_services(app.bot_data.services, uow, clock, owner=owner)
+    app.bot_data.services = services
+    state = app.bot_data.scheduler
+    gate = gate or PacerTime()
+    state.pacer = PacedSender(app.bot, clock=gate.clock, sleep=gate.sleep)
+    gate.pacer = state.pacer
+    state.lock = services.scheduler_lock
+    state.clock = clock
+    enable(app)
+    return gate
