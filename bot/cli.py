@@ -205,6 +205,14 @@ def demo(
             if print_report(report):
                 raise fail(f"demo import of {demo_file.kind} failed")
         out.print(f"demo book as of {as_of}: CSV files in {folder}")
+        samples = Path(__file__).resolve().parents[1] / "knowledge_base" / "samples" / "docs"
+        outcome = await runtime.services.curation.import_directory(samples)
+        out.print(
+            f"knowledge base: {outcome.added} added, {outcome.unchanged} unchanged "
+            f"({len(outcome.approved)} approved); building the search index…"
+        )
+        report = await runtime.services.answers.reindex()
+        out.print(f"search index {report.action}: {report.embedded} passages embedded, {report.reused} reused")
 
     with_runtime(work)
 

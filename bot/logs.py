@@ -40,5 +40,5 @@ def configure_logging(level: str = "INFO", *, token: str | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
+from handlers import session
 from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render.start import refusal_text
@@ -67,6 +68,18 @@ async def on_any_update(update: Update, context: AppContext) -> None:
         raise ApplicationHandlerStop
     context.staff = staff
     context.language = staff.language
+    if _moves_on(update):
+        session.set_pending(context, None)
+
+
+def _moves_on(update: Update) -> bool:
+    """A command or a button press ends any "the next message is …" step: the user moved on.
+
+    (A button that starts a new step, like 📝 or ⏰, sets it again in its own handler.)"""
+    if update.callback_query is not None:
+        return True
+    message = update.message
+    return message is not None and (message.text or "").startswith("/")
 
 
 async def _refuse(update: Update, text: str, language: str) -> None:

@@ -3,12 +3,14 @@
 A draft is folded once into three views (see normalize.py); normalised phrases match the
 compact view, regexes the folded view (and the compact one unless ``loose: false``), exact
 phrases the original. A hit is dropped when one of its entry's exceptions (「不保本」) overlaps
-it. Of overlapping hits the longest is reported, so 「稳赚不赔」 is one violation, not two.
+it. Of overlapping hits, the selection covering the most text is reported, so 「稳赚不赔」 is one
+violation, not two.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -168,13 +170,21 @@ class ComplianceChecker:
 
 
 def _longest_without_overlap(hits: list[_Hit]) -> list[_Hit]:
-    """Keep the longest of overlapping hits (earliest, then first entry, on ties); by position."""
-    chosen: list[_Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start, h.order)):
-        if all(hit.end <= c.start or c.end <= hit.start for c in chosen):
-            chosen.append(hit)
-    chosen.sort(key=lambda h: h.start)
-    return chosen
+    """The non-overlapping hits that cover the most text (weighted interval scheduling).
+
+    Ties go to fewer, longer hits, then to earlier entries, so 「稳赚不赔」 is one violation,
+    while 「保证年化8%，稳赚不赔」 is two (保证年化8% and 稳赚不赔) rather than the single looser
+    match 「年化8%，稳赚」 that happens to be longer than either alone.
+    """
+    ordered = sorted(hits, key=lambda h: (h.end, h.start, h.order))
+    # best[i]: the best selection among ordered[:i] as (covered, -count, -order sum, picks).
+    best: list[tuple[int, int, int, tuple[_Hit, ...]]] = [(0, 0, 0, ())]
+    for i, hit in enumerate(ordered):
+        j = bisect_right([h.end for h in ordered[:i]], hit.start)
+        covered, neg_count, neg_order, picks = best[j]
+        take = (covered + hit.end - hit.start, neg_count - 1, neg_order - hit.order, (*picks, hit))
+        best.append(max(best[i], take, key=lambda b: (b[0], b[1], b[2])))
+    return sorted(best[-1][3], key=lambda h: h.start)
 
 
 def to_utf16_offset(text: str, index: int) -> int:

@@ -3,6 +3,7 @@ exactly-once fan-out across a crash and restart, the grace window, /settings and
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, time
 from typing import Any
@@ -134,7 +135,8 @@ async def test_a_crash_in_the_middle_of_the_fan_out_sends_each_briefing_exactly_
     gate.allow = 3
     use_clock(first, demo_bot.runtime.uow, clock, owner="process-1", gate=gate)
     assert await start(first)
-    await demo_bot.telegram.emulator.wait_until(lambda: gate.blocked.is_set())
+    async with asyncio.timeout(10):  # a safety net; the gate says when the fan-out is stuck
+        await gate.blocked.wait()
     sent_before = [m for m in demo_bot.server.emulator.sent_messages() if is_briefing(m)]
     assert len(sent_before) == 3
 
@@ -145,6 +147,8 @@ async def test_a_crash_in_the_middle_of_the_fan_out_sends_each_briefing_exactly_
 
     # The process dies: bulk sending stops, updates stop, the lock is NOT released.
     await first.bot_data.scheduler.pacer.stop()
+    for job in first.job_queue.jobs():  # a dead process runs nothing any more
+        job.schedule_removal()
     await first.updater.stop()
     await first.stop()
 
@@ -163,6 +167,8 @@ async def test_a_crash_in_the_middle_of_the_fan_out_sends_each_briefing_exactly_
                 )
             )
         await telegram.settle()
+        for job in second.job_queue.jobs():
+            job.schedule_removal()
     counts = {
         s: sum(1 for m in demo_bot.server.emulator.sent_messages(users[s]) if is_briefing(m))
         for s in TEAM
