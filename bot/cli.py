@@ -27,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 
 out = Console(soft_wrap=True)
+SAMPLE_DOCS = Path(__file__).resolve().parents[1] / "knowledge_base" / "samples" / "docs"
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
@@ -205,14 +206,15 @@ def demo(
             if print_report(report):
                 raise fail(f"demo import of {demo_file.kind} failed")
         out.print(f"demo book as of {as_of}: CSV files in {folder}")
-        samples = Path(__file__).resolve().parents[1] / "knowledge_base" / "samples" / "docs"
-        outcome = await runtime.services.curation.import_directory(samples)
+        outcome = await runtime.services.curation.import_directory(SAMPLE_DOCS)
         out.print(
             f"knowledge base: {outcome.added} added, {outcome.unchanged} unchanged "
             f"({len(outcome.approved)} approved); building the search index…"
         )
-        report = await runtime.services.answers.reindex()
-        out.print(f"search index {report.action}: {report.embedded} passages embedded, {report.reused} reused")
+        index = await runtime.services.answers.reindex()
+        out.print(
+            f"search index {index.action}: {index.embedded} passages embedded, {index.reused} reused"
+        )
 
     with_runtime(work)
 
