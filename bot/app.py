@@ -33,8 +33,12 @@ def build_application(
     token: str | None = None,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    reminders: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The Application with every handler registered; transport injectable for console/tests."""
+    """The Application with every handler registered; transport injectable for console/tests.
+
+    `reminders=False` (the console) schedules no follow-up reminders: a console session on a
+    shared database must not deliver, and mark as sent, reminders meant for Telegram."""
     secret = settings.telegram_token.get_secret_value() if settings.telegram_token else None
     builder = (
         ApplicationBuilder()
@@ -52,5 +56,5 @@ def build_application(
     app = builder.build()
     app.bot_data.services = services
     register_all(app)
-    register_jobs(app)
+    register_jobs(app, reminders=reminders)
     return app

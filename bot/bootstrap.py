@@ -10,11 +10,13 @@ from bot.settings import Settings
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
 from crm.clients import ClientService
+from crm.data_watch import DataWatch
 from crm.delivery import DeliveryLedger
 from crm.feedback import FeedbackService
 from crm.followups import FollowUpService
 from crm.notes import NoteService
 from crm.proactive import load_proactive_config
+from crm.rules import RulesService
 from crm.rules.config import load_rules_config
 from crm.scheduler_lock import SchedulerLock
 from crm.staff import StaffService
@@ -58,6 +60,8 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     checker = ComplianceChecker(load_lexicon(settings.lexicon_path or default_lexicon_path()))
     proactive = load_proactive_config(settings.data_dir / "proactive.yaml")
     alerts = AlertService(uow, proactive, timezone=settings.timezone)
+    rules_config = load_rules_config(settings.rules_config)
+    clients = ClientService(uow, timezone=settings.timezone, tiers=rules_config.tiers)
     services = Services(
         staff=StaffService(uow, invite_ttl_days=settings.invite_ttl_days),
         curation=curation,
@@ -65,17 +69,15 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         checker=checker,
         asking=AskingService(uow, curation, timezone=settings.timezone),
         feedback=FeedbackService(uow),
-        clients=ClientService(
-            uow,
-            timezone=settings.timezone,
-            tiers=load_rules_config(settings.rules_config).tiers,
-        ),
+        clients=clients,
         notes=NoteService(uow, checker=checker),
-        followups=FollowUpService(uow, ClientService(uow, timezone=settings.timezone)),
+        followups=FollowUpService(uow, clients),
         alerts=alerts,
         briefings=BriefingService(uow, proactive, alerts, timezone=settings.timezone),
         deliveries=DeliveryLedger(uow),
         scheduler_lock=SchedulerLock(uow, ttl_seconds=proactive.lock_ttl_seconds),
+        rules=RulesService(uow, rules_config, timezone=settings.timezone),
+        data_watch=DataWatch(uow),
         default_language=settings.language,
         bot_username=settings.bot_username,
     )

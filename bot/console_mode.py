@@ -38,6 +38,7 @@ async def run_console_chat(settings: Settings, staff_id: str) -> None:
             token=CONSOLE_TOKEN,
             request=InProcessRequest(emulator),
             get_updates_request=InProcessRequest(emulator),
+            reminders=False,
         )
         user = ConsoleUser(
             telegram_user_id=telegram_id,

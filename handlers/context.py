@@ -10,10 +10,12 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
 from crm.clients import ClientService
+from crm.data_watch import DataWatch
 from crm.delivery import DeliveryLedger
 from crm.feedback import FeedbackService
 from crm.followups import FollowUpService
 from crm.notes import NoteService
+from crm.rules import RulesService
 from crm.scheduler_lock import SchedulerLock
 from crm.staff import StaffMember, StaffService
 from knowledge_base.answering import AnswerService
@@ -39,6 +41,8 @@ class Services:
     briefings: BriefingService
     deliveries: DeliveryLedger
     scheduler_lock: SchedulerLock
+    rules: RulesService
+    data_watch: DataWatch
     default_language: str = "zh"
     bot_username: str = "ambot_demo_bot"
 
@@ -50,6 +54,8 @@ class BotData:
     # scheduler.state.ProactiveState of this process (set by scheduler.register_all); handlers
     # reach rescheduling through it without importing scheduler/.
     scheduler: Any = None
+    # scheduler.rules: the data signature last evaluated in this process.
+    rules_last_signature: Any = None
 
 
 class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

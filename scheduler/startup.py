@@ -20,6 +20,7 @@ from scheduler.briefings import catch_up, reschedule, schedule_all
 from scheduler.escalations import ESCALATION_JOB, escalate_unacknowledged
 from scheduler.outbox import services_of
 from scheduler.pacing import PacedSender, Sleep
+from scheduler.rules import RULES_JOB, evaluate_latest_data
 from scheduler.state import ProactiveState
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,15 @@ async def start_jobs(app: Any) -> int:
             name=name,
             job_kwargs={"misfire_grace_time": config.alert_sweep_seconds, "coalesce": True},
         )
+    for job in queue.get_jobs_by_name(RULES_JOB):
+        job.schedule_removal()
+    queue.run_repeating(
+        evaluate_latest_data,
+        interval=config.alert_sweep_seconds,
+        first=0,
+        name=RULES_JOB,
+        job_kwargs={"misfire_grace_time": config.alert_sweep_seconds, "coalesce": True},
+    )
     queue.run_once(catch_up, when=0, name=CATCH_UP_JOB)
     return count
 

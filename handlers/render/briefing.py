@@ -9,6 +9,7 @@ from html import escape
 
 from crm.briefings import GROUPS, Briefing, BriefingItem, Digest
 from crm.explain import Reason
+from crm.masking import mask_text
 from crm.staff import StaffMember
 from handlers.buttons_client import ClientPick, NoteStart
 from handlers.buttons_proactive import BriefingAction, SettingsAction
@@ -47,6 +48,8 @@ def _when(day_iso: str, today: date, language: str) -> str:
 
 
 def _clip(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    """Free text (ticket summaries, follow-up titles, news): phone/ID numbers masked, clipped."""
+    text = mask_text(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
