@@ -18,7 +18,7 @@ async def evaluate_latest_data(context: ContextTypes.DEFAULT_TYPE) -> None:
     signature = await services.data_watch.signature()
     if signature.latest_date is None or app.bot_data.rules_last_signature == signature:
         return
-    evaluation = await services.rules.evaluate(signature.latest_date)
+    evaluation = await services.rules.evaluate(signature.latest_date, with_tags=False)
     app.bot_data.rules_last_signature = signature
     new = len(evaluation.new_alert_ids)
     log.info(

@@ -23,18 +23,19 @@ client's manager at evaluation time) and the inputs as facts. Readings of the ma
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql import Executable
 
+from crm.rules.activity import ACTIVITY
 from crm.rules.config import RulesConfig, as_fraction, to_cents
 from crm.rules.results import AlertHit, DataDates, add_years, observed_month_days, yuan
-from crm.rules.sql import Dialect, share_above, share_at_least
-from storage.rows import ClientRow, EventRow, HoldingRow, SnapshotRow, TradeRow
+from crm.rules.sql import Dialect, concat, share_above, share_at_least, text
+from storage.alert_rows import AlertRow
+from storage.rows import ClientRow, EventRow, HoldingRow, SnapshotRow
 
 
 def percent(part: int, whole: int) -> str:
@@ -44,16 +45,31 @@ def percent(part: int, whole: int) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
+AnySelect = Select[*tuple[Any, ...]]
+
+
+def _with_dedupe(query: AnySelect, key: ColumnElement[str]) -> AnySelect:
+    """Add the hit's dedupe key and whether an alert with that key is stored already.
+
+    One unique-index probe per hit inside the query, instead of looking the keys up afterwards.
+    """
+    stored = aliased(AlertRow)
+    return query.add_columns(
+        key.label("dedupe_key"), stored.id.is_not(None).label("stored")
+    ).outerjoin(stored, stored.dedupe_key == key)
+
+
 # --- 1. HNW outflow --------------------------------------------------------------------------
 
 
-def hnw_outflow_query(dates: DataDates, config: RulesConfig, d: Dialect) -> Executable | None:
+def hnw_outflow_query(dates: DataDates, config: RulesConfig, d: Dialect) -> AnySelect | None:
     if dates.previous_date is None:
         return None
     rule = config.alerts.hnw_outflow
     today, before, c = aliased(SnapshotRow), aliased(SnapshotRow), ClientRow
     outflow, previous = d.cents(today.outflow), d.cents(before.total_assets)
-    return (
+    key = concat("hnw_outflow:", c.client_id, f":{dates.as_of.isoformat()}")
+    query = (
         select(
             c.client_id,
             c.manager_id,
@@ -70,6 +86,7 @@ def hnw_outflow_query(dates: DataDates, config: RulesConfig, d: Dialect) -> Exec
             share_above(outflow, previous, as_fraction(rule.more_than_pct)),
         )
     )
+    return _with_dedupe(query, key)
 
 
 def hnw_outflow_hits(rows: Sequence[Any], dates: DataDates, config: RulesConfig) -> list[AlertHit]:
@@ -81,7 +98,7 @@ def hnw_outflow_hits(rows: Sequence[Any], dates: DataDates, config: RulesConfig)
             client_id=r.client_id,
             manager_id=r.manager_id,
             priority=rule.priority,
-            dedupe_key=f"hnw_outflow:{r.client_id}:{day}",
+            dedupe_key=r.dedupe_key,
             facts={
                 "data_date": day,
                 "previous_date": dates.previous_date.isoformat() if dates.previous_date else None,
@@ -93,6 +110,7 @@ def hnw_outflow_hits(rows: Sequence[Any], dates: DataDates, config: RulesConfig)
                 "hnw_above": yuan(to_cents(config.tiers.hnw_above)),
                 "tier_basis": "previous_day_total_assets",
             },
+            new=not r.stored,
         )
         for r in rows
     ]
@@ -101,72 +119,60 @@ def hnw_outflow_hits(rows: Sequence[Any], dates: DataDates, config: RulesConfig)
 # --- 2. Silent warning -----------------------------------------------------------------------
 
 
-def silent_warning_query(dates: DataDates, config: RulesConfig) -> Executable:
+def silent_warning_query(dates: DataDates, config: RulesConfig, d: Dialect) -> AnySelect:
     days = config.alerts.silent_warning.days
     latest_allowed = dates.as_of - timedelta(days=days)  # the last trade must be on or before
-    c, t = ClientRow, TradeRow
-    traded_since = (
-        select(t.trade_id)
+    c, a = ClientRow, ACTIVITY.c
+    last_date = d.local_date_text(a.last_traded_at, dates.timezone, dates.end_utc)
+    key = concat("silent_warning:", c.client_id, ":", func.coalesce(last_date, text("never")))
+    query = (
+        select(c.client_id, c.manager_id, d.date_text(c.opened_on).label("opened_on"), last_date)
+        .select_from(c)
+        .outerjoin(ACTIVITY, a.client_id == c.client_id)
         .where(
-            t.client_id == c.client_id,
-            t.traded_at >= dates.start_utc(latest_allowed + timedelta(days=1)),
-            t.traded_at < dates.end_utc,
+            c.opened_on <= latest_allowed,
+            or_(
+                a.last_traded_at.is_(None),
+                a.last_traded_at < dates.start_utc(latest_allowed + timedelta(days=1)),
+            ),
         )
-        .exists()
     )
-    last_trade = (
-        select(t.traded_at)
-        .where(t.client_id == c.client_id, t.traded_at < dates.end_utc)
-        .order_by(t.traded_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return select(c.client_id, c.manager_id, c.opened_on, last_trade.label("last_traded_at")).where(
-        c.opened_on <= latest_allowed, ~traded_since
-    )
+    return _with_dedupe(query, key)
 
 
 def silent_warning_hits(
     rows: Sequence[Any], dates: DataDates, config: RulesConfig
 ) -> list[AlertHit]:
     rule = config.alerts.silent_warning
+    as_of, data_date, days = dates.as_of, dates.as_of.isoformat(), rule.days
     hits = []
-    for r in rows:
-        last: date | None = None
-        if r.last_traded_at is not None:
-            last = dates.local_date(_aware(r.last_traded_at))
-        since = last or r.opened_on
+    for client_id, manager_id, opened_on, last, key, stored in rows:
+        since = last or opened_on
         hits.append(
             AlertHit(
-                rule="silent_warning",
-                client_id=r.client_id,
-                manager_id=r.manager_id,
-                priority=rule.priority,
-                dedupe_key=f"silent_warning:{r.client_id}:{last.isoformat() if last else 'never'}",
-                facts={
-                    "data_date": dates.as_of.isoformat(),
-                    "last_trade_date": last.isoformat() if last else None,
-                    "opened_on": r.opened_on.isoformat(),
-                    "silent_since": since.isoformat(),
-                    "days_without_trade": (dates.as_of - since).days,
-                    "at_least_days": rule.days,
+                "silent_warning",
+                client_id,
+                manager_id,
+                rule.priority,
+                key,
+                {
+                    "data_date": data_date,
+                    "last_trade_date": last,
+                    "opened_on": opened_on,
+                    "silent_since": since,
+                    "days_without_trade": (as_of - date.fromisoformat(since)).days,
+                    "at_least_days": days,
                 },
+                not stored,
             )
         )
     return hits
 
 
-def _aware(value: datetime) -> datetime:
-    # A scalar subquery's result may skip the column type on some drivers; values are UTC.
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 # --- 3. Negative event on a heavy holding ----------------------------------------------------
 
 
-def negative_event_query(dates: DataDates, config: RulesConfig, d: Dialect) -> Executable | None:
+def negative_event_query(dates: DataDates, config: RulesConfig, d: Dialect) -> AnySelect | None:
     if dates.holdings_date is None:
         return None
     rule = config.alerts.negative_event
@@ -197,7 +203,7 @@ def negative_event_query(dates: DataDates, config: RulesConfig, d: Dialect) -> E
         )
         .subquery()
     )
-    return (
+    query = (
         select(holders, c.manager_id)
         .join(c, c.client_id == holders.c.client_id)
         .where(
@@ -205,6 +211,8 @@ def negative_event_query(dates: DataDates, config: RulesConfig, d: Dialect) -> E
             share_at_least(holders.c.held, holders.c.whole, as_fraction(rule.min_share_pct)),
         )
     )
+    key = concat("negative_event:", holders.c.client_id, ":", holders.c.event_id)
+    return _with_dedupe(query, key)
 
 
 def negative_event_hits(
@@ -217,7 +225,7 @@ def negative_event_hits(
             client_id=r.client_id,
             manager_id=r.manager_id,
             priority=rule.priority,
-            dedupe_key=f"negative_event:{r.client_id}:{r.event_id}",
+            dedupe_key=r.dedupe_key,
             facts={
                 "data_date": dates.as_of.isoformat(),
                 "event_id": r.event_id,
@@ -232,6 +240,7 @@ def negative_event_hits(
                 "min_share_pct": str(rule.min_share_pct),
                 "talking_points": "knowledge_base: look up approved scripts by symbol at delivery",
             },
+            new=not r.stored,
         )
         for r in rows
     ]
@@ -240,13 +249,14 @@ def negative_event_hits(
 # --- 4. Birthday and account anniversary -----------------------------------------------------
 
 
-def birthday_query(dates: DataDates, d: Dialect) -> Executable:
+def birthday_query(dates: DataDates, d: Dialect) -> AnySelect:
     c = ClientRow
-    return select(c.client_id, c.manager_id, c.birthday).where(
+    query = select(c.client_id, c.manager_id, c.birthday).where(
         c.birthday.is_not(None),
         c.birthday < dates.as_of,
         d.month_day(c.birthday).in_(observed_month_days(dates.as_of)),
     )
+    return _with_dedupe(query, concat("birthday:", c.client_id, f":{dates.as_of.year}"))
 
 
 def birthday_hits(rows: Sequence[Any], dates: DataDates, config: RulesConfig) -> list[AlertHit]:
@@ -257,7 +267,7 @@ def birthday_hits(rows: Sequence[Any], dates: DataDates, config: RulesConfig) ->
             client_id=r.client_id,
             manager_id=r.manager_id,
             priority=rule.priority,
-            dedupe_key=f"birthday:{r.client_id}:{dates.as_of.year}",
+            dedupe_key=r.dedupe_key,
             facts={
                 "data_date": dates.as_of.isoformat(),
                 "month_day": r.birthday.strftime("%m-%d"),
@@ -265,18 +275,20 @@ def birthday_hits(rows: Sequence[Any], dates: DataDates, config: RulesConfig) ->
                 "leap_day_observed_on_28_february": (r.birthday.month, r.birthday.day) == (2, 29)
                 and dates.as_of.day == 28,
             },
+            new=not r.stored,
         )
         for r in rows
     ]
 
 
-def anniversary_query(dates: DataDates, config: RulesConfig, d: Dialect) -> Executable:
+def anniversary_query(dates: DataDates, config: RulesConfig, d: Dialect) -> AnySelect:
     c = ClientRow
     years = config.alerts.anniversary.min_years
-    return select(c.client_id, c.manager_id, c.opened_on).where(
+    query = select(c.client_id, c.manager_id, c.opened_on).where(
         c.opened_on <= add_years(dates.as_of, -years),
         d.month_day(c.opened_on).in_(observed_month_days(dates.as_of)),
     )
+    return _with_dedupe(query, concat("anniversary:", c.client_id, f":{dates.as_of.year}"))
 
 
 def anniversary_hits(rows: Sequence[Any], dates: DataDates, config: RulesConfig) -> list[AlertHit]:
@@ -287,7 +299,7 @@ def anniversary_hits(rows: Sequence[Any], dates: DataDates, config: RulesConfig)
             client_id=r.client_id,
             manager_id=r.manager_id,
             priority=rule.priority,
-            dedupe_key=f"anniversary:{r.client_id}:{dates.as_of.year}",
+            dedupe_key=r.dedupe_key,
             facts={
                 "data_date": dates.as_of.isoformat(),
                 "opened_on": r.opened_on.isoformat(),
@@ -295,6 +307,7 @@ def anniversary_hits(rows: Sequence[Any], dates: DataDates, config: RulesConfig)
                 "leap_day_observed_on_28_february": (r.opened_on.month, r.opened_on.day) == (2, 29)
                 and dates.as_of.day == 28,
             },
+            new=not r.stored,
         )
         for r in rows
     ]

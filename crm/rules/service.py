@@ -12,6 +12,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from operator import attrgetter
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -22,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import UsageError
 from crm.rules import alerts as rules
+from crm.rules.activity import create_activity, drop_activity
 from crm.rules.config import RulesConfig
 from crm.rules.results import (
-    ALERT_RULE_ORDER,
     AlertHit,
     DataDates,
     Evaluation,
@@ -38,7 +39,6 @@ from storage.uow import UnitOfWorkFactory
 
 Clock = Callable[[], datetime]
 INSERT_BATCH = 5_000
-LOOKUP_BATCH = 900  # below SQLite's default limit of bound parameters in old versions
 
 
 def utc_now() -> datetime:
@@ -86,16 +86,19 @@ class RulesService:
             session = uow.session
             dialect = Dialect(session.get_bind().dialect.name)
             dates = await self._data_dates(session, as_of)
+            await create_activity(session, dates, self._config)
             await session.execute(delete(ClientTagRow).where(ClientTagRow.as_of == as_of))
             for statement in tag_statements(dates, self._config, dialect):
                 await session.execute(statement)
-            hits = await self._alert_hits(session, dates, dialect)
-            new_ids = await self._store_alerts(session, hits, as_of)
+            alerts = await self._alert_hits(session, dates, dialect)
+            new_ids = await self._store_alerts(session, alerts, as_of)
+            await drop_activity(session)
             tags = await self._tags(session, as_of) if with_tags else []
             counts = await self._tag_counts(session, as_of)
             await uow.commit()
-        new_keys = set(new_ids)
-        alerts = [dataclasses.replace(h, new=h.dedupe_key in new_keys) for h in hits]
+        for index, hit in enumerate(alerts):
+            if hit.new and hit.dedupe_key not in new_ids:  # a concurrent evaluation stored it
+                alerts[index] = dataclasses.replace(hit, new=False)
         return Evaluation(
             date=as_of,
             rule_version=self._config.version,
@@ -137,24 +140,23 @@ class RulesService:
         families = [
             (rules.hnw_outflow_query(dates, config, dialect), rules.hnw_outflow_hits),
             (rules.negative_event_query(dates, config, dialect), rules.negative_event_hits),
-            (rules.silent_warning_query(dates, config), rules.silent_warning_hits),
+            (rules.silent_warning_query(dates, config, dialect), rules.silent_warning_hits),
             (rules.birthday_query(dates, dialect), rules.birthday_hits),
             (rules.anniversary_query(dates, config, dialect), rules.anniversary_hits),
         ]
         hits: list[AlertHit] = []
-        for query, convert in families:
+        for query, convert in families:  # in ALERT_RULE_ORDER, each family sorted on its own
             if query is not None:
-                hits.extend(convert((await session.execute(query)).all(), dates, config))
-        order = {rule: i for i, rule in enumerate(ALERT_RULE_ORDER)}
-        hits.sort(key=lambda h: (order[h.rule], h.manager_id, h.client_id, h.dedupe_key))
+                found = convert((await session.execute(query)).all(), dates, config)
+                found.sort(key=attrgetter("manager_id", "client_id", "dedupe_key"))
+                hits.extend(found)
         return hits
 
     async def _store_alerts(
         self, session: AsyncSession, hits: list[AlertHit], as_of: date
     ) -> dict[str, int]:
         """Insert the hits not stored yet; returns dedupe_key → id of those inserted now."""
-        stored = await self._stored_keys(session, [h.dedupe_key for h in hits])
-        hits = [h for h in hits if h.dedupe_key not in stored]
+        hits = [h for h in hits if h.new]  # the queries flagged the keys already stored
         if not hits:
             return {}
         now = self._clock()
@@ -200,21 +202,6 @@ class RulesService:
                     events[start : start + INSERT_BATCH],
                 )
         return inserted
-
-    async def _stored_keys(self, session: AsyncSession, keys: list[str]) -> set[str]:
-        """The keys among `keys` already stored (unique-index lookups in batches).
-
-        Long silent spells hit every day; skipping them here keeps re-evaluation cheap. The
-        insert still says ON CONFLICT DO NOTHING for a concurrent evaluation of the same date.
-        """
-        found: set[str] = set()
-        for start in range(0, len(keys), LOOKUP_BATCH):
-            batch = keys[start : start + LOOKUP_BATCH]
-            result = await session.scalars(
-                select(AlertRow.dedupe_key).where(AlertRow.dedupe_key.in_(batch))
-            )
-            found.update(result.all())
-        return found
 
     async def _tags(self, session: AsyncSession, as_of: date) -> list[TagHit]:
         t = ClientTagRow

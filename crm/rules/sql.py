@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, String, cast, func, literal
+from sqlalchemy import BigInteger, ColumnElement, Integer, String, case, cast, func, literal
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import literal_column
+
+from storage.types import UTCDateTime
 
 # A column of a mapped row class or any SQL expression.
 Expr = ColumnElement[Any] | QueryableAttribute[Any]
@@ -66,6 +71,27 @@ class Dialect:
             return cast(value, String)
         return func.to_char(value, "YYYY-MM-DD")
 
+    def local_date_text(self, instant: Expr, zone: ZoneInfo, until: datetime) -> ColumnElement[str]:
+        """A UTC timestamp column's calendar date in `zone` as 'YYYY-MM-DD' (instants < until).
+
+        PostgreSQL converts with its own time zone data. SQLite has none, so the zone's UTC
+        offsets from 1970 to `until` become a CASE over the instants where the offset changed
+        (a single branch for zones without transitions, such as Asia/Shanghai since 1991).
+        """
+        if not self.is_sqlite:
+            return func.to_char(func.timezone(zone.key, instant), "YYYY-MM-DD")
+        segments = utc_offsets(zone, until)
+        shifted = [func.date(instant, text(f"{offset:+d} seconds")) for _, offset in segments]
+        if len(segments) == 1:
+            return shifted[0]
+        # Newest period first: recent instants (the common case) match the first branch.
+        whens = [
+            (instant >= literal(start, UTCDateTime), shifted[i])
+            for i, (start, _) in reversed(list(enumerate(segments)))
+            if i
+        ]
+        return case(*whens, else_=shifted[0])
+
     def month_day(self, value: Expr) -> ColumnElement[str]:
         """A DATE column's 'MM-DD'."""
         if self.is_sqlite:
@@ -78,9 +104,11 @@ def text(value: str) -> ColumnElement[str]:
     return literal(value, String)
 
 
-def concat(*parts: str | ColumnElement[Any]) -> ColumnElement[str]:
+def concat(*parts: str | Expr) -> ColumnElement[str]:
     """Concatenate string constants and string expressions with ||."""
-    exprs = [text(p) if isinstance(p, str) else p for p in parts]
+    exprs: list[ColumnElement[Any]] = [
+        text(p) if isinstance(p, str) else p.expression for p in parts
+    ]
     result = exprs[0]
     for expr in exprs[1:]:
         result = result.concat(expr)
@@ -136,3 +164,30 @@ def share_above(part: Expr, whole: Expr, share: Fraction) -> ColumnElement[bool]
 
 def count_int(value: Expr) -> ColumnElement[int]:
     return cast(value, Integer)
+
+
+@lru_cache(maxsize=16)
+def utc_offsets(zone: ZoneInfo, until: datetime) -> tuple[tuple[datetime, int], ...]:
+    """(first UTC instant, UTC offset in seconds) of each offset period of zone, 1970 → until."""
+
+    def offset(at: datetime) -> int:
+        delta = at.astimezone(zone).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    day = 86_400
+    at, end = 0, int(until.timestamp())  # POSIX seconds from 1970-01-01 UTC
+    segments = [(datetime.fromtimestamp(0, UTC), offset(datetime.fromtimestamp(0, UTC)))]
+    while at < end:
+        after = min(at + day, end)
+        if offset(datetime.fromtimestamp(after, UTC)) != segments[-1][1]:
+            low, high = at, after  # the change happens in (low, high]: bisect to the second
+            while high - low > 1:
+                middle = (low + high) // 2
+                if offset(datetime.fromtimestamp(middle, UTC)) == segments[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            changed = datetime.fromtimestamp(high, UTC)
+            segments.append((changed, offset(changed)))
+        at = after
+    return tuple(segments)

@@ -10,15 +10,28 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Insert, String, and_, case, cast, func, insert, literal
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Insert,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+)
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import aliased
 
+from crm.rules.activity import ACTIVITY
 from crm.rules.config import RulesConfig, as_fraction, to_cents
 from crm.rules.results import DataDates, add_years, yuan, yuan_grouped
 from crm.rules.sql import Dialect, concat, json_object, share_at_least
 from storage.alert_rows import ClientTagRow
-from storage.rows import ClientRow, HoldingRow, SnapshotRow, TradeRow
+from storage.rows import ClientRow, HoldingRow, SnapshotRow
 
 TAG_COLUMNS = ("client_id", "tag", "as_of", "rule_version", "reason", "facts")
 TAGS = ("tier", "high_frequency", "silent", "tech_preference", "new", "loyal")
@@ -85,18 +98,11 @@ def _tiers(dates: DataDates, config: RulesConfig, d: Dialect) -> Insert:
 def _high_frequency(dates: DataDates, config: RulesConfig) -> Insert:
     rule = config.tags.high_frequency
     first = dates.as_of - timedelta(days=rule.window_days - 1)
-    t = TradeRow
-    counts = (
-        sql_select(t.client_id, func.count().label("trades"))
-        .where(t.traded_at >= dates.start_utc(first), t.traded_at < dates.end_utc)
-        .group_by(t.client_id)
-        .having(func.count() > rule.more_than)
-        .subquery()
-    )
+    a = ACTIVITY.c
     span = f"{first.isoformat()} 至 {dates.as_of.isoformat()}"
     reason = concat(
         f"高频交易：{span}（{rule.window_days} 天）共 ",
-        cast(counts.c.trades, String),
+        cast(a.window_trades, String),
         f" 笔交易，多于 {rule.more_than} 笔（数据日 {dates.as_of.isoformat()}）",
     )
     facts = json_object(
@@ -107,25 +113,19 @@ def _high_frequency(dates: DataDates, config: RulesConfig) -> Insert:
             "window_days": rule.window_days,
             "more_than": rule.more_than,
         },
-        numbers={"trades": counts.c.trades},
+        numbers={"trades": a.window_trades},
     )
     tag, as_of, version = _constants("high_frequency", dates, config)
-    return _insert(sql_select(counts.c.client_id, tag, as_of, version, reason, facts))
+    query = sql_select(a.client_id, tag, as_of, version, reason, facts).where(
+        a.window_trades > rule.more_than
+    )
+    return _insert(query)
 
 
 def _silent(dates: DataDates, config: RulesConfig) -> Insert:
     days = config.tags.silent.days
     first = dates.as_of - timedelta(days=days - 1)
-    c, t = ClientRow, TradeRow
-    traded = (
-        sql_select(t.trade_id)
-        .where(
-            t.client_id == c.client_id,
-            t.traded_at >= dates.start_utc(first),
-            t.traded_at < dates.end_utc,
-        )
-        .exists()
-    )
+    c, a = ClientRow, ACTIVITY.c
     reason = (
         f"沉默客户：{first.isoformat()} 至 {dates.as_of.isoformat()} 的 {days} 天内没有交易"
         f"（开户满 {days} 天；数据日 {dates.as_of.isoformat()}）"
@@ -140,8 +140,14 @@ def _silent(dates: DataDates, config: RulesConfig) -> Insert:
         }
     )
     tag, as_of, version = _constants("silent", dates, config)
-    query = sql_select(c.client_id, tag, as_of, version, literal(reason, String), facts).where(
-        c.opened_on <= dates.as_of - timedelta(days=days), ~traded
+    query = (
+        sql_select(c.client_id, tag, as_of, version, literal(reason, String), facts)
+        .select_from(c)
+        .outerjoin(ACTIVITY, a.client_id == c.client_id)
+        .where(
+            c.opened_on <= dates.as_of - timedelta(days=days),
+            or_(a.last_traded_at.is_(None), a.last_traded_at < dates.start_utc(first)),
+        )
     )
     return _insert(query)
 
