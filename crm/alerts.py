@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.errors import NotAuthorizedError, NotFoundError, UsageError
 from crm.explain import AlertKey, Reason, explain_alerts
 from crm.proactive import ProactiveConfig
-from crm.staff import StaffMember
+from crm.staff import StaffMember, staff_member
 from storage.alert_rows import AlertEventRow, AlertRow, DeliveryRow
 from storage.rows import ClientRow, SnapshotRow, StaffRow
 from storage.uow import UnitOfWorkFactory
@@ -67,20 +67,6 @@ class Escalation:
     level: int
     targets: tuple[StaffMember, ...]
     by: str | None = None  # staff id of a manual escalation
-
-
-def _member(row: StaffRow) -> StaffMember:
-    return StaffMember(
-        staff_id=row.staff_id,
-        name=row.name,
-        role=row.role,
-        supervisor_id=row.supervisor_id,
-        telegram_user_id=row.telegram_user_id,
-        timezone=row.timezone,
-        language=row.language,
-        briefing_time=row.briefing_time,
-        active=row.active,
-    )
 
 
 def delivery_kind(alert_id: int) -> str:
@@ -303,13 +289,13 @@ class AlertService:
             if owner is not None and owner.supervisor_id:
                 supervisor = await session.get(StaffRow, owner.supervisor_id)
                 if supervisor is not None and supervisor.active:
-                    return [_member(supervisor)]
+                    return [staff_member(supervisor)]
         admins = await session.scalars(
             select(StaffRow)
             .where(StaffRow.role == "admin", StaffRow.active.is_(True))
             .order_by(StaffRow.staff_id)
         )
-        return [_member(a) for a in admins]
+        return [staff_member(a) for a in admins]
 
     async def teammates(
         self, alert_id: int, actor: StaffMember
@@ -330,7 +316,7 @@ class AlertService:
                 .order_by(StaffRow.staff_id)
             )
             view = (await self._views(uow.session, [row]))[0]
-            return view, [_member(r) for r in rows]
+            return view, [staff_member(r) for r in rows]
 
     async def reassign(self, alert_id: int, actor: StaffMember, to_staff_id: str) -> AlertView:
         """Hand the alert to a teammate; she gets it delivered (the sweep) like a new one."""
@@ -495,9 +481,9 @@ class AlertService:
                 .where(StaffRow.role == "admin", StaffRow.active.is_(True))
                 .order_by(StaffRow.staff_id)
             )
-            return [_member(r) for r in rows]
+            return [staff_member(r) for r in rows]
 
     async def staff(self, staff_id: str) -> StaffMember | None:
         async with self._uow() as uow:
             row = await uow.session.get(StaffRow, staff_id)
-            return _member(row) if row else None
+            return staff_member(row) if row else None

@@ -21,7 +21,7 @@ from crm.alerts import OPEN_STATUSES, AlertService
 from crm.errors import NotAuthorizedError, NotFoundError, UsageError
 from crm.explain import AlertKey, Reason, chunks, day_bounds, explain_alerts
 from crm.proactive import ProactiveConfig
-from crm.staff import StaffMember
+from crm.staff import StaffMember, staff_member
 from crm.trading_days import TradingCalendar
 from storage.activity_rows import FollowUpRow
 from storage.alert_rows import AlertRow
@@ -90,20 +90,6 @@ class Digest:
         return not (self.open_p1 or self.escalations or self.overdue or self.silent_hnw)
 
 
-def _member(row: StaffRow) -> StaffMember:
-    return StaffMember(
-        staff_id=row.staff_id,
-        name=row.name,
-        role=row.role,
-        supervisor_id=row.supervisor_id,
-        telegram_user_id=row.telegram_user_id,
-        timezone=row.timezone,
-        language=row.language,
-        briefing_time=row.briefing_time,
-        active=row.active,
-    )
-
-
 class BriefingService:
     """Composes briefings and digests; marks briefing items done."""
 
@@ -138,7 +124,7 @@ class BriefingService:
             row = await uow.session.get(StaffRow, staff_id)
             if row is None:
                 raise NotFoundError(staff_id)
-            return _member(row)
+            return staff_member(row)
 
     async def recipients(self) -> list[StaffMember]:
         """Active managers and supervisors: who gets a briefing or digest job."""
@@ -148,7 +134,7 @@ class BriefingService:
                 .where(StaffRow.active.is_(True), StaffRow.role.in_(("manager", "supervisor")))
                 .order_by(StaffRow.staff_id)
             )
-            return [_member(r) for r in rows]
+            return [staff_member(r) for r in rows]
 
     async def set_preferences(
         self, staff_id: str, *, briefing_time: time | None = None, language: str | None = None
@@ -165,7 +151,7 @@ class BriefingService:
             if language is not None:
                 row.language = language
             await uow.commit()
-            return _member(row)
+            return staff_member(row)
 
     # ------------------------------------------------------------------ composing
 
@@ -393,7 +379,7 @@ class BriefingService:
                     .order_by(StaffRow.staff_id)
                 )
             ).all()
-            team = tuple(_member(r) for r in team_rows)
+            team = tuple(staff_member(r) for r in team_rows)
         if not team:
             return Digest(supervisor, day, (), (), (), (), ())
         names = {m.staff_id: m.name for m in team}

@@ -41,7 +41,8 @@ class Invite:
     expires_at: datetime
 
 
-def _member(row: StaffRow) -> StaffMember:
+def staff_member(row: StaffRow) -> StaffMember:
+    """The plain staff record of a row (shared by every crm service)."""
     return StaffMember(
         staff_id=row.staff_id,
         name=row.name,
@@ -72,7 +73,7 @@ class StaffService:
             row = await uow.session.get(StaffRow, staff_id)
             if row is None:
                 raise NotFoundError(staff_id)
-            return _member(row)
+            return staff_member(row)
 
     async def by_telegram_user(self, telegram_user_id: int) -> StaffMember | None:
         """The active staff member bound to this Telegram account, if any."""
@@ -82,7 +83,7 @@ class StaffService:
                     StaffRow.telegram_user_id == telegram_user_id, StaffRow.active.is_(True)
                 )
             )
-            return _member(row) if row else None
+            return staff_member(row) if row else None
 
     async def create_invite(self, staff_id: str) -> Invite:
         """A new one-time code for staff_id; only its hash is stored."""
@@ -136,7 +137,7 @@ class StaffService:
                 raise InviteError("used")
             staff.telegram_user_id = telegram_user_id
             await uow.commit()
-            return _member(staff)
+            return staff_member(staff)
 
     async def bind_directly(self, staff_id: str, telegram_user_id: int) -> StaffMember:
         """Bind without an invite (the console chat); never takes an account from someone else."""
@@ -151,7 +152,7 @@ class StaffService:
                 raise InviteError("already_bound")
             staff.telegram_user_id = telegram_user_id
             await uow.commit()
-            return _member(staff)
+            return staff_member(staff)
 
     async def set_language(self, staff_id: str, language: str) -> StaffMember:
         """Change the language the bot speaks to this staff member (zh or en)."""
@@ -163,4 +164,4 @@ class StaffService:
                 raise NotFoundError(staff_id)
             staff.language = language
             await uow.commit()
-            return _member(staff)
+            return staff_member(staff)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import TypeVar
 
 from telegram import CallbackQuery, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
@@ -27,7 +26,7 @@ from crm.staff import StaffMember
 from crm.suitability import assess
 from handlers import session
 from handlers.buttons_ask import AlternativeButton, FeedbackButton, GapButton
-from handlers.callback_data import CallbackData, CallbackDataError
+from handlers.callback_data import pressed_button
 from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render import View
@@ -45,7 +44,6 @@ from knowledge_base.asking import ApprovedSection
 from knowledge_base.text import clean_text
 
 _COMMAND = re.compile(r"^/\S*\s?")
-ButtonT = TypeVar("ButtonT", bound=CallbackData)
 
 
 def command_argument(text: str | None) -> str:
@@ -131,24 +129,6 @@ async def _reply_quoting(message: Message, question_id: int | None, view: View) 
         )
 
 
-def _pressed(query: CallbackQuery, kind: type[ButtonT]) -> ButtonT | None:
-    """The press, if its data parses as `kind` and is really a button of the pressed message."""
-    try:
-        button = kind.unpack(query.data or "")
-    except CallbackDataError:
-        return None
-    message = query.message
-    if not isinstance(message, Message) or message.reply_markup is None:
-        return None
-    on_message = {
-        b.callback_data
-        for row in message.reply_markup.inline_keyboard
-        for b in row
-        if b.callback_data
-    }
-    return button if query.data in on_message else None
-
-
 def _quoted_question(query: CallbackQuery) -> Message | None:
     """The presser's own question this answer quotes (None if gone or not theirs)."""
     message = query.message
@@ -175,7 +155,7 @@ async def on_alternative(update: Update, context: AppContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    button = _pressed(query, AlternativeButton)
+    button = pressed_button(query, AlternativeButton)
     section = (
         await context.services.asking.section(button.doc_id, button.version, button.key)
         if button is not None
@@ -196,7 +176,7 @@ async def on_feedback(update: Update, context: AppContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    button = _pressed(query, FeedbackButton)
+    button = pressed_button(query, FeedbackButton)
     question = _quoted_question(query)
     if button is None or question is None or not isinstance(query.message, Message):
         await _expired(query, context.language)
@@ -218,7 +198,7 @@ async def on_gap(update: Update, context: AppContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    button = _pressed(query, GapButton)
+    button = pressed_button(query, GapButton)
     question = _quoted_question(query)
     message = query.message
     if (

@@ -7,9 +7,12 @@ forged and gets 「按钮已过期」.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
+
+from telegram import CallbackQuery, Message
 
 MAX_BYTES = 64
+ButtonT = TypeVar("ButtonT", bound="CallbackData")
 _REGISTRY: dict[str, type[CallbackData]] = {}
 
 
@@ -92,3 +95,22 @@ class LanguageChoice(CallbackData):
 
     def validate(self) -> bool:
         return self.language in ("zh", "en")
+
+
+def pressed_button(query: CallbackQuery, kind: type[ButtonT]) -> ButtonT | None:
+    """The press, if its data parses as `kind` and is really a button of the pressed message
+    (a forged press carries data that no message of ours shows)."""
+    try:
+        button = kind.unpack(query.data or "")
+    except CallbackDataError:
+        return None
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return None
+    on_message = {
+        b.callback_data
+        for row in message.reply_markup.inline_keyboard
+        for b in row
+        if b.callback_data
+    }
+    return button if query.data in on_message else None

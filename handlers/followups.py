@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from html import escape
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import CallbackQuery, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
@@ -26,7 +26,7 @@ from crm.when import WhenError
 from handlers import session
 from handlers.buttons_client import CardAction
 from handlers.buttons_followups import DraftAction, TodoAction, from_minute
-from handlers.callback_data import CallbackData, CallbackDataError
+from handlers.callback_data import pressed_button
 from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render import View
@@ -49,7 +49,6 @@ from handlers.reply import keyboard, reply_view
 PENDING_KIND = "followup"
 PAGE_SIZE = 10
 _COMMAND = re.compile(r"^/\S*\s?")
-ButtonT = TypeVar("ButtonT", bound=CallbackData)
 
 
 def command_argument(text: str | None) -> str:
@@ -78,7 +77,7 @@ async def on_card_follow_up(update: Update, context: AppContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    button = _pressed(query, CardAction)
+    button = pressed_button(query, CardAction)
     if button is None or not isinstance(query.message, Message):
         await _expired(query, context.language)
         return
@@ -153,7 +152,7 @@ async def on_draft_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    button = _pressed(query, DraftAction)
+    button = pressed_button(query, DraftAction)
     request = _quoted_request(query)
     message = query.message
     if (
@@ -237,7 +236,7 @@ async def on_todo_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    button = _pressed(query, TodoAction)
+    button = pressed_button(query, TodoAction)
     if button is None or not isinstance(query.message, Message):
         await _expired(query, context.language)
         return
@@ -277,24 +276,6 @@ async def on_todo_button(update: Update, context: AppContext) -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _pressed(query: CallbackQuery, kind: type[ButtonT]) -> ButtonT | None:
-    """The press, if its data parses as `kind` and is really a button of the pressed message."""
-    try:
-        button = kind.unpack(query.data or "")
-    except CallbackDataError:
-        return None
-    message = query.message
-    if not isinstance(message, Message) or message.reply_markup is None:
-        return None
-    on_message = {
-        b.callback_data
-        for row in message.reply_markup.inline_keyboard
-        for b in row
-        if b.callback_data
-    }
-    return button if query.data in on_message else None
 
 
 def _quoted_request(query: CallbackQuery) -> Message | None:
