@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-AS ?= M001
+STAFF ?= M001
 
 .PHONY: run test install lint typecheck bench clean
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ambot start --as $(AS)
+	$(BIN)/ambot start --as $(STAFF)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
