@@ -9,7 +9,6 @@ from types import ModuleType
 from typing import Annotated, TypeVar
 
 import typer
-from rich.table import Table
 
 from bot.bootstrap import Runtime
 from knowledge_base.answering import Answer
@@ -86,24 +85,19 @@ def kb_list() -> None:
     async def work(runtime: Runtime) -> None:
         versions = await runtime.services.curation.list_versions()
         today = runtime.services.curation.today()
-        table = Table("id", "v", "kind", "status", "title", "approved by", "effective", "expires")
+        # One line per version (ids never truncated, easy to grep), not a width-bound table.
         for v in versions:
             status = v.status
             if status == "approved" and v.effective_from and v.effective_from > today:
                 status = "approved (not yet in effect)"
             elif status == "approved" and v.expires_on and v.expires_on <= today:
                 status = "approved (expired)"
-            table.add_row(
-                v.doc_id,
-                str(v.version),
-                v.kind,
-                status,
-                v.title,
-                v.approved_by or "",
-                str(v.effective_from or ""),
-                str(v.expires_on or ""),
+            cli.out.print(
+                f"{v.doc_id} v{v.version} [{status}] {v.kind} · {v.title} — approved by "
+                f"{v.approved_by or '-'}, effective {v.effective_from or '-'} → {v.expires_on or 'open'}",
+                highlight=False,
+                markup=False,
             )
-        cli.out.print(table)
 
     _run(work)
 
@@ -120,12 +114,14 @@ def kb_show(doc_id: str) -> None:
                 f"v{v.version} [{v.status}] {v.title} — approved by {v.approved_by or '-'} on "
                 f"{v.approved_at or '-'}, effective {v.effective_from or '-'} → {v.expires_on or 'open'}",
                 highlight=False,
+                markup=False,
             )
         for e in detail.events:
             at = e.at.astimezone(runtime.settings.tz).strftime("%Y-%m-%d %H:%M")
             cli.out.print(
                 f"  {at} v{e.version} {e.action} by {e.actor_id or 'system'} {e.note or ''}",
                 highlight=False,
+                markup=False,
             )
         cli.out.print()
         cli.out.print(
