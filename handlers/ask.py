@@ -26,7 +26,7 @@ from crm.staff import StaffMember
 from crm.suitability import assess
 from handlers import session
 from handlers.buttons_ask import AlternativeButton, FeedbackButton, GapButton
-from handlers.callback_data import pressed_button
+from handlers.callback_data import pressed_button, quoted_message
 from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render import View
@@ -129,17 +129,6 @@ async def _reply_quoting(message: Message, question_id: int | None, view: View) 
         )
 
 
-def _quoted_question(query: CallbackQuery) -> Message | None:
-    """The presser's own question this answer quotes (None if gone or not theirs)."""
-    message = query.message
-    if not isinstance(message, Message):
-        return None
-    question = message.reply_to_message
-    if question is None or question.from_user is None or not question.text:
-        return None
-    return question if question.from_user.id == query.from_user.id else None
-
-
 async def _toast(query: CallbackQuery, text: str | None = None) -> None:
     """Answer the press; a redelivered press whose query was already answered is fine."""
     with contextlib.suppress(BadRequest):
@@ -165,7 +154,7 @@ async def on_alternative(update: Update, context: AppContext) -> None:
         await _expired(query, context.language)
         return
     await _toast(query)
-    question = _quoted_question(query)
+    question = quoted_message(query)
     note = await _suitability(context, context.require_staff(), section)
     view = section_view(section, context.language, suitability=note)
     await _reply_quoting(query.message, question.message_id if question else None, view)
@@ -177,7 +166,7 @@ async def on_feedback(update: Update, context: AppContext) -> None:
     if query is None:
         return
     button = pressed_button(query, FeedbackButton)
-    question = _quoted_question(query)
+    question = quoted_message(query)
     if button is None or question is None or not isinstance(query.message, Message):
         await _expired(query, context.language)
         return
@@ -199,7 +188,7 @@ async def on_gap(update: Update, context: AppContext) -> None:
     if query is None:
         return
     button = pressed_button(query, GapButton)
-    question = _quoted_question(query)
+    question = quoted_message(query)
     message = query.message
     if (
         button is None

@@ -114,3 +114,19 @@ def pressed_button(query: CallbackQuery, kind: type[ButtonT]) -> ButtonT | None:
         if b.callback_data
     }
     return button if query.data in on_message else None
+
+
+def quoted_message(query: CallbackQuery, *, unedited: bool = False) -> Message | None:
+    """The presser's own message that the pressed reply quotes (restart-proof state: Telegram
+    keeps it). None when gone, someone else's, or — with unedited — changed since."""
+    message = query.message
+    if not isinstance(message, Message):
+        return None
+    quoted = message.reply_to_message
+    if quoted is None or quoted.from_user is None or not quoted.text:
+        return None
+    if quoted.from_user.id != query.from_user.id:
+        return None
+    if unedited and quoted.edit_date is not None:
+        return None
+    return quoted

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, Message, Update
+from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from crm.errors import NotAuthorizedError, NotFoundError
@@ -28,7 +28,7 @@ from handlers.render.clients import (
     pick_view,
     usage_view,
 )
-from handlers.reply import reply_view, typing
+from handlers.reply import answer_expired, reply_view, typing
 from handlers.session import set_current_client, set_pending
 
 CHART_DAYS = 120
@@ -82,10 +82,6 @@ async def cmd_client(update: Update, context: AppContext) -> None:
             await reply_view(message, pick_view(query, matches, context.language))
 
 
-async def _expired(query: CallbackQuery, context: AppContext) -> None:
-    await query.answer(t(context.language, "button_expired"))
-
-
 async def on_client_pick(update: Update, context: AppContext) -> None:
     """One of several matches chosen: show its card."""
     query = update.callback_query
@@ -97,7 +93,7 @@ async def on_client_pick(update: Update, context: AppContext) -> None:
             raise CallbackDataError("message too old")
         await show_card(query.message, context, pick.client_id)
     except (CallbackDataError, NotFoundError, NotAuthorizedError):
-        await _expired(query, context)
+        await answer_expired(query, context.language)
         return
     await query.answer()
 
@@ -116,7 +112,7 @@ async def on_chart(update: Update, context: AppContext) -> None:
             request.client_id, staff, days=CHART_DAYS
         )
     except (CallbackDataError, NotFoundError, NotAuthorizedError):
-        await _expired(query, context)
+        await answer_expired(query, context.language)
         return
     await query.answer(t(context.language, "chart_sending"))
     message = query.message
@@ -144,7 +140,7 @@ async def on_mark_contacted(update: Update, context: AppContext) -> None:
             raise CallbackDataError("message too old")
         contact = await context.services.clients.mark_contacted(request.client_id, staff)
     except (CallbackDataError, NotFoundError, NotAuthorizedError):
-        await _expired(query, context)
+        await answer_expired(query, context.language)
         return
     text = contacted_text(contact.client_name, contact.at, staff_tz(staff), context.language)
     await query.answer()

@@ -26,7 +26,7 @@ from crm.when import WhenError
 from handlers import session
 from handlers.buttons_client import CardAction
 from handlers.buttons_followups import DraftAction, TodoAction, from_minute
-from handlers.callback_data import pressed_button
+from handlers.callback_data import pressed_button, quoted_message
 from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render import View
@@ -44,7 +44,7 @@ from handlers.render.followups import (
     usage_view,
     when_error_view,
 )
-from handlers.reply import keyboard, reply_view
+from handlers.reply import answer_expired, keyboard, reply_view
 
 PENDING_KIND = "followup"
 PAGE_SIZE = 10
@@ -79,12 +79,12 @@ async def on_card_follow_up(update: Update, context: AppContext) -> None:
         return
     button = pressed_button(query, CardAction)
     if button is None or not isinstance(query.message, Message):
-        await _expired(query, context.language)
+        await answer_expired(query, context.language)
         return
     try:
         client = await context.services.followups.client(button.client_id, context.require_staff())
     except (NotFoundError, NotAuthorizedError):
-        await _expired(query, context.language)
+        await answer_expired(query, context.language)
         return
     session.set_pending(context, session.Pending(PENDING_KIND, client_id=client.client_id))
     await query.answer()
@@ -153,7 +153,7 @@ async def on_draft_button(update: Update, context: AppContext) -> None:
     if query is None:
         return
     button = pressed_button(query, DraftAction)
-    request = _quoted_request(query)
+    request = quoted_message(query, unedited=True)
     message = query.message
     if (
         button is None
@@ -161,7 +161,7 @@ async def on_draft_button(update: Update, context: AppContext) -> None:
         or request.message_id != button.message_id
         or not isinstance(message, Message)
     ):
-        await _expired(query, context.language)
+        await answer_expired(query, context.language)
         return
     language = context.language
     staff = context.require_staff()
@@ -189,7 +189,7 @@ async def on_draft_button(update: Update, context: AppContext) -> None:
         await _edit(query, when_error_view(exc.reason, language))
         return
     except (NotFoundError, NotAuthorizedError, UsageError):
-        await _expired(query, language)
+        await answer_expired(query, language)
         return
     await query.answer()
     await _edit(query, saved_view(saved.follow_up, staff.timezone, language))
@@ -211,7 +211,7 @@ async def _pick(
         await _edit(query, when_error_view(exc.reason, language))
         return
     except (NotFoundError, NotAuthorizedError, UsageError):
-        await _expired(query, language)
+        await answer_expired(query, language)
         return
     await query.answer()
     await _edit(query, confirm_view(draft, button.message_id, staff.timezone, language))
@@ -238,7 +238,7 @@ async def on_todo_button(update: Update, context: AppContext) -> None:
         return
     button = pressed_button(query, TodoAction)
     if button is None or not isinstance(query.message, Message):
-        await _expired(query, context.language)
+        await answer_expired(query, context.language)
         return
     language = context.language
     staff = context.require_staff()
@@ -269,26 +269,13 @@ async def on_todo_button(update: Update, context: AppContext) -> None:
             await query.answer()
             await _edit(query, view)
     except (NotFoundError, NotAuthorizedError):
-        await _expired(query, language)
+        await answer_expired(query, language)
     except UsageError:  # snoozing something already done
         await query.answer(t(language, "fu_closed")[:190])
         await _edit(query, closed_view(language))
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _quoted_request(query: CallbackQuery) -> Message | None:
-    """The presser's own, unedited request that the confirmation quotes."""
-    message = query.message
-    if not isinstance(message, Message):
-        return None
-    request = message.reply_to_message
-    if request is None or request.from_user is None or not request.text:
-        return None
-    if request.from_user.id != query.from_user.id or request.edit_date is not None:
-        return None  # an edited request no longer says what was confirmed
-    return request
 
 
 async def _reply_quoting(message: Message, view: View) -> None:
@@ -304,10 +291,6 @@ async def _reply_quoting(message: Message, view: View) -> None:
 
 async def _edit(query: CallbackQuery, view: View) -> None:
     await query.edit_message_text(view.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(view))
-
-
-async def _expired(query: CallbackQuery, language: str) -> None:
-    await query.answer(t(language, "button_expired"))
 
 
 def _esc(text: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from telegram import CallbackQuery, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -48,7 +48,7 @@ from handlers.render.notes import (
     undo_expired_text,
     undone_text,
 )
-from handlers.reply import reply_view
+from handlers.reply import answer_expired, reply_view
 from handlers.session import Pending, pending, set_current_client, set_pending
 from knowledge_base.answering import AnswerService, Citation, Decision
 
@@ -255,10 +255,6 @@ async def on_edited_message(update: Update, context: AppContext) -> None:
     await reply_view(message, revised_view(revised, context.language))
 
 
-async def _expired(query: CallbackQuery, context: AppContext) -> None:
-    await query.answer(t(context.language, "button_expired"))
-
-
 async def on_undo(update: Update, context: AppContext) -> None:
     """↩️ under a confirmation: tombstone the note within the undo window."""
     query = update.callback_query
@@ -275,7 +271,7 @@ async def on_undo(update: Update, context: AppContext) -> None:
         )
         return
     except (CallbackDataError, NotFoundError, NotAuthorizedError):
-        await _expired(query, context)
+        await answer_expired(query, context.language)
         return
     await query.answer()
     original = query.message

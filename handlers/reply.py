@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction, ParseMode
 
+from handlers.i18n import t
 from handlers.render import View
 from handlers.splitting import split_html
 
@@ -55,3 +56,8 @@ async def typing(message: Message) -> AsyncIterator[None]:
     with suppress(Exception):  # cosmetic only; never fail the request over it
         await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
     yield
+
+
+async def answer_expired(query: CallbackQuery, language: str) -> None:
+    """A stale or forged press: 「按钮已过期」 and nothing else."""
+    await query.answer(t(language, "button_expired"))
