@@ -62,8 +62,9 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     alerts = AlertService(uow, proactive, timezone=settings.timezone)
     rules_config = load_rules_config(settings.rules_config)
     clients = ClientService(uow, timezone=settings.timezone, tiers=rules_config.tiers)
+    staff = StaffService(uow, invite_ttl_days=settings.invite_ttl_days)
     services = Services(
-        staff=StaffService(uow, invite_ttl_days=settings.invite_ttl_days),
+        staff=staff,
         curation=curation,
         answers=answers,
         checker=checker,
@@ -73,7 +74,9 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         notes=NoteService(uow, checker=checker),
         followups=FollowUpService(uow, clients),
         alerts=alerts,
-        briefings=BriefingService(uow, proactive, alerts, timezone=settings.timezone),
+        briefings=BriefingService(
+            uow, proactive, alerts, timezone=settings.timezone, staff_changed=staff.forget
+        ),
         deliveries=DeliveryLedger(uow),
         scheduler_lock=SchedulerLock(uow, ttl_seconds=proactive.lock_ttl_seconds),
         rules=RulesService(uow, rules_config, timezone=settings.timezone),

@@ -101,8 +101,10 @@ class BriefingService:
         *,
         clock: Clock = utc_now,
         timezone: str = "Asia/Shanghai",
+        staff_changed: Callable[[], None] | None = None,
     ) -> None:
         self._uow = uow
+        self._staff_changed = staff_changed  # clears StaffService's lookup cache
         self.config = config
         self.calendar: TradingCalendar = config.calendar()
         self._alerts = alerts
@@ -151,6 +153,8 @@ class BriefingService:
             if language is not None:
                 row.language = language
             await uow.commit()
+            if self._staff_changed is not None:
+                self._staff_changed()
             return staff_member(row)
 
     # ------------------------------------------------------------------ composing

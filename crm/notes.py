@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -195,6 +195,13 @@ class NoteService:
         self._checker = checker
         self._clock = clock
         self.undo_window = undo_window
+        # chat id → the highest message id in that chat that may carry a note. Telegram numbers
+        # a chat's messages in increasing order, so a message above the mark is new, never a
+        # redelivery, and needs no lookup. Loaded once per chat, raised on every save here.
+        self._note_marks: dict[int, int] = {}
+
+    def _raise_mark(self, chat_id: int, message_id: int) -> None:
+        self._note_marks[chat_id] = max(self._note_marks.get(chat_id, 0), message_id)
 
     def _flags(self, text: str) -> tuple[NoteFlag, ...]:
         if self._checker is None or not text:
@@ -260,6 +267,7 @@ class NoteService:
             client_name = client.name
             existing = await _by_message(session, chat_id, message_id)
             if existing is not None:
+                self._raise_mark(chat_id, message_id)
                 return NoteSaved(_note(existing), client_name, False, flags)
             row = NoteRow(
                 client_id=client.client_id,
@@ -291,12 +299,14 @@ class NoteService:
                     session.add(self._finding(row.id, author.staff_id, text, flags, now))
                 saved = _note(row)
                 await uow.commit()
+                self._raise_mark(chat_id, message_id)
             except IntegrityError:
                 # Lost the race with a concurrent delivery of the same update: theirs is the note.
                 await session.rollback()
                 existing = await _by_message(session, chat_id, message_id)
                 if existing is None:
                     raise
+                self._raise_mark(chat_id, message_id)
                 return NoteSaved(_note(existing), client_name, False, flags)
             return NoteSaved(saved, client_name, True, flags)
 
@@ -369,8 +379,21 @@ class NoteService:
     async def saved_for_message(
         self, author: StaffMember, *, chat_id: int, message_id: int
     ) -> NoteSaved | None:
-        """The note already saved from this Telegram message by `author` (a redelivery), if any."""
+        """The note already saved from this Telegram message by `author` (a redelivery), if any.
+
+        Asked for every incoming message, so a message newer than the chat's last note is
+        answered from memory (see _note_marks)."""
+        mark = self._note_marks.get(chat_id)
+        if mark is not None and message_id > mark:
+            return None
         async with self._uow() as uow:
+            if mark is None:
+                newest = await uow.session.scalar(
+                    select(func.max(NoteRow.message_id)).where(NoteRow.chat_id == chat_id)
+                )
+                self._raise_mark(chat_id, newest or 0)
+                if message_id > self._note_marks[chat_id]:
+                    return None
             row = await _by_message(uow.session, chat_id, message_id)
             if row is None or row.author_id != author.staff_id:
                 return None

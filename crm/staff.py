@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time as monotonic_time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -15,6 +16,13 @@ from storage.rows import InviteRow, StaffRow
 from storage.uow import UnitOfWorkFactory
 
 Clock = Callable[[], datetime]
+Ticker = Callable[[], float]  # monotonic seconds
+
+# How long a Telegram account → staff lookup is reused. Every update passes the allow-list, so
+# this saves a database round trip per message; changes made through this process's services
+# clear it at once, changes from another process (a staff CSV import deactivating someone) take
+# effect within this many seconds.
+LOOKUP_TTL_SECONDS = 10.0
 
 
 def utc_now() -> datetime:
@@ -63,10 +71,25 @@ def hash_code(code: str) -> str:
 class StaffService:
     """Looks staff up and manages the invite → /start binding of Telegram accounts."""
 
-    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock = utc_now, invite_ttl_days: int = 7):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        clock: Clock = utc_now,
+        invite_ttl_days: int = 7,
+        lookup_ttl: float = LOOKUP_TTL_SECONDS,
+        ticker: Ticker = monotonic_time.monotonic,
+    ):
         self._uow = uow
         self._clock = clock
         self._invite_ttl = timedelta(days=invite_ttl_days)
+        self._lookup_ttl = lookup_ttl
+        self._ticker = ticker
+        self._by_user: dict[int, tuple[float, StaffMember]] = {}
+
+    def forget(self) -> None:
+        """Drop cached lookups: staff data changed (called by every service that changes it)."""
+        self._by_user.clear()
 
     async def get(self, staff_id: str) -> StaffMember:
         async with self._uow() as uow:
@@ -76,14 +99,26 @@ class StaffService:
             return staff_member(row)
 
     async def by_telegram_user(self, telegram_user_id: int) -> StaffMember | None:
-        """The active staff member bound to this Telegram account, if any."""
+        """The active staff member bound to this Telegram account, if any.
+
+        Found members are reused for up to lookup_ttl seconds; strangers are always looked up,
+        so a fresh binding works on the very next message."""
+        cached = self._by_user.get(telegram_user_id)
+        now = self._ticker()
+        if cached is not None and now - cached[0] < self._lookup_ttl:
+            return cached[1]
         async with self._uow() as uow:
             row = await uow.session.scalar(
                 select(StaffRow).where(
                     StaffRow.telegram_user_id == telegram_user_id, StaffRow.active.is_(True)
                 )
             )
-            return staff_member(row) if row else None
+            member = staff_member(row) if row else None
+        if member is None:
+            self._by_user.pop(telegram_user_id, None)
+        else:
+            self._by_user[telegram_user_id] = (now, member)
+        return member
 
     async def create_invite(self, staff_id: str) -> Invite:
         """A new one-time code for staff_id; only its hash is stored."""
@@ -137,6 +172,7 @@ class StaffService:
                 raise InviteError("used")
             staff.telegram_user_id = telegram_user_id
             await uow.commit()
+            self.forget()
             return staff_member(staff)
 
     async def bind_directly(self, staff_id: str, telegram_user_id: int) -> StaffMember:
@@ -152,6 +188,7 @@ class StaffService:
                 raise InviteError("already_bound")
             staff.telegram_user_id = telegram_user_id
             await uow.commit()
+            self.forget()
             return staff_member(staff)
 
     async def set_language(self, staff_id: str, language: str) -> StaffMember:
@@ -164,4 +201,5 @@ class StaffService:
                 raise NotFoundError(staff_id)
             staff.language = language
             await uow.commit()
+            self.forget()
             return staff_member(staff)

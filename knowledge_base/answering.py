@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from knowledge_base.coverage import CoverageIndex, document_text
+from knowledge_base.coverage import CoverageIndex, document_text, question_tokens
 from knowledge_base.curation import ApprovedText, CurationService
 from knowledge_base.glossary import Glossary, load_glossary
 from knowledge_base.out_of_scope import OutOfScopeMatch, OutOfScopePolicy, load_policy
@@ -273,13 +273,14 @@ def with_features(
     if not ranked:
         return ranked
     concepts = coverage.distinctive(question)
+    words = question_tokens(question)
     dense_top = max(ranked, key=lambda r: r.dense_score if r.dense_score is not None else -9.0)
     lexical_top = max(ranked, key=lambda r: r.lexical_score or 0.0)
     out = [
         replace(
             r,
             uncovered=coverage.uncovered(concepts, r.doc_id, r.version),
-            lexical_coverage=coverage.lexical_coverage(question, r.doc_id, r.version),
+            lexical_coverage=coverage.lexical_coverage(words, r.doc_id, r.version),
             agreement=r is dense_top and r is lexical_top and r.lexical_score is not None,
         )
         for r in ranked

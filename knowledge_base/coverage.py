@@ -55,14 +55,22 @@ class CoverageIndex:
             return ()
         return tuple(e.canonical for e in concepts if e not in mentioned)
 
-    def lexical_coverage(self, question: str, doc_id: str, version: int) -> float | None:
+    def lexical_coverage(
+        self, question: str | frozenset[str], doc_id: str, version: int
+    ) -> float | None:
         """Share of the question's distinct tokens found in the document (None: unknown
-        document or a question without tokens)."""
-        words = set(tokenize(question))
+        document or a question without tokens). Ranking many documents for one question,
+        pass `question_tokens(question)` instead of the text to tokenize it once."""
+        words = question if isinstance(question, frozenset) else question_tokens(question)
         known = self.tokens.get((doc_id, version))
         if not words or known is None:
             return None
         return len(words & known) / len(words)
+
+
+def question_tokens(question: str) -> frozenset[str]:
+    """The distinct search tokens of a question, as lexical_coverage compares them."""
+    return frozenset(tokenize(question))
 
 
 def document_text(title: str, tags: Iterable[str], body: str) -> str:

@@ -82,3 +82,37 @@ async def test_inactive_staff_get_no_invite(staff_service):
     service, _ = staff_service
     with pytest.raises(InviteError):
         await service.create_invite("M009")
+
+
+class FakeTicker:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_staff_lookups_are_reused_briefly_and_dropped_on_changes(engine):
+    """The allow-list asks on every message: a found member is reused for lookup_ttl seconds,
+    changes made through the service apply at once, outside changes within the TTL."""
+    uow = UnitOfWorkFactory(session_factory(engine))
+    async with uow() as work:
+        work.session.add(StaffRow(staff_id="M001", name="王芳", role="manager"))
+        await work.commit()
+    ticker = FakeTicker()
+    service = StaffService(uow, lookup_ttl=10.0, ticker=ticker)
+    assert await service.by_telegram_user(555) is None  # strangers are never cached …
+    await service.bind_directly("M001", 555)
+    assert (await service.by_telegram_user(555)).language == "zh"  # … so binding works at once
+
+    await service.set_language("M001", "en")  # a change through the service: seen at once
+    assert (await service.by_telegram_user(555)).language == "en"
+
+    async with uow() as work:  # another process deactivates her (a staff CSV import)
+        row = await work.session.get(StaffRow, "M001")
+        row.active = False
+        await work.commit()
+    ticker.now += 9.9
+    assert await service.by_telegram_user(555) is not None  # still inside the TTL
+    ticker.now += 0.2
+    assert await service.by_telegram_user(555) is None  # refused once the TTL has passed

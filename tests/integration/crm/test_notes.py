@@ -99,3 +99,27 @@ async def test_voice_notes_are_marked_not_transcribed(book):
     assert not saved.note.transcribed and saved.note.voice_file_id == "AwACAg"
     async with book.uow() as work:
         assert await work.session.scalar(select(func.count()).select_from(NoteRevisionRow)) == 0
+
+
+async def test_redeliveries_are_recognised_across_restarts_and_new_messages_are_not_notes(book):
+    """saved_for_message is asked for every incoming message: redeliveries (also to a freshly
+    started service) find their note; newer messages and other chats find none."""
+    m1 = book.staff["M1"]
+    before_restart = NoteService(book.uow, clock=FakeClock())
+    assert await before_restart.saved_for_message(m1, chat_id=9, message_id=40) is None
+    await before_restart.add("K1", m1, "第一条", chat_id=9, message_id=41)
+    await before_restart.add("K1", m1, "第二条", chat_id=9, message_id=43)
+    again = await before_restart.saved_for_message(m1, chat_id=9, message_id=41)
+    assert again is not None and again.note.text == "第一条" and not again.created
+    assert await before_restart.saved_for_message(m1, chat_id=9, message_id=42) is None
+    assert await before_restart.saved_for_message(m1, chat_id=9, message_id=44) is None
+
+    after_restart = NoteService(book.uow, clock=FakeClock())  # nothing in memory
+    replayed = await after_restart.saved_for_message(m1, chat_id=9, message_id=43)
+    assert replayed is not None and replayed.note.text == "第二条"
+    assert (await after_restart.saved_for_message(m1, chat_id=9, message_id=41)) is not None
+    assert await after_restart.saved_for_message(m1, chat_id=9, message_id=44) is None
+    assert await after_restart.saved_for_message(m1, chat_id=8, message_id=41) is None
+    await after_restart.add("K1", m1, "第三条", chat_id=9, message_id=45)
+    third = await after_restart.saved_for_message(m1, chat_id=9, message_id=45)
+    assert third is not None and third.note.text == "第三条"
