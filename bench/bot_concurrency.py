@@ -1,14 +1,18 @@
 """Benchmark: 20 managers asking questions at once through the full Application.
 
     .venv/bin/python bench/bot_concurrency.py [--managers N] [--questions N] [--seed S]
-                                              [--think SECONDS] [--append docs/benchmarks.md]
+                                              [--think SECONDS | --burst] [--distinct]
+                                              [--append docs/benchmarks.md]
 
 The demo book (real CSV importer) and the sample knowledge base indexed with the real default
 embedder, in a fresh data dir; N bound managers; the Application built by build_application in
 polling mode against the in-process emulated Bot API (bot/emulator InProcessRequest: no sockets,
 so no network time). Each manager sends her questions one after another (the next when the
 previous is answered, after an optional exponential think time); all managers at once. With
---think 0 every manager always has a question outstanding: a saturation test.
+--think 0 every manager always has a question outstanding: a saturation test. With --burst the
+managers ask in rounds: all of them send a question at the same instant, and the next round
+starts when every answer is in (20 simultaneous questions, 10 times). --distinct gives every
+manager different questions (no two alike in the run), so the query-vector cache never helps.
 
 Handler latency per update = from the update entering the emulator's queue to the bot's reply
 (the message quoting that question) being recorded by the emulator: polling hand-off, guard,
@@ -141,6 +145,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     emulator.add_listener(on_activity)
     lags: list[float] = []
     stop = asyncio.Event()
+    barrier = asyncio.Barrier(len(users))
 
     async def ticker() -> None:
         while not stop.is_set():
@@ -152,7 +157,9 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         latencies = []
         pause = random.Random(seed)
         for question in questions:
-            if args.think > 0:  # reading the last answer before asking again
+            if args.burst:  # every manager asks at the same instant, round after round
+                await barrier.wait()
+            elif args.think > 0:  # reading the last answer before asking again
                 await asyncio.sleep(pause.expovariate(1 / args.think))
             sent = emulator.user_sends_text(user, None, question)
             key = (user.id, int(sent["message_id"]))
@@ -164,13 +171,19 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         return latencies
 
     pool = load_questions(rng, 200)
+    if args.distinct:
+        if len(pool) < len(users) * args.questions:
+            raise SystemExit(f"--distinct needs {len(users) * args.questions} questions")
+        asked = [pool[n * args.questions : (n + 1) * args.questions] for n in range(len(users))]
+    else:
+        asked = [rng.sample(pool, args.questions) for _ in users]
     async with polling(application):
         tick = asyncio.create_task(ticker())
         started, cpu_started = time.perf_counter(), time.process_time()
         per_manager = await asyncio.gather(
             *(
-                manager(user, rng.sample(pool, args.questions), args.seed + user.id)
-                for user in users
+                manager(user, questions, args.seed + user.id)
+                for user, questions in zip(users, asked, strict=True)
             )
         )
         wall = time.perf_counter() - started
@@ -205,7 +218,7 @@ def table(args: argparse.Namespace, r: dict[str, float]) -> str:
             "| what | value | target |",
             "|---|---|---|",
             f"| managers × questions | {args.managers} × {args.questions} = {int(r['updates'])} "
-            f"updates in {r['wall']:.1f} s (think time {args.think:g} s) | |",
+            f"updates in {r['wall']:.1f} s ({scenario(args)}) | |",
             f"| handler latency p50 | {r['p50']:.0f} ms | |",
             f"| handler latency p95 | **{r['p95']:.0f} ms** {ok_latency} | ≤ 300 ms |",
             f"| handler latency p99 / max | {r['p99']:.0f} / {r['max']:.0f} ms | |",
@@ -217,6 +230,11 @@ def table(args: argparse.Namespace, r: dict[str, float]) -> str:
             f"{r['load']:.1f} | |",
         ]
     )
+
+
+def scenario(args: argparse.Namespace) -> str:
+    how = "bursts: all at once, round by round" if args.burst else f"think time {args.think:g} s"
+    return how + (", distinct questions" if args.distinct else "")
 
 
 def machine() -> str:
@@ -242,6 +260,12 @@ def main() -> int:
         type=float,
         default=0.0,
         help="mean seconds a manager pauses before each question (0: ask back to back)",
+    )
+    parser.add_argument(
+        "--burst", action="store_true", help="all managers ask at the same instant, in rounds"
+    )
+    parser.add_argument(
+        "--distinct", action="store_true", help="no question asked twice in the run"
     )
     parser.add_argument("--append", type=Path, help="append the results to this Markdown file")
     args = parser.parse_args()
