@@ -8,7 +8,8 @@ only ids, so a press is re-authorised against the database, never against what w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -21,9 +22,10 @@ from crm.client_search import Candidate, rank_candidates
 from crm.errors import NotAuthorizedError, NotFoundError, UsageError
 from crm.masking import mask_id_number, mask_phone
 from crm.rules.config import TierConfig
+from crm.rules.reasons import tag_facts, tag_reason
 from crm.staff import StaffMember
 from storage.activity_rows import ContactRow, FollowUpRow, NoteRow
-from storage.alert_rows import AlertRow, ClientTagRow
+from storage.alert_rows import AlertRow, ClientTagRow, RuleEvaluationRow
 from storage.rows import ClientRow, HoldingRow, SnapshotRow, StaffRow
 from storage.uow import UnitOfWorkFactory
 
@@ -365,21 +367,24 @@ class ClientService:
     async def _tags(
         self, session: AsyncSession, client_id: str, today: date, latest: SnapshotRow | None
     ) -> tuple[Tag, ...]:
-        as_of = await session.scalar(
-            select(func.max(ClientTagRow.as_of)).where(
-                ClientTagRow.client_id == client_id, ClientTagRow.as_of <= today
+        # The latest evaluated date ≤ today on which this client has tags: evaluations are
+        # few (KEEP_TAG_DATES), and client_tags is keyed by date first.
+        t, r = ClientTagRow, RuleEvaluationRow
+        recent = select(r.as_of).where(r.as_of <= today).order_by(r.as_of.desc()).limit(10)
+        rows = (
+            await session.execute(
+                select(t.as_of, t.tag, t.facts, r.inputs)
+                .join(r, r.as_of == t.as_of)
+                .where(t.client_id == client_id, t.as_of.in_(recent))
+                .order_by(t.as_of.desc(), t.tag)
             )
-        )
-        stored: Sequence[ClientTagRow] = []
-        if as_of is not None:
-            stored = (
-                await session.scalars(
-                    select(ClientTagRow)
-                    .where(ClientTagRow.client_id == client_id, ClientTagRow.as_of == as_of)
-                    .order_by(ClientTagRow.tag)
-                )
-            ).all()
-        tags = [Tag(row.tag, row.reason, row.as_of) for row in stored]
+        ).all()
+        newest = rows[0].as_of if rows else None
+        tags: list[Tag] = []
+        for as_of, tag, facts, inputs in rows:
+            if as_of == newest:
+                reason = tag_reason(tag, tag_facts(tag, facts, json.loads(inputs)))
+                tags.append(Tag(tag, reason, as_of))
         if not any(tag.tag.startswith("tier:") for tag in tags):
             total = latest.total_assets if latest else None
             tier = tier_for(total, self.tiers)

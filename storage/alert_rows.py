@@ -29,22 +29,37 @@ TIERS = ("hnw", "wealth", "mass")
 DELIVERY_STATUSES = ("pending", "sent", "failed", "missed")
 
 
+class RuleEvaluationRow(Base):
+    """One evaluation of the rules for a data date: the version, when, and the inputs every
+    tag of that date shares (data dates, thresholds, windows), so a tag row stores only its own."""
+
+    __tablename__ = "rule_evaluations"
+
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    rule_version: Mapped[str] = mapped_column(String(32))
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    inputs: Mapped[str] = mapped_column(Text)  # JSON: tag family → shared facts
+
+
 class ClientTagRow(Base):
-    """A tier or tag of a client as of a data date, with the rule and inputs that explain it."""
+    """A tier or tag of a client as of a data date, with the rule version and its own inputs.
+
+    Keyed by date first, so a date's million rows are written and replaced as one contiguous
+    range (WITHOUT ROWID on SQLite: the key is the table). The readable reason is rendered
+    from these facts merged with the date's RuleEvaluationRow inputs (crm.rules.reasons).
+    """
 
     __tablename__ = "client_tags"
-    __table_args__ = (
-        UniqueConstraint("client_id", "tag", "as_of"),
-        Index("ix_client_tags_as_of_tag", "as_of", "tag"),
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    client_id: Mapped[str] = mapped_column(String(32), ForeignKey("clients.client_id"))
-    tag: Mapped[str] = mapped_column(String(32))  # tier:hnw | high_frequency | silent | …
-    as_of: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    # No foreign key: the rows are derived from clients in the evaluation's own transaction
+    # (and clients are never deleted), while checking one on SQLite cost a parent lookup per
+    # row on every insert and delete, about a third of writing a million tags.
+    client_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(32), primary_key=True)  # tier:hnw | silent | …
     rule_version: Mapped[str] = mapped_column(String(32))
-    reason: Mapped[str] = mapped_column(Text)  # human-readable, e.g. "总资产 6,250,000 > 5,000,000"
-    facts: Mapped[str] = mapped_column(Text)  # JSON inputs
+    facts: Mapped[str] = mapped_column(Text)  # JSON: this client's inputs, e.g. total_assets
 
 
 class AlertRow(Base):

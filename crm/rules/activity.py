@@ -1,31 +1,60 @@
-"""One pass over trades per evaluation: each client's last trade and recent trade count.
+"""Working tables an evaluation fills once and several rules read; they live for the
+evaluation's transaction only (dropped at the end, and defensively before creating them).
 
-The silent tag, the silent-warning alert and the high_frequency tag all ask "when did this
-client last trade, and how often lately?". Rather than three scans (or two index probes per
-client), one GROUP BY over the (client_id, traded_at) index fills a temporary table that lives
-for the evaluation's transaction only: dropped at the end, and defensively before creating it.
+rules_activity — "when did this client last trade, and how often lately?" asked by the silent
+tag, the silent-warning alert and the high_frequency tag. One probe per client into the
+(client_id, traded_at) index finds the last trade before the end of as_of and counts the trades
+in the high-frequency window, so the cost follows the number of clients, not years of trade
+history. Only clients some rule may hit are kept: never traded, silent long enough for the
+shorter of the two silence rules, or trading often enough for high_frequency.
+
+rules_reference — each client's total assets on the loyal tag's reference date ("a year ago"),
+read in one pass over that date instead of one index probe per client.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, case, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateTable, DropTable
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from crm.rules.config import RulesConfig
 from crm.rules.results import DataDates
-from storage.rows import TradeRow
+from crm.rules.sql import Dialect
+from storage.rows import ClientRow, SnapshotRow, TradeRow
 from storage.types import UTCDateTime
 
 # Client-side only (not part of the schema or its migrations): a separate MetaData.
+_WORKING = MetaData()
 ACTIVITY = Table(
     "rules_activity",
-    MetaData(),
+    _WORKING,
     Column("client_id", String(32), primary_key=True),
-    Column("last_traded_at", UTCDateTime, nullable=False),
+    Column("last_traded_at", UTCDateTime, nullable=True),  # None: never traded before as_of ends
     Column("window_trades", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+    sqlite_with_rowid=False,
+)
+REFERENCE = Table(
+    "rules_reference",
+    _WORKING,
+    Column("client_id", String(32), primary_key=True),
+    Column("total_cents", BigInteger, nullable=False),
     prefixes=["TEMPORARY"],
     sqlite_with_rowid=False,
 )
@@ -37,23 +66,66 @@ def high_frequency_start(dates: DataDates, config: RulesConfig) -> datetime:
     return dates.start_utc(first)
 
 
-async def create_activity(session: AsyncSession, dates: DataDates, config: RulesConfig) -> None:
-    """Fill rules_activity: one row per client with a trade before the end of as_of."""
-    t = TradeRow
-    await session.execute(DropTable(ACTIVITY, if_exists=True))
+def silent_tag_start(dates: DataDates, config: RulesConfig) -> datetime:
+    """A client whose last trade is before this instant has the silent tag's quiet window."""
+    return dates.start_utc(dates.as_of - timedelta(days=config.tags.silent.days - 1))
+
+
+def silent_warning_start(dates: DataDates, config: RulesConfig) -> datetime:
+    """A last trade before this instant (local date ≤ as_of − days) is a silent warning."""
+    return dates.start_utc(dates.as_of - timedelta(days=config.alerts.silent_warning.days - 1))
+
+
+async def create_working_tables(
+    session: AsyncSession, dates: DataDates, config: RulesConfig, dialect: Dialect
+) -> None:
+    await drop_working_tables(session)
     await session.execute(CreateTable(ACTIVITY))
-    recent = case((t.traded_at >= high_frequency_start(dates, config), 1), else_=0)
-    query = (
-        select(t.client_id, func.max(t.traded_at), func.sum(recent))
-        .where(t.traded_at < dates.end_utc)
-        .group_by(t.client_id)
+    await session.execute(CreateTable(REFERENCE))
+    c, t = ClientRow, TradeRow
+    end = dates.end_utc
+    last = (
+        select(func.max(t.traded_at))
+        .where(t.client_id == c.client_id, t.traded_at < end)
+        .scalar_subquery()
     )
-    await session.execute(ACTIVITY.insert().from_select(list(ACTIVITY.c.keys()), query))
-    if session.get_bind().dialect.name != "sqlite":
+
+    def recent() -> ScalarSelect[int]:
+        return (
+            select(func.count())
+            .where(
+                t.client_id == c.client_id,
+                t.traded_at >= high_frequency_start(dates, config),
+                t.traded_at < end,
+            )
+            .scalar_subquery()
+        )
+
+    # The filter probes for a trade in the quiet window rather than testing `last`: SQLite
+    # would evaluate the `last` subquery again for every mention of it.
+    quiet_before = max(silent_tag_start(dates, config), silent_warning_start(dates, config))
+    quiet = ~exists().where(
+        t.client_id == c.client_id, t.traded_at >= quiet_before, t.traded_at < end
+    )
+    wanted = select(c.client_id, last, recent()).where(
+        or_(quiet, recent() > config.tags.high_frequency.more_than)
+    )
+    await session.execute(ACTIVITY.insert().from_select(list(ACTIVITY.c.keys()), wanted))
+    if dates.reference_date is not None:
+        s = SnapshotRow
         await session.execute(
-            text("ANALYZE rules_activity")
-        )  # temporary tables are never auto-analysed
+            REFERENCE.insert().from_select(
+                list(REFERENCE.c.keys()),
+                select(s.client_id, dialect.cents(s.total_assets)).where(
+                    s.date == dates.reference_date
+                ),
+            )
+        )
+    if not dialect.is_sqlite:  # temporary tables are never auto-analysed
+        await session.execute(text("ANALYZE rules_activity"))
+        await session.execute(text("ANALYZE rules_reference"))
 
 
-async def drop_activity(session: AsyncSession) -> None:
+async def drop_working_tables(session: AsyncSession) -> None:
     await session.execute(DropTable(ACTIVITY, if_exists=True))
+    await session.execute(DropTable(REFERENCE, if_exists=True))

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from crm.rules.activity import ACTIVITY
+from crm.rules.activity import ACTIVITY, silent_warning_start
 from crm.rules.config import RulesConfig, as_fraction, to_cents
 from crm.rules.results import AlertHit, DataDates, add_years, observed_month_days, yuan
 from crm.rules.sql import Dialect, concat, share_above, share_at_least, text
@@ -57,6 +57,14 @@ def _with_dedupe(query: AnySelect, key: ColumnElement[str]) -> AnySelect:
     return query.add_columns(
         key.label("dedupe_key"), stored.id.is_not(None).label("stored")
     ).outerjoin(stored, stored.dedupe_key == key)
+
+
+def only_new(query: AnySelect | None) -> AnySelect | None:
+    """The query's hits that no stored alert has yet (the scheduler needs no others)."""
+    if query is None:
+        return None
+    hits = query.subquery()
+    return select(*hits.c).where(hits.c.stored.is_(False))
 
 
 # --- 1. HNW outflow --------------------------------------------------------------------------
@@ -127,13 +135,13 @@ def silent_warning_query(dates: DataDates, config: RulesConfig, d: Dialect) -> A
     key = concat("silent_warning:", c.client_id, ":", func.coalesce(last_date, text("never")))
     query = (
         select(c.client_id, c.manager_id, d.date_text(c.opened_on).label("opened_on"), last_date)
-        .select_from(c)
-        .outerjoin(ACTIVITY, a.client_id == c.client_id)
+        .select_from(ACTIVITY)
+        .join(c, c.client_id == a.client_id)
         .where(
             c.opened_on <= latest_allowed,
             or_(
                 a.last_traded_at.is_(None),
-                a.last_traded_at < dates.start_utc(latest_allowed + timedelta(days=1)),
+                a.last_traded_at < silent_warning_start(dates, config),
             ),
         )
     )

@@ -8,8 +8,6 @@ text (percentages in reasons), never in a comparison.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from fractions import Fraction
 from functools import lru_cache
@@ -46,21 +44,15 @@ class Dialect:
         """SUM of cents as an integer (PostgreSQL would otherwise return NUMERIC)."""
         return cast(func.sum(self.cents(money)), BigInteger)
 
-    def money_text(self, cents: Expr, *, grouped: bool = True) -> ColumnElement[str]:
-        """Cents as yuan text with two decimals: '6,250,000.12' (grouped) or '6250000.12'."""
+    def facts(self, **values: Expr) -> ColumnElement[str]:
+        """A JSON object of SQL values as text (numbers stay numbers, dates become strings),
+        built by the database's own JSON function: one call per row, no string pasting."""
+        args: list[Any] = []
+        for key, value in values.items():
+            args += [literal(key, String), value]
         if self.is_sqlite:
-            pattern = "%,d.%02d" if grouped else "%d.%02d"
-            return func.printf(
-                pattern, cents.op("/")(literal_column("100")), cents.op("%")(literal_column("100"))
-            )
-        pattern = "FM999,999,999,999,999,990.00" if grouped else "FM9999999999999999990.00"
-        return func.to_char(cents.op("/")(literal_column("100.0")), pattern)
-
-    def percent_text(self, part: Expr, whole: Expr) -> ColumnElement[str]:
-        """part / whole as a percentage with one decimal ('42.0'), for display only."""
-        if self.is_sqlite:
-            return func.printf("%.1f", literal_column("100.0") * part / whole)
-        return func.to_char(literal_column("100.0") * part / whole, "FM9999990.0")
+            return func.json_object(*args)
+        return cast(func.json_build_object(*args), String)
 
     def int_text(self, value: Expr) -> ColumnElement[str]:
         return cast(value, String)
@@ -94,8 +86,8 @@ class Dialect:
 
     def month_day(self, value: Expr) -> ColumnElement[str]:
         """A DATE column's 'MM-DD'."""
-        if self.is_sqlite:
-            return func.strftime("%m-%d", value)
+        if self.is_sqlite:  # stored as 'YYYY-MM-DD' text: a substring, no date parsing
+            return func.substr(value, 6, 5)
         return func.to_char(value, "MM-DD")
 
 
@@ -113,39 +105,6 @@ def concat(*parts: str | Expr) -> ColumnElement[str]:
     for expr in exprs[1:]:
         result = result.concat(expr)
     return result
-
-
-def json_object(
-    constants: Mapping[str, Any],
-    strings: Mapping[str, ColumnElement[str]] | None = None,
-    numbers: Mapping[str, ColumnElement[Any]] | None = None,
-) -> ColumnElement[str]:
-    """A JSON object as text, built by concatenation so both databases spell it the same.
-
-    `constants` are encoded here; `strings` are SQL text values that need no escaping (dates,
-    formatted numbers); `numbers` are SQL integers, written bare.
-    """
-    members: list[list[str | ColumnElement[Any]]] = [
-        [f"{json.dumps(key)}:{json.dumps(value, ensure_ascii=False)}"]
-        for key, value in constants.items()
-    ]
-    members += [[f'{json.dumps(key)}:"', expr, '"'] for key, expr in (strings or {}).items()]
-    members += [
-        [f"{json.dumps(key)}:", cast(expr, String)] for key, expr in (numbers or {}).items()
-    ]
-    parts: list[str | ColumnElement[Any]] = ["{"]
-    for index, member in enumerate(members):
-        if index:
-            parts.append(",")
-        parts.extend(member)
-    parts.append("}")
-    merged: list[str | ColumnElement[Any]] = []
-    for part in parts:  # adjacent constants become one bind parameter
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] = merged[-1] + part
-        else:
-            merged.append(part)
-    return concat(*merged)
 
 
 def share_at_least(part: Expr, whole: Expr, share: Fraction) -> ColumnElement[bool]:

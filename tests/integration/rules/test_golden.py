@@ -12,11 +12,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm.rules import Evaluation, NoSnapshotsError, RulesService, load_rules_config
-from storage.alert_rows import AlertEventRow, AlertRow, ClientTagRow
+from crm.rules.reasons import tag_facts
+from storage.alert_rows import AlertEventRow, AlertRow, ClientTagRow, RuleEvaluationRow
 from storage.engine import session_factory
 from storage.rows import ClientRow
 from storage.uow import UnitOfWorkFactory
-from tests.integration.rules.fixture_book import AS_OF, YEAR_AGO, golden_book
+from tests.integration.rules.fixture_book import AS_OF, PREVIOUS, YEAR_AGO, golden_book
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -165,6 +166,8 @@ async def test_tags_with_their_boundaries(evaluation: Evaluation) -> None:
 async def test_each_tag_stores_rule_version_inputs_and_data_date(
     evaluation: Evaluation, engine: AsyncEngine
 ) -> None:
+    """Each tag row stores its version and the client's own inputs; the inputs all tags of
+    the date share (data date, thresholds, reference date) are stored once with the run."""
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -174,14 +177,25 @@ async def test_each_tag_stores_rule_version_inputs_and_data_date(
                 )
             )
         ).all()
-    facts = {tag: json.loads(text) for tag, _, text in rows}
-    assert {version for _, version, _ in rows} == {evaluation.rule_version}
-    assert facts["loyal"]["reference_date"] == YEAR_AGO.isoformat()
-    assert facts["loyal"]["reference_is_approximate"] is False
-    assert facts["loyal"]["total_assets"] == "1200000.00"
-    assert facts["tech_preference"]["tech_value"] == "600000.00"
-    assert facts["tech_preference"]["holdings_date"] == "2026-03-10"
-    assert {f["data_date"] for f in facts.values()} == {"2026-03-10"}
+        run = (await conn.execute(select(RuleEvaluationRow))).one()
+    inputs = json.loads(run.inputs)
+    own = {tag: json.loads(text) for tag, _, text in rows}
+    assert {version for _, version, _ in rows} == {evaluation.rule_version} == {run.rule_version}
+    assert run.as_of == AS_OF and run.evaluated_at == NOW
+    assert own["loyal"] == {
+        "opened_on": "2015-03-01",
+        "total_assets_cents": 120000000,
+        "reference_total_assets_cents": 100000000,
+    }
+    assert own["tech_preference"]["tech_value_cents"] == 60000000
+    assert inputs["loyal"]["reference_date"] == YEAR_AGO.isoformat()
+    assert inputs["loyal"]["reference_is_approximate"] is False
+    assert inputs["tech_preference"]["holdings_date"] == "2026-03-10"
+    assert inputs["tier"]["hnw_above"] == "5000000.00"
+    assert {f["data_date"] for f in inputs.values()} == {"2026-03-10"}
+    facts = tag_facts("loyal", own["loyal"], inputs)  # what explains the tag: both merged
+    assert facts["rule"] == "loyal" and facts["total_assets_cents"] == 120000000
+    assert facts["reference_date"] == YEAR_AGO.isoformat()
 
 
 async def test_evaluating_twice_stores_nothing_twice(
@@ -231,3 +245,48 @@ async def test_silent_warning_alerts_once_per_silent_spell(
     assert (new.dedupe_key, new.new) == ("silent_warning:SILENT_30:2026-03-12", True)
     assert new.facts["days_without_trade"] == 32
     assert (date(2026, 4, 13) - timedelta(days=32)).isoformat() == "2026-03-12"
+
+
+async def test_the_scheduler_path_returns_only_alerts_it_raised(
+    service: RulesService, engine: AsyncEngine
+) -> None:
+    """with_stored_alerts=False (what the running bot delivers from): the first evaluation
+    reports every hit as new, the next one nothing — and stores exactly the same."""
+    first = await service.evaluate(AS_OF, with_tags=False, with_stored_alerts=False)
+    assert len(first.alerts) == len(first.new_alert_ids) == 10 and all(a.new for a in first.alerts)
+    assert first.tags == [] and sum(first.tag_counts.values()) > 0
+    again = await service.evaluate(AS_OF, with_tags=False, with_stored_alerts=False)
+    assert again.alerts == [] and again.new_alert_ids == []
+    assert again.tag_counts == first.tag_counts
+    full = await service.evaluate(AS_OF)  # the CLI still lists them all, none new
+    assert {a.dedupe_key for a in full.alerts} == {a.dedupe_key for a in first.alerts}
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(AlertRow)) == 10
+
+
+async def test_tags_are_kept_for_the_latest_evaluated_dates_only(engine: AsyncEngine) -> None:
+    await golden_book().load(engine)
+    service = RulesService(
+        UnitOfWorkFactory(session_factory(engine)),
+        load_rules_config(),
+        clock=lambda: NOW,
+        keep_tag_dates=2,
+    )
+
+    async def stored_dates() -> tuple[list[date], list[date]]:
+        async with engine.connect() as conn:
+            tags = await conn.scalars(select(ClientTagRow.as_of).distinct())
+            runs = await conn.scalars(select(RuleEvaluationRow.as_of))
+            return sorted(tags), sorted(runs)
+
+    for day in (YEAR_AGO, PREVIOUS, AS_OF):
+        await service.evaluate(day, with_tags=False)
+    assert await stored_dates() == ([PREVIOUS, AS_OF], [PREVIOUS, AS_OF])
+    again = await service.evaluate(AS_OF)  # re-evaluating the newest drops nothing more
+    assert await stored_dates() == ([PREVIOUS, AS_OF], [PREVIOUS, AS_OF])
+    assert again.tags
+    old = await service.evaluate(YEAR_AGO)  # an old date asked for explicitly: kept, and shown
+    assert old.tags and await stored_dates() == (
+        [YEAR_AGO, PREVIOUS, AS_OF],
+        [YEAR_AGO, PREVIOUS, AS_OF],
+    )
