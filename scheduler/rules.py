@@ -18,12 +18,13 @@ async def evaluate_latest_data(context: ContextTypes.DEFAULT_TYPE) -> None:
     signature = await services.data_watch.signature()
     if signature.latest_date is None or app.bot_data.rules_last_signature == signature:
         return
-    evaluation = await services.rules.evaluate(signature.latest_date, with_tags=False)
+    evaluation = await services.rules.evaluate(
+        signature.latest_date, with_tags=False, with_stored_alerts=False
+    )
     app.bot_data.rules_last_signature = signature
     new = len(evaluation.new_alert_ids)
-    log.info(
-        "rules evaluated for %s: %d alerts (%d new)", evaluation.date, len(evaluation.alerts), new
-    )
+    tags = sum(evaluation.tag_counts.values())
+    log.info("rules evaluated for %s: %d new alerts, %d tags", evaluation.date, new, tags)
     if new:
         state = app.bot_data.scheduler
         if state is not None and state.kick is not None:

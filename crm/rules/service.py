@@ -12,9 +12,11 @@ clients writes about 1.5 million tag rows a day.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 from typing import Any, cast
@@ -31,6 +33,7 @@ from crm.rules.activity import create_working_tables, drop_working_tables
 from crm.rules.config import RulesConfig
 from crm.rules.reasons import tag_facts, tag_reason
 from crm.rules.results import (
+    ALERT_RULE_ORDER,
     AlertHit,
     DataDates,
     Evaluation,
@@ -46,6 +49,16 @@ from storage.uow import UnitOfWorkFactory
 Clock = Callable[[], datetime]
 INSERT_BATCH = 5_000
 KEEP_TAG_DATES = 5
+WRITER_RULES = ("silent_warning",)  # reads rules_activity, which lives on the writing session
+READER_RULES = ("hnw_outflow", "negative_event", "birthday", "anniversary")
+HitBuilder = Callable[[Sequence[Any], DataDates, RulesConfig], list[AlertHit]]
+HIT_BUILDERS: dict[str, HitBuilder] = {
+    "hnw_outflow": rules.hnw_outflow_hits,
+    "negative_event": rules.negative_event_hits,
+    "silent_warning": rules.silent_warning_hits,
+    "birthday": rules.birthday_hits,
+    "anniversary": rules.anniversary_hits,
+}
 
 
 def utc_now() -> datetime:
@@ -102,18 +115,30 @@ class RulesService:
             dialect = Dialect(session.get_bind().dialect.name)
             dates = await self._data_dates(session, as_of)
             inputs = tag_inputs(dates, self._config)
-            await create_working_tables(session, dates, self._config, dialect)
-            await session.execute(delete(ClientTagRow).where(ClientTagRow.as_of == as_of))
-            counts: dict[str, int] = {}
-            for family, statement in tag_statements(dates, self._config, dialect):
-                stored = await session.execute(statement)
-                if family == "tier":
-                    query = tier_counts(dates, self._config, dialect)
-                    counts.update((tag, n) for tag, n in (await session.execute(query)).all())
-                else:
-                    counts[family] = stored.rowcount  # type: ignore[attr-defined]
-            await self._store_run(session, as_of, inputs)
-            alerts = await self._alert_hits(session, dates, dialect, with_stored_alerts)
+            # Rules that need neither the tags nor the working tables read the committed book
+            # on a second connection meanwhile (WAL readers never wait for the writer).
+            reading = asyncio.create_task(self._read_side(dates, dialect, with_stored_alerts))
+            try:
+                await create_working_tables(session, dates, self._config, dialect)
+                await session.execute(delete(ClientTagRow).where(ClientTagRow.as_of == as_of))
+                counts: dict[str, int] = {}
+                for family, statement in tag_statements(dates, self._config, dialect):
+                    stored = await session.execute(statement)
+                    if family != "tier":
+                        counts[family] = stored.rowcount  # type: ignore[attr-defined]
+                await self._store_run(session, as_of, inputs)
+                silent = await self._alert_hits(
+                    session, dates, dialect, with_stored_alerts, WRITER_RULES
+                )
+                found, tiers = await reading
+            finally:
+                if not reading.done():
+                    reading.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await reading
+            counts.update(tiers)
+            found.update(silent)
+            alerts = [hit for rule in ALERT_RULE_ORDER for hit in found.get(rule, [])]
             new_ids = await self._store_alerts(session, alerts, as_of)
             await drop_working_tables(session)
             await self._prune(session, as_of)
@@ -188,29 +213,45 @@ class RulesService:
             timezone=self._tz,
         )
 
+    async def _read_side(
+        self, dates: DataDates, dialect: Dialect, with_stored: bool
+    ) -> tuple[dict[str, list[AlertHit]], dict[str, int]]:
+        """The alert rules that read only the book, and the tier counts, on their own session."""
+        async with self._uow() as uow:
+            found = await self._alert_hits(uow.session, dates, dialect, with_stored, READER_RULES)
+            query = tier_counts(dates, self._config, dialect)
+            tiers = {tag: n for tag, n in (await uow.session.execute(query)).all()}
+            return found, tiers
+
     async def _alert_hits(
-        self, session: AsyncSession, dates: DataDates, dialect: Dialect, with_stored: bool
-    ) -> list[AlertHit]:
+        self,
+        session: AsyncSession,
+        dates: DataDates,
+        dialect: Dialect,
+        with_stored: bool,
+        wanted: tuple[str, ...],
+    ) -> dict[str, list[AlertHit]]:
+        """rule → its hits (each rule's sorted by manager, client and key)."""
         config = self._config
-        families: list[
-            tuple[Any, Callable[[Sequence[Any], DataDates, RulesConfig], list[AlertHit]]]
-        ]
-        families = [
-            (rules.hnw_outflow_query(dates, config, dialect), rules.hnw_outflow_hits),
-            (rules.negative_event_query(dates, config, dialect), rules.negative_event_hits),
-            (rules.silent_warning_query(dates, config, dialect), rules.silent_warning_hits),
-            (rules.birthday_query(dates, dialect), rules.birthday_hits),
-            (rules.anniversary_query(dates, config, dialect), rules.anniversary_hits),
-        ]
-        if not with_stored:
-            families = [(rules.only_new(q), convert) for q, convert in families]
-        hits: list[AlertHit] = []
-        for query, convert in families:  # in ALERT_RULE_ORDER, each family sorted on its own
-            if query is not None:
-                found = convert((await session.execute(query)).all(), dates, config)
-                found.sort(key=attrgetter("manager_id", "client_id", "dedupe_key"))
-                hits.extend(found)
-        return hits
+        queries = {
+            "hnw_outflow": lambda: rules.hnw_outflow_query(dates, config, dialect),
+            "negative_event": lambda: rules.negative_event_query(dates, config, dialect),
+            "silent_warning": lambda: rules.silent_warning_query(dates, config, dialect),
+            "birthday": lambda: rules.birthday_query(dates, dialect),
+            "anniversary": lambda: rules.anniversary_query(dates, config, dialect),
+        }
+        found: dict[str, list[AlertHit]] = {}
+        for rule in wanted:
+            query = queries[rule]()
+            if query is not None and not with_stored:
+                query = rules.only_new(query)
+            if query is None:
+                continue
+            rows = (await session.execute(query)).all()
+            hits = HIT_BUILDERS[rule](rows, dates, config)
+            hits.sort(key=attrgetter("manager_id", "client_id", "dedupe_key"))
+            found[rule] = hits
+        return found
 
     async def _store_alerts(
         self, session: AsyncSession, hits: list[AlertHit], as_of: date
