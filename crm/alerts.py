@@ -441,6 +441,52 @@ class AlertService:
                 out.append(Escalation(views[row.id], level, tuple(targets)))
         return out
 
+    async def unsent_escalations(self) -> list[Escalation]:
+        """Escalations recorded (level raised, "escalated" events written) whose pings have no
+        settled ledger row: the process stopped between raising the level and sending.
+
+        Only each open P1's current level counts: a later level supersedes a lost earlier ping.
+        """
+        e, a, d = AlertEventRow, AlertRow, DeliveryRow
+        kind = (
+            literal("esc:", String)
+            + cast(a.id, String)
+            + literal(":", String)
+            + cast(a.escalation_level, String)
+        )
+        settled = exists().where(d.staff_id == e.target_id, d.kind == kind, d.status != "pending")
+        async with self._uow() as uow:
+            found = (
+                await uow.session.execute(
+                    select(a, e.target_id)
+                    .join(e, e.alert_id == a.id)
+                    .where(
+                        a.priority == "P1",
+                        a.status.in_(OPEN_STATUSES),
+                        a.escalation_level > 1,
+                        e.action == "escalated",
+                        e.target_id.is_not(None),
+                        e.detail == literal("level ", String) + cast(a.escalation_level, String),
+                        ~settled,
+                    )
+                    .order_by(a.id, e.id)
+                )
+            ).all()
+            if not found:
+                return []
+            rows = list({row.id: row for row, _ in found}.values())
+            views = {v.id: v for v in await self._views(uow.session, rows)}
+            targets: dict[int, list[StaffMember]] = {}
+            for row, target_id in found:
+                member = await uow.session.get(StaffRow, target_id)
+                if member is not None and member.active:
+                    targets.setdefault(row.id, []).append(staff_member(member))
+            return [
+                Escalation(views[row.id], row.escalation_level, tuple(targets[row.id]))
+                for row in rows
+                if row.id in targets
+            ]
+
     async def due_snoozes(self) -> list[AlertView]:
         """Snoozed alerts whose time has come: reopened (a reminder goes to the owner)."""
         now = self.clock()

@@ -2,7 +2,9 @@
 
 Level 2 (after escalation_minutes): the supervisor again; level 3: the admins. A snoozed alert
 comes back to its owner when the snooze ends. Each ping is exactly-once through the ledger
-(kind esc:<id>:<level>, snz:<id>:<time>).
+(kind esc:<id>:<level>, snz:<id>:<time>). The raised level and its "escalated" events are the
+outbox: a ping whose ledger row never settled (the process stopped after raising the level) is
+sent by the next run instead of being lost.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ async def escalate_due(app: Any) -> dict[str, int]:
     minutes = services.briefings.config.escalation_minutes
     today = alerts.today()
     counts = {"escalated": 0, "reminded": 0}
-    for escalation in await alerts.due_escalations():
+    unsent = await alerts.unsent_escalations()  # before raising more: those are sent below
+    for escalation in [*unsent, *await alerts.due_escalations()]:
         alert = escalation.alert
         for target in escalation.targets:
             view = escalation_view(

@@ -113,6 +113,26 @@ async def test_p1_lifecycle_with_escalation_levels(w: World) -> None:
     assert actions == ["escalated", "escalated", "acknowledged"]
 
 
+async def test_an_escalation_whose_pings_never_went_out_is_found_again(w: World) -> None:
+    """The level is raised before the pings are sent: if the process stops in between, the
+    next run finds the recorded escalation without a settled ping and sends it."""
+    await w.alerts.ping_targets(1)
+    w.clock.advance(minutes=30)
+    (raised,) = await w.alerts.due_escalations()  # level 2 recorded … then the process died
+    assert await w.alerts.due_escalations() == []  # not raised twice
+    (lost,) = await w.alerts.unsent_escalations()
+    assert (lost.alert.id, lost.level, [t.staff_id for t in lost.targets]) == (1, 2, ["S001"])
+    delivery = await w.ledger.begin("S001", lost.alert.as_of, "esc:1:2")
+    assert delivery is not None
+    assert [e.level for e in await w.alerts.unsent_escalations()] == [2]  # pending: not yet out
+    await w.ledger.complete(delivery.id, 4242)
+    assert await w.alerts.unsent_escalations() == []  # sent once: nothing more to recover
+    w.clock.advance(minutes=30)
+    (admins,) = await w.alerts.due_escalations()
+    assert admins.level == 3 and [t.staff_id for t in admins.targets] == ["A001"]
+    assert [e.level for e in await w.alerts.unsent_escalations()] == [3]  # only the latest level
+
+
 async def test_snooze_reminds_later_but_does_not_stop_escalation(w: World) -> None:
     m001 = await w.briefings.member("M001")
     await w.alerts.ping_targets(1)
