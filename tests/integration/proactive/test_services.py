@@ -119,6 +119,7 @@ async def test_an_escalation_whose_pings_never_went_out_is_found_again(w: World)
     await w.alerts.ping_targets(1)
     w.clock.advance(minutes=30)
     (raised,) = await w.alerts.due_escalations()  # level 2 recorded … then the process died
+    assert raised.level == 2
     assert await w.alerts.due_escalations() == []  # not raised twice
     (lost,) = await w.alerts.unsent_escalations()
     assert (lost.alert.id, lost.level, [t.staff_id for t in lost.targets]) == (1, 2, ["S001"])
