@@ -206,6 +206,11 @@ def demo(
             if print_report(report):
                 raise fail(f"demo import of {demo_file.kind} failed")
         out.print(f"demo book as of {as_of}: CSV files in {folder}")
+        evaluation = await runtime.services.rules.evaluate(as_of, with_tags=False)
+        out.print(
+            f"rules evaluated for {as_of}: {len(evaluation.new_alert_ids)} alerts, "
+            f"{sum(evaluation.tag_counts.values())} tiers and tags"
+        )
         outcome = await runtime.services.curation.import_directory(SAMPLE_DOCS)
         out.print(
             f"knowledge base: {outcome.added} added, {outcome.unchanged} unchanged "

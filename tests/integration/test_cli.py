@@ -125,6 +125,13 @@ def test_demo_seeds_once_and_has_the_default_manager(ambot):
         managers = conn.execute("SELECT count(*) FROM staff WHERE role='manager'").fetchone()[0]
         clients = conn.execute("SELECT count(*) FROM clients").fetchone()[0]
     assert managers == 6 and clients == 60
+    # The rules ran on the book, so cards show tags with reasons and /today has alerts.
+    assert "rules evaluated for" in result.output
+    with sqlite3.connect(ambot.db) as conn:
+        tiers = conn.execute("SELECT count(*) FROM client_tags WHERE tag LIKE 'tier:%'").fetchone()
+        rules = {r for (r,) in conn.execute("SELECT DISTINCT rule FROM alerts")}
+    assert tiers[0] == 60
+    assert {"hnw_outflow", "silent_warning", "negative_event"} <= rules
     again = ambot("demo", "--if-empty")
     assert "skipping" in again.output
 
