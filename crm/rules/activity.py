@@ -2,11 +2,12 @@
 evaluation's transaction only (dropped at the end, and defensively before creating them).
 
 rules_activity — "when did this client last trade, and how often lately?" asked by the silent
-tag, the silent-warning alert and the high_frequency tag. One probe per client into the
-(client_id, traded_at) index finds the last trade before the end of as_of and counts the trades
-in the high-frequency window, so the cost follows the number of clients, not years of trade
-history. Only clients some rule may hit are kept: never traded, silent long enough for the
-shorter of the two silence rules, or trading often enough for high_frequency.
+tag, the silent-warning alert and the high_frequency tag: the last trade before the end of
+as_of and the trades in the high-frequency window. On SQLite one probe per client into the
+(client_id, traded_at) index (the cost follows the number of clients, not years of trade
+history); on PostgreSQL one hash aggregate over the trades. Only clients some rule may hit are
+kept: never traded, silent long enough for the shorter of the two silence rules, or trading
+often enough for high_frequency.
 
 rules_reference — each client's total assets on the loyal tag's reference date ("a year ago"),
 read in one pass over that date instead of one index probe per client.
@@ -15,14 +16,17 @@ read in one pass over that date instead of one index probe per client.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
+    case,
     exists,
     func,
     or_,
@@ -82,6 +86,27 @@ async def create_working_tables(
     await drop_working_tables(session)
     await session.execute(CreateTable(ACTIVITY))
     await session.execute(CreateTable(REFERENCE))
+    make = _activity_by_probes if dialect.is_sqlite else _activity_by_aggregate
+    wanted = make(dates, config)
+    await session.execute(ACTIVITY.insert().from_select(list(ACTIVITY.c.keys()), wanted))
+    if dates.reference_date is not None:
+        s = SnapshotRow
+        await session.execute(
+            REFERENCE.insert().from_select(
+                list(REFERENCE.c.keys()),
+                select(s.client_id, dialect.cents(s.total_assets)).where(
+                    s.date == dates.reference_date
+                ),
+            )
+        )
+    if not dialect.is_sqlite:  # temporary tables are never auto-analysed
+        await session.execute(text("ANALYZE rules_activity"))
+        await session.execute(text("ANALYZE rules_reference"))
+
+
+def _activity_by_probes(dates: DataDates, config: RulesConfig) -> Select[*tuple[Any, ...]]:
+    """SQLite: per client, index probes into (client_id, traded_at) — cheaper there than
+    grouping every trade, and independent of how many years of trades the book holds."""
     c, t = ClientRow, TradeRow
     end = dates.end_utc
     last = (
@@ -103,27 +128,48 @@ async def create_working_tables(
 
     # The filter probes for a trade in the quiet window rather than testing `last`: SQLite
     # would evaluate the `last` subquery again for every mention of it.
-    quiet_before = max(silent_tag_start(dates, config), silent_warning_start(dates, config))
     quiet = ~exists().where(
-        t.client_id == c.client_id, t.traded_at >= quiet_before, t.traded_at < end
+        t.client_id == c.client_id, t.traded_at >= _quiet_before(dates, config), t.traded_at < end
     )
-    wanted = select(c.client_id, last, recent()).where(
+    return select(c.client_id, last, recent()).where(
         or_(quiet, recent() > config.tags.high_frequency.more_than)
     )
-    await session.execute(ACTIVITY.insert().from_select(list(ACTIVITY.c.keys()), wanted))
-    if dates.reference_date is not None:
-        s = SnapshotRow
-        await session.execute(
-            REFERENCE.insert().from_select(
-                list(REFERENCE.c.keys()),
-                select(s.client_id, dialect.cents(s.total_assets)).where(
-                    s.date == dates.reference_date
-                ),
+
+
+def _activity_by_aggregate(dates: DataDates, config: RulesConfig) -> Select[*tuple[Any, ...]]:
+    """PostgreSQL: one hash aggregate over the trades, joined to the clients (a correlated
+    probe per client costs it far more than SQLite)."""
+    c, t = ClientRow, TradeRow
+    recent_trade = case((t.traded_at >= high_frequency_start(dates, config), 1), else_=0)
+    per_client = (
+        select(
+            t.client_id.label("client_id"),
+            func.max(t.traded_at).label("last"),
+            func.sum(recent_trade).label("recent"),
+        )
+        .where(t.traded_at < dates.end_utc)
+        .group_by(t.client_id)
+        .subquery()
+    )
+    a = per_client.c
+    recent = func.coalesce(a.recent, 0)
+    return (
+        select(c.client_id, a.last, recent)
+        .select_from(c)
+        .outerjoin(per_client, a.client_id == c.client_id)
+        .where(
+            or_(
+                a.last.is_(None),
+                a.last < _quiet_before(dates, config),
+                recent > config.tags.high_frequency.more_than,
             )
         )
-    if not dialect.is_sqlite:  # temporary tables are never auto-analysed
-        await session.execute(text("ANALYZE rules_activity"))
-        await session.execute(text("ANALYZE rules_reference"))
+    )
+
+
+def _quiet_before(dates: DataDates, config: RulesConfig) -> datetime:
+    """Clients whose last trade is before this instant may be silent by one rule or both."""
+    return max(silent_tag_start(dates, config), silent_warning_start(dates, config))
 
 
 async def drop_working_tables(session: AsyncSession) -> None:
