@@ -108,6 +108,9 @@ class HoldingRow(Base):
     __table_args__ = (
         CheckConstraint("quantity >= 0 AND market_value >= 0", name="non_negative"),
         Index("ix_holdings_date_symbol", "date", "symbol"),
+        # The rules' per-client holdings totals (tech preference, negative events) read one
+        # date in client order from this index alone: no table lookups, no sort.
+        Index("ix_holdings_date_client", "date", "client_id", "sector", "market_value"),
     )
 
     client_id: Mapped[str] = mapped_column(
