@@ -284,7 +284,7 @@ class ClientService:
             manager_name = await session.scalar(
                 select(StaffRow.name).where(StaffRow.staff_id == row.manager_id)
             )
-            tags = await self._tags(session, cid, today, latest)
+            tags = await self._tags(session, cid, today, latest, viewer.language)
             holdings_date, holdings = await self._holdings(session, cid, today)
             contact = await session.scalar(
                 select(ContactRow)
@@ -365,7 +365,12 @@ class ClientService:
     # ------------------------------------------------------------------ card parts
 
     async def _tags(
-        self, session: AsyncSession, client_id: str, today: date, latest: SnapshotRow | None
+        self,
+        session: AsyncSession,
+        client_id: str,
+        today: date,
+        latest: SnapshotRow | None,
+        language: str,
     ) -> tuple[Tag, ...]:
         # The latest evaluated date ≤ today on which this client has tags: evaluations are
         # few (KEEP_TAG_DATES), and client_tags is keyed by date first.
@@ -383,7 +388,8 @@ class ClientService:
         tags: list[Tag] = []
         for as_of, tag, facts, inputs in rows:
             if as_of == newest:
-                reason = tag_reason(tag, tag_facts(tag, facts, json.loads(inputs)))
+                merged = tag_facts(tag, facts, json.loads(inputs))
+                reason = tag_reason(tag, merged, with_name=False, language=language)
                 tags.append(Tag(tag, reason, as_of))
         if not any(tag.tag.startswith("tier:") for tag in tags):
             total = latest.total_assets if latest else None

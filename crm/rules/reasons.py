@@ -27,15 +27,23 @@ def tag_facts(tag: str, own: str | Mapping[str, Any], inputs: Mapping[str, Any])
     return {**inputs.get(family(tag), {}), **values}
 
 
-def tag_reason(tag: str, facts: Mapping[str, Any]) -> str:
-    """The Chinese reason shown on the client card and in `rules evaluate --json`."""
+def tag_reason(
+    tag: str, facts: Mapping[str, Any], *, with_name: bool = True, language: str = "zh"
+) -> str:
+    """The reason of `rules evaluate --json` ("高净值：总资产 …", Chinese); with_name=False
+    leaves out the leading name, for the client card, which shows the name itself, and
+    language="en" words it in English for English-speaking staff."""
     render = _RENDERERS.get(family(tag))
+    english = language == "en"
+    day = facts.get("data_date", "?")
     if render is None:
-        return f"{tag}（数据日 {facts.get('data_date', '?')}）"
+        return f"{tag} (data date {day})" if english else f"{tag}（数据日 {day}）"
     try:
-        return render(tag, facts)
+        text = render(tag, facts, english)
     except (KeyError, ValueError, ArithmeticError):  # facts of another rule version
-        return f"{tag}：{json.dumps(dict(facts), ensure_ascii=False, sort_keys=True)}"
+        raw = json.dumps(dict(facts), ensure_ascii=False, sort_keys=True)
+        return f"{tag}: {raw}" if english else f"{tag}：{raw}"
+    return text if with_name else text.split(": " if english else "：", 1)[1]
 
 
 def _money(value: object) -> str:
@@ -49,36 +57,61 @@ def _cents(value: object) -> str:
     return yuan_grouped(int(str(value)))
 
 
-def _tier(tag: str, f: Mapping[str, Any]) -> str:
+def _tier(tag: str, f: Mapping[str, Any], en: bool) -> str:
     total = _cents(f["total_assets_cents"])
     hnw, wealth = _money(f["hnw_above"]), _money(f["wealth_from"])
     day = f["data_date"]
     if tag == "tier:hnw":
+        if en:
+            return f"HNW: total assets {total} CNY > {hnw} CNY (data date {day})"
         return f"高净值：总资产 {total} 元 > {hnw} 元（数据日 {day}）"
     if tag == "tier:wealth":
+        if en:
+            return (
+                f"Wealth: total assets {total} CNY, between {wealth} and {hnw} CNY "
+                f"(data date {day})"
+            )
         return f"财富：总资产 {total} 元，在 {wealth}–{hnw} 元之间（数据日 {day}）"
+    if en:
+        return f"Mass: total assets {total} CNY < {wealth} CNY (data date {day})"
     return f"大众：总资产 {total} 元 < {wealth} 元（数据日 {day}）"
 
 
-def _high_frequency(_: str, f: Mapping[str, Any]) -> str:
+def _high_frequency(_: str, f: Mapping[str, Any], en: bool) -> str:
     day = f["data_date"]
+    if en:
+        return (
+            f"High frequency: {f['trades']} trades from {f['window_from']} to {day} "
+            f"({f['window_days']} days), more than {f['more_than']} (data date {day})"
+        )
     return (
         f"高频交易：{f['window_from']} 至 {day}（{f['window_days']} 天）共 {f['trades']} 笔交易，"
         f"多于 {f['more_than']} 笔（数据日 {day}）"
     )
 
 
-def _silent(_: str, f: Mapping[str, Any]) -> str:
+def _silent(_: str, f: Mapping[str, Any], en: bool) -> str:
     day, days = f["data_date"], f["days"]
+    if en:
+        return (
+            f"Silent: no trade in the {days} days from {f['window_from']} to {day} "
+            f"(account open at least {days} days; data date {day})"
+        )
     return (
         f"沉默客户：{f['window_from']} 至 {day} 的 {days} 天内没有交易"
         f"（开户满 {days} 天；数据日 {day}）"
     )
 
 
-def _tech_preference(_: str, f: Mapping[str, Any]) -> str:
+def _tech_preference(_: str, f: Mapping[str, Any], en: bool) -> str:
     tech, whole = int(f["tech_value_cents"]), int(f["market_value_cents"])
     share = (Decimal(tech * 100) / whole).quantize(Decimal("0.1"), ROUND_HALF_UP) if whole else 0
+    if en:
+        return (
+            f"Tech preference: {', '.join(f['sectors'])} holdings of {_cents(tech)} CNY are "
+            f"{share}% of the {_cents(whole)} CNY market value, ≥ {f['min_share_pct']}% "
+            f"(holdings date {f['holdings_date']})"
+        )
     sectors = "、".join(f["sectors"])
     return (
         f"科技偏好：{sectors}板块市值 {_cents(tech)} 元，占持仓市值 {_cents(whole)} 元的 "
@@ -86,25 +119,49 @@ def _tech_preference(_: str, f: Mapping[str, Any]) -> str:
     )
 
 
-def _new(_: str, f: Mapping[str, Any]) -> str:
+def _new(_: str, f: Mapping[str, Any], en: bool) -> str:
     day = f["data_date"]
     since = date.fromisoformat(day) - timedelta(days=int(f["days"]))
+    if en:
+        return (
+            f"New: opened {f['opened_on']}, within {f['days']} days before the data date {day} "
+            f"(after {since.isoformat()})"
+        )
     return (
         f"新开户：开户日 {f['opened_on']}，在数据日 {day} 前 {f['days']} 天内"
         f"（晚于 {since.isoformat()}）"
     )
 
 
-def _loyal(_: str, f: Mapping[str, Any]) -> str:
+def _loyal(_: str, f: Mapping[str, Any], en: bool) -> str:
     day = f["data_date"]
     opened_before = add_years(date.fromisoformat(day), -int(f["years"]))
     reference = date.fromisoformat(f["reference_date"])
-    note = reference_note(reference, date.fromisoformat(f["target_date"]))
+    target = date.fromisoformat(f["target_date"])
+    now, then = _cents(f["total_assets_cents"]), _cents(f["reference_total_assets_cents"])
+    if en:
+        return (
+            f"Loyal: opened {f['opened_on']}, before {opened_before.isoformat()} (more than "
+            f"{f['years']} years); total assets {now} CNY ({day}) above {then} CNY on the "
+            f"reference date {reference.isoformat()} ({reference_note_en(reference, target)})"
+        )
+    note = reference_note(reference, target)
     return (
         f"忠诚客户：开户日 {f['opened_on']} 早于 {opened_before.isoformat()}"
-        f"（开户超过 {f['years']} 年），总资产 {_cents(f['total_assets_cents'])} 元（{day}）"
-        f"高于参考日 {reference.isoformat()} 的 {_cents(f['reference_total_assets_cents'])} 元"
-        f"（{note}）"
+        f"（开户超过 {f['years']} 年），总资产 {now} 元（{day}）"
+        f"高于参考日 {reference.isoformat()} 的 {then} 元（{note}）"
+    )
+
+
+def reference_note_en(reference: date, target: date) -> str:
+    gap = (reference - target).days
+    if gap == 0:
+        return f"the snapshot of a year ago, {target.isoformat()}"
+    if abs(gap) <= 7:
+        return f"the snapshot closest to a year ago, {target.isoformat()}"
+    return (
+        f"no snapshot near a year ago ({target.isoformat()}); the closest date, "
+        f"{reference.isoformat()}, stands in"
     )
 
 

@@ -41,3 +41,16 @@ def test_unknown_tags_and_facts_of_another_shape_still_explain_something() -> No
     assert tag_reason("vip", {"data_date": "2026-03-10"}) == "vip（数据日 2026-03-10）"
     odd = tag_reason("tier:hnw", {"data_date": "2026-03-10", "total": 1})  # a missing input
     assert odd.startswith("tier:hnw：") and '"total": 1' in odd
+
+
+def test_the_card_leaves_out_the_name_and_english_staff_read_english() -> None:
+    facts = tag_facts("tier:wealth", '{"total_assets_cents": 250000050}', INPUTS)
+    assert tag_reason("tier:wealth", facts, with_name=False) == (
+        "总资产 2,500,000.50 元，在 1,000,000.00–5,000,000.00 元之间（数据日 2026-03-10）"
+    )
+    assert tag_reason("tier:wealth", facts, with_name=False, language="en") == (
+        "total assets 2,500,000.50 CNY, between 1,000,000.00 and 5,000,000.00 CNY"
+        " (data date 2026-03-10)"
+    )
+    silent = tag_reason("silent", tag_facts("silent", "{}", INPUTS), language="en")
+    assert silent.startswith("Silent: no trade in the 90 days from 2025-12-11 to 2026-03-10")
