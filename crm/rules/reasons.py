@@ -143,7 +143,7 @@ def _loyal(_: str, f: Mapping[str, Any], en: bool) -> str:
         return (
             f"Loyal: opened {f['opened_on']}, before {opened_before.isoformat()} (more than "
             f"{f['years']} years); total assets {now} CNY ({day}) above {then} CNY on the "
-            f"reference date {reference.isoformat()} ({reference_note_en(reference, target)})"
+            f"reference date {reference.isoformat()} ({reference_note(reference, target, en=True)})"
         )
     note = reference_note(reference, target)
     return (
@@ -153,29 +153,16 @@ def _loyal(_: str, f: Mapping[str, Any], en: bool) -> str:
     )
 
 
-def reference_note_en(reference: date, target: date) -> str:
-    gap = (reference - target).days
-    if gap == 0:
-        return f"the snapshot of a year ago, {target.isoformat()}"
-    if abs(gap) <= 7:
-        return f"the snapshot closest to a year ago, {target.isoformat()}"
-    return (
-        f"no snapshot near a year ago ({target.isoformat()}); the closest date, "
-        f"{reference.isoformat()}, stands in"
-    )
-
-
-def reference_note(reference: date, target: date) -> str:
+def reference_note(reference: date, target: date, *, en: bool = False) -> str:
     """Says how "a year ago" was read: the exact day, the nearest snapshot, or the earliest one."""
-    gap = (reference - target).days
+    gap, day, ref = (reference - target).days, target.isoformat(), reference.isoformat()
     if gap == 0:
-        return f"一年前 {target.isoformat()} 的快照"
+        return f"the snapshot of a year ago, {day}" if en else f"一年前 {day} 的快照"
     if abs(gap) <= 7:
-        return f"最接近一年前 {target.isoformat()} 的快照"
-    return (
-        f"数据中没有一年前 {target.isoformat()} 附近的快照，以最接近的快照日 "
-        f"{reference.isoformat()} 代替"
-    )
+        return f"the snapshot closest to a year ago, {day}" if en else f"最接近一年前 {day} 的快照"
+    if en:
+        return f"no snapshot near a year ago ({day}); the closest date, {ref}, stands in"
+    return f"数据中没有一年前 {day} 附近的快照，以最接近的快照日 {ref} 代替"
 
 
 _RENDERERS = {

@@ -52,12 +52,14 @@ KEEP_TAG_DATES = 5
 WRITER_RULES = ("silent_warning",)  # reads rules_activity, which lives on the writing session
 READER_RULES = ("hnw_outflow", "negative_event", "birthday", "anniversary")
 HitBuilder = Callable[[Sequence[Any], DataDates, RulesConfig], list[AlertHit]]
-HIT_BUILDERS: dict[str, HitBuilder] = {
-    "hnw_outflow": rules.hnw_outflow_hits,
-    "negative_event": rules.negative_event_hits,
-    "silent_warning": rules.silent_warning_hits,
-    "birthday": rules.birthday_hits,
-    "anniversary": rules.anniversary_hits,
+QueryBuilder = Callable[[DataDates, RulesConfig, Dialect], Any]
+# rule → (its set-based SELECT, or None when the data it needs is missing; its hits from rows)
+ALERT_RULES: dict[str, tuple[QueryBuilder, HitBuilder]] = {
+    "hnw_outflow": (rules.hnw_outflow_query, rules.hnw_outflow_hits),
+    "negative_event": (rules.negative_event_query, rules.negative_event_hits),
+    "silent_warning": (rules.silent_warning_query, rules.silent_warning_hits),
+    "birthday": (lambda dates, _, d: rules.birthday_query(dates, d), rules.birthday_hits),
+    "anniversary": (rules.anniversary_query, rules.anniversary_hits),
 }
 
 
@@ -232,23 +234,16 @@ class RulesService:
         wanted: tuple[str, ...],
     ) -> dict[str, list[AlertHit]]:
         """rule → its hits (each rule's sorted by manager, client and key)."""
-        config = self._config
-        queries = {
-            "hnw_outflow": lambda: rules.hnw_outflow_query(dates, config, dialect),
-            "negative_event": lambda: rules.negative_event_query(dates, config, dialect),
-            "silent_warning": lambda: rules.silent_warning_query(dates, config, dialect),
-            "birthday": lambda: rules.birthday_query(dates, dialect),
-            "anniversary": lambda: rules.anniversary_query(dates, config, dialect),
-        }
         found: dict[str, list[AlertHit]] = {}
         for rule in wanted:
-            query = queries[rule]()
+            make_query, make_hits = ALERT_RULES[rule]
+            query = make_query(dates, self._config, dialect)
             if query is not None and not with_stored:
                 query = rules.only_new(query)
             if query is None:
                 continue
             rows = (await session.execute(query)).all()
-            hits = HIT_BUILDERS[rule](rows, dates, config)
+            hits = make_hits(rows, dates, self._config)
             hits.sort(key=attrgetter("manager_id", "client_id", "dedupe_key"))
             found[rule] = hits
         return found

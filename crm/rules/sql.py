@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, String, case, cast, func, literal
+from sqlalchemy import BigInteger, ColumnElement, String, case, cast, func, literal
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import literal_column
 
@@ -53,9 +53,6 @@ class Dialect:
         if self.is_sqlite:
             return func.json_object(*args)
         return cast(func.json_build_object(*args), String)
-
-    def int_text(self, value: Expr) -> ColumnElement[str]:
-        return cast(value, String)
 
     def date_text(self, value: Expr) -> ColumnElement[str]:
         """A DATE column as 'YYYY-MM-DD' (SQLite already stores it that way)."""
@@ -119,10 +116,6 @@ def share_above(part: Expr, whole: Expr, share: Fraction) -> ColumnElement[bool]
     return part * literal_column(str(share.denominator)) > whole * literal_column(
         str(share.numerator)
     )
-
-
-def count_int(value: Expr) -> ColumnElement[int]:
-    return cast(value, Integer)
 
 
 @lru_cache(maxsize=16)

@@ -37,7 +37,6 @@ from storage.alert_rows import ClientTagRow
 from storage.rows import ClientRow, HoldingRow, SnapshotRow
 
 TAG_COLUMNS = ("as_of", "client_id", "tag", "rule_version", "facts")
-TAGS = ("tier", "high_frequency", "silent", "tech_preference", "new", "loyal")
 
 
 def family(tag: str) -> str:
