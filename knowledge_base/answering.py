@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import weakref
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -52,6 +54,7 @@ from retrieval import (
 Mode = Literal["hybrid", "dense", "lexical"]
 MAX_QUESTION_CHARS = 500
 CANDIDATES = 60  # passages fetched per question before pooling them per document
+SEARCH_THREADS = 32  # at most this many questions are searched (and embedded in one batch) at once
 CROSS_LANGUAGE_OFFSET = 0.02
 LEXICAL_WEIGHT = 0.08
 LEXICAL_HALF = 20.0
@@ -338,9 +341,18 @@ class AnswerService:
         policy: OutOfScopePolicy | None = None,
         clock: Callable[[], datetime] | None = None,
         timezone: str = "Asia/Shanghai",
+        search_threads: int = SEARCH_THREADS,
     ) -> None:
         """`glossary` expands questions and defines concept coverage, `policy` lists what is
-        never answered (defaults: the sample files shipped with the code)."""
+        never answered (defaults: the sample files shipped with the code).
+
+        Searches run on their own `search_threads` threads, not asyncio's default executor:
+        the searcher embeds the questions of concurrent searches in one batch, and a batch
+        can only hold the questions whose threads are waiting for it. The default executor
+        (cores + 4 threads, shared with every other to_thread call) capped a burst of 20
+        questions at batches of 5; a waiting thread costs nothing."""
+        if search_threads < 1:
+            raise ValueError("search_threads must be at least 1")
         self._curation = curation
         self._embedder = embedder
         self._index_dir = index_dir
@@ -352,6 +364,8 @@ class AnswerService:
         self._tz = ZoneInfo(timezone)
         self._searcher: HybridSearcher | None = None
         self._lock = asyncio.Lock()
+        self._search_pool = ThreadPoolExecutor(search_threads, thread_name_prefix="kb-search")
+        weakref.finalize(self, self._search_pool.shutdown, wait=False)
 
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()
@@ -384,7 +398,8 @@ class AnswerService:
         query = question.strip()[:MAX_QUESTION_CHARS]
         if not query:
             return []
-        hits = await asyncio.to_thread(self._search, searcher, query, mode)
+        loop = asyncio.get_running_loop()
+        hits = await loop.run_in_executor(self._search_pool, self._search, searcher, query, mode)
         language = question_language(query)
         ranked = rank_documents(hits, mode, language=language, today=self.today())
         return with_features(ranked, query, self._coverage)[:k]
