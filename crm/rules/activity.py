@@ -1,16 +1,18 @@
-"""Working tables an evaluation fills once and several rules read; they live for the
-evaluation's transaction only (dropped at the end, and defensively before creating them).
+"""Working tables an evaluation fills once and several rules read. Each lives on the session
+that reads it, for that session's work only (dropped at the end, and defensively before it is
+created): temporary tables are private to their connection.
 
 rules_activity — "when did this client last trade, and how often lately?" asked by the silent
-tag, the silent-warning alert and the high_frequency tag: the last trade before the end of
-as_of and the trades in the high-frequency window. On SQLite one probe per client into the
-(client_id, traded_at) index (the cost follows the number of clients, not years of trade
-history); on PostgreSQL one hash aggregate over the trades. Only clients some rule may hit are
-kept: never traded, silent long enough for the shorter of the two silence rules, or trading
-often enough for high_frequency.
+tag, the silent-warning alert and the high_frequency tag, all evaluated on the reading
+session: the last trade before the end of as_of and the trades in the high-frequency window.
+On SQLite one probe per client into the (client_id, traded_at) index (the cost follows the
+number of clients, not years of trade history); on PostgreSQL one hash aggregate over the
+trades. Only clients some rule may hit are kept: never traded, silent long enough for the
+shorter of the two silence rules, or trading often enough for high_frequency.
 
 rules_reference — each client's total assets on the loyal tag's reference date ("a year ago"),
-read in one pass over that date instead of one index probe per client.
+read in one pass over that date instead of one index probe per client; on the writing session,
+where the loyal tags are inserted.
 """
 
 from __future__ import annotations
@@ -80,27 +82,35 @@ def silent_warning_start(dates: DataDates, config: RulesConfig) -> datetime:
     return dates.start_utc(dates.as_of - timedelta(days=config.alerts.silent_warning.days - 1))
 
 
-async def create_working_tables(
+async def create_activity(
     session: AsyncSession, dates: DataDates, config: RulesConfig, dialect: Dialect
 ) -> None:
-    await drop_working_tables(session)
+    """Create and fill rules_activity on this session's connection."""
+    await drop_activity(session)
     await session.execute(CreateTable(ACTIVITY))
-    await session.execute(CreateTable(REFERENCE))
     make = _activity_by_probes if dialect.is_sqlite else _activity_by_aggregate
     wanted = make(dates, config)
     await session.execute(ACTIVITY.insert().from_select(list(ACTIVITY.c.keys()), wanted))
-    if dates.reference_date is not None:
-        s = SnapshotRow
-        await session.execute(
-            REFERENCE.insert().from_select(
-                list(REFERENCE.c.keys()),
-                select(s.client_id, dialect.cents(s.total_assets)).where(
-                    s.date == dates.reference_date
-                ),
-            )
-        )
     if not dialect.is_sqlite:  # temporary tables are never auto-analysed
         await session.execute(text("ANALYZE rules_activity"))
+
+
+async def create_reference(session: AsyncSession, dates: DataDates, dialect: Dialect) -> None:
+    """Create rules_reference on this session's connection; filled when reference_date is known."""
+    await drop_reference(session)
+    await session.execute(CreateTable(REFERENCE))
+    if dates.reference_date is None:
+        return
+    s = SnapshotRow
+    await session.execute(
+        REFERENCE.insert().from_select(
+            list(REFERENCE.c.keys()),
+            select(s.client_id, dialect.cents(s.total_assets)).where(
+                s.date == dates.reference_date
+            ),
+        )
+    )
+    if not dialect.is_sqlite:
         await session.execute(text("ANALYZE rules_reference"))
 
 
@@ -172,6 +182,9 @@ def _quiet_before(dates: DataDates, config: RulesConfig) -> datetime:
     return max(silent_tag_start(dates, config), silent_warning_start(dates, config))
 
 
-async def drop_working_tables(session: AsyncSession) -> None:
+async def drop_activity(session: AsyncSession) -> None:
     await session.execute(DropTable(ACTIVITY, if_exists=True))
+
+
+async def drop_reference(session: AsyncSession) -> None:
     await session.execute(DropTable(REFERENCE, if_exists=True))

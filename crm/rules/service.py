@@ -22,14 +22,26 @@ from operator import attrgetter
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Table, delete, exists, func, insert, literal, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Table,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import UsageError
 from crm.rules import alerts as rules
-from crm.rules.activity import create_working_tables, drop_working_tables
+from crm.rules.activity import create_activity, create_reference, drop_activity, drop_reference
 from crm.rules.config import RulesConfig
 from crm.rules.reasons import tag_facts, tag_reason
 from crm.rules.results import (
@@ -40,17 +52,23 @@ from crm.rules.results import (
     TagHit,
 )
 from crm.rules.sql import Dialect
-from crm.rules.tags import tag_inputs, tag_statements, tier_counts
+from crm.rules.tags import (
+    activity_tag_queries,
+    insert_tag_rows,
+    tag_inputs,
+    tag_statements,
+    tier_counts,
+)
 from storage.alert_rows import AlertEventRow, AlertRow, ClientTagRow, RuleEvaluationRow
 from storage.rows import HoldingRow, SnapshotRow
 from storage.types import UTCDateTime
 from storage.uow import UnitOfWorkFactory
 
 Clock = Callable[[], datetime]
-INSERT_BATCH = 5_000
+INSERT_BATCH = 50_000  # alerts per INSERT statement
 KEEP_TAG_DATES = 5
-WRITER_RULES = ("silent_warning",)  # reads rules_activity, which lives on the writing session
-READER_RULES = ("hnw_outflow", "negative_event", "birthday", "anniversary")
+# Alert rules evaluated on the reading session (silent_warning reads its rules_activity).
+READER_RULES = ("silent_warning", "hnw_outflow", "negative_event", "birthday", "anniversary")
 HitBuilder = Callable[[Sequence[Any], DataDates, RulesConfig], list[AlertHit]]
 QueryBuilder = Callable[[DataDates, RulesConfig, Dialect], Any]
 # rule → (its set-based SELECT, or None when the data it needs is missing; its hits from rows)
@@ -117,33 +135,35 @@ class RulesService:
             dialect = Dialect(session.get_bind().dialect.name)
             dates = await self._data_dates(session, as_of)
             inputs = tag_inputs(dates, self._config)
-            # Rules that need neither the tags nor the working tables read the committed book
-            # on a second connection meanwhile (WAL readers never wait for the writer).
+            # Two sessions in parallel (WAL readers never wait for the writer): this one writes
+            # the tags that need only the book; the second computes the trading activity and
+            # everything that reads it, and the alert rules.
             reading = asyncio.create_task(self._read_side(dates, dialect, with_stored_alerts))
             try:
-                await create_working_tables(session, dates, self._config, dialect)
+                await self._store_run(session, as_of, inputs)
+                await self._prune(session, as_of)
+                await create_reference(session, dates, dialect)
                 await session.execute(delete(ClientTagRow).where(ClientTagRow.as_of == as_of))
                 counts: dict[str, int] = {}
                 for family, statement in tag_statements(dates, self._config, dialect):
                     stored = await session.execute(statement)
                     if family != "tier":
                         counts[family] = stored.rowcount  # type: ignore[attr-defined]
-                await self._store_run(session, as_of, inputs)
-                silent = await self._alert_hits(
-                    session, dates, dialect, with_stored_alerts, WRITER_RULES
-                )
-                found, tiers = await reading
+                await drop_reference(session)
+                query = tier_counts(dates, self._config, dialect)
+                counts.update({tag: n for tag, n in (await session.execute(query)).all()})
+                found, activity_tags = await reading
             finally:
                 if not reading.done():
                     reading.cancel()
                     with suppress(asyncio.CancelledError):
                         await reading
-            counts.update(tiers)
-            found.update(silent)
+            for tag, rows in activity_tags.items():
+                counts[tag] = len(rows)
+                if rows:
+                    await session.execute(insert_tag_rows(dates, self._config, dialect, tag, rows))
             alerts = [hit for rule in ALERT_RULE_ORDER for hit in found.get(rule, [])]
             new_ids = await self._store_alerts(session, alerts, as_of)
-            await drop_working_tables(session)
-            await self._prune(session, as_of)
             tags = await self._tags(session, as_of, inputs) if with_tags else []
             await uow.commit()
         for index, hit in enumerate(alerts):
@@ -217,13 +237,21 @@ class RulesService:
 
     async def _read_side(
         self, dates: DataDates, dialect: Dialect, with_stored: bool
-    ) -> tuple[dict[str, list[AlertHit]], dict[str, int]]:
-        """The alert rules that read only the book, and the tier counts, on their own session."""
+    ) -> tuple[dict[str, list[AlertHit]], dict[str, list[tuple[str, str]]]]:
+        """On a second session: the trading activity (a temporary table of its own), the tags
+        that read it as (client_id, facts) rows for the writer to store, and the alert hits."""
         async with self._uow() as uow:
-            found = await self._alert_hits(uow.session, dates, dialect, with_stored, READER_RULES)
-            query = tier_counts(dates, self._config, dialect)
-            tiers = {tag: n for tag, n in (await uow.session.execute(query)).all()}
-            return found, tiers
+            session = uow.session
+            await create_activity(session, dates, self._config, dialect)
+            tags: dict[str, list[tuple[str, str]]] = {}
+            for tag, query in activity_tag_queries(dates, self._config, dialect):
+                tags[tag] = [
+                    (client_id, facts) for client_id, facts in await session.execute(query)
+                ]
+            found = await self._alert_hits(session, dates, dialect, with_stored, READER_RULES)
+            await drop_activity(session)
+            await uow.commit()  # only the temporary table was written
+            return found, tags
 
     async def _alert_hits(
         self,
@@ -257,31 +285,43 @@ class RulesService:
             return {}
         now = self._clock()
         table = cast(Table, AlertRow.__table__)
-        make_insert = (
-            sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-        )
-        # A plain executemany (no RETURNING: rendering returned rows in batches cost ~60 µs
-        # per alert); the new rows are then the ones of this evaluation without a "raised"
-        # event yet, and their events are written set-based.
-        statement = make_insert(table).on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        dialect = Dialect(session.get_bind().dialect.name)
+        make_insert = sqlite_insert if dialect.is_sqlite else postgresql_insert
+        # The rows go in as one JSON parameter per batch, with the values every alert of the
+        # evaluation shares as constants: per-row parameter sets (executemany) cost about
+        # three times as much, and RETURNING more again. The new rows are then the ones of
+        # this evaluation without a "raised" event yet, and their events are written set-based.
+        columns = ["dedupe_key", "rule", "priority", "client_id", "manager_id", "facts"]
+        shared = {
+            "rule_version": literal(self._config.version, String),
+            "as_of": literal(as_of, Date),
+            "status": literal("open", String),
+            "escalation_level": literal(0, Integer),
+            "created_at": literal(now, UTCDateTime),
+        }
         for start in range(0, len(hits), INSERT_BATCH):
-            rows = [
-                {
-                    "dedupe_key": h.dedupe_key,
-                    "rule": h.rule,
-                    "rule_version": self._config.version,
-                    "priority": h.priority,
-                    "client_id": h.client_id,
-                    "manager_id": h.manager_id,
-                    "as_of": as_of,
-                    "facts": json.dumps(h.facts, ensure_ascii=False, sort_keys=True),
-                    "status": "open",
-                    "escalation_level": 0,
-                    "created_at": now,
-                }
-                for h in hits[start : start + INSERT_BATCH]
-            ]
-            await session.execute(statement, rows)
+            payload = json.dumps(
+                [
+                    [
+                        h.dedupe_key,
+                        h.rule,
+                        h.priority,
+                        h.client_id,
+                        h.manager_id,
+                        json.dumps(h.facts, ensure_ascii=False, sort_keys=True),
+                    ]
+                    for h in hits[start : start + INSERT_BATCH]
+                ],
+                ensure_ascii=False,
+            )
+            items = dialect.json_rows(payload)
+            values = [dialect.json_item(items.c.value, i) for i in range(len(columns))]
+            rows = select(*values, *shared.values()).select_from(items).where(true())
+            statement = make_insert(table).from_select([*columns, *shared], rows)
+            # (WHERE true: SQLite would otherwise read ON CONFLICT as a join constraint)
+            await session.execute(
+                statement.on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+            )
         a, e = AlertRow, AlertEventRow
         unannounced = (
             select(a.id)

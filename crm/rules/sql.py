@@ -14,9 +14,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, String, case, cast, func, literal
+from sqlalchemy import JSON, BigInteger, ColumnElement, String, case, cast, func, literal
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import literal_column
+from sqlalchemy.sql.expression import TableValuedAlias
 
 from storage.types import UTCDateTime
 
@@ -80,6 +81,21 @@ class Dialect:
             if i
         ]
         return case(*whens, else_=shifted[0])
+
+    def json_rows(self, payload: str) -> TableValuedAlias:
+        """A JSON array of arrays, passed as one text parameter, as rows with a `value`
+        column (one inner array each): many rows computed elsewhere enter an INSERT … SELECT
+        in one statement instead of one parameter set per row."""
+        if self.is_sqlite:
+            return func.json_each(literal(payload, String)).table_valued("value").alias("rows")
+        elements = func.json_array_elements(cast(literal(payload, String), JSON))
+        return elements.table_valued("value").alias("rows")
+
+    def json_item(self, value: Expr, index: int) -> ColumnElement[Any]:
+        """Item `index` of a JSON array from json_rows, as text or a number as stored."""
+        if self.is_sqlite:
+            return func.json_extract(value, f"$[{index}]")
+        return value.op("->>")(literal_column(str(index)))
 
     def month_day(self, value: Expr) -> ColumnElement[str]:
         """A DATE column's 'MM-DD'."""

@@ -4,12 +4,17 @@ Each statement writes client_tags rows for as_of holding only what differs per c
 total assets, the trade count, …) as JSON facts. What every tag of a family shares on that
 date (the rule, the data date, thresholds and windows) is stored once per evaluation
 (`tag_inputs` → rule_evaluations.inputs), and the readable Chinese reason is rendered from both
-when a tag is shown (crm.rules.reasons). A million clients never become a million Python
-objects, and a million rows stay narrow.
+when a tag is shown (crm.rules.reasons). A million rows stay narrow.
+
+The families that read the trading activity (high_frequency, silent) are selected on the
+evaluation's second session, in parallel with the writer's statements, and reach client_tags
+as one JSON parameter (client id and facts per row): a few hundred thousand small tuples cost
+far less than computing the activity on the writer's critical path.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -96,11 +101,12 @@ def tag_inputs(dates: DataDates, config: RulesConfig) -> dict[str, dict[str, Any
 def tag_statements(
     dates: DataDates, config: RulesConfig, dialect: Dialect
 ) -> list[tuple[str, Insert]]:
-    """(tag family, INSERT … SELECT) per family, in a fixed order."""
+    """(tag family, INSERT … SELECT) per family the writing session computes, in a fixed order.
+
+    The families that read rules_activity are computed on the reading session instead
+    (`activity_tag_queries`) and stored with `insert_tag_rows`."""
     statements = [
         ("tier", _tiers(dates, config, dialect)),
-        ("high_frequency", _high_frequency(dates, config, dialect)),
-        ("silent", _silent(dates, config)),
         ("new", _new(dates, config, dialect)),
     ]
     if dates.holdings_date is not None:
@@ -108,6 +114,32 @@ def tag_statements(
     if dates.reference_date is not None:
         statements.append(("loyal", _loyal(dates, config, dialect)))
     return statements
+
+
+def activity_tag_queries(
+    dates: DataDates, config: RulesConfig, dialect: Dialect
+) -> list[tuple[str, Select[str, str]]]:
+    """(tag family, SELECT client_id, facts) for the families that read rules_activity."""
+    return [
+        ("high_frequency", _high_frequency(config, dialect)),
+        ("silent", _silent(dates, config)),
+    ]
+
+
+def insert_tag_rows(
+    dates: DataDates, config: RulesConfig, dialect: Dialect, tag: str, rows: list[tuple[str, str]]
+) -> Insert:
+    """INSERT the (client_id, facts) rows of one tag for as_of, all in one JSON parameter."""
+    items = dialect.json_rows(json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
+    as_of, version = _constants(dates, config)
+    query = sql_select(
+        as_of,
+        dialect.json_item(items.c.value, 0),
+        literal(tag, String),
+        version,
+        dialect.json_item(items.c.value, 1),
+    ).select_from(items)
+    return _insert(query)
 
 
 def tier_counts(dates: DataDates, config: RulesConfig, d: Dialect) -> Select[str, int]:
@@ -140,23 +172,17 @@ def _tiers(dates: DataDates, config: RulesConfig, d: Dialect) -> Insert:
     return _insert(query)
 
 
-def _high_frequency(dates: DataDates, config: RulesConfig, d: Dialect) -> Insert:
-    rule = config.tags.high_frequency
+def _high_frequency(config: RulesConfig, d: Dialect) -> Select[str, str]:
     a = ACTIVITY.c
-    facts = d.facts(trades=a.window_trades)
-    as_of, version = _constants(dates, config)
-    query = sql_select(as_of, a.client_id, literal("high_frequency", String), version, facts).where(
-        a.window_trades > rule.more_than
-    )
-    return _insert(query)
+    query = sql_select(a.client_id, d.facts(trades=a.window_trades))
+    return query.where(a.window_trades > config.tags.high_frequency.more_than)
 
 
-def _silent(dates: DataDates, config: RulesConfig) -> Insert:
+def _silent(dates: DataDates, config: RulesConfig) -> Select[str, str]:
     days = config.tags.silent.days
     c, a = ClientRow, ACTIVITY.c
-    as_of, version = _constants(dates, config)
-    query = (
-        sql_select(as_of, a.client_id, literal("silent", String), version, literal("{}", String))
+    return (
+        sql_select(a.client_id, literal("{}", String))
         .select_from(ACTIVITY)
         .join(c, c.client_id == a.client_id)
         .where(
@@ -164,7 +190,6 @@ def _silent(dates: DataDates, config: RulesConfig) -> Insert:
             or_(a.last_traded_at.is_(None), a.last_traded_at < silent_tag_start(dates, config)),
         )
     )
-    return _insert(query)
 
 
 def _tech_preference(dates: DataDates, config: RulesConfig, d: Dialect) -> Insert:
