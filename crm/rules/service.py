@@ -163,11 +163,11 @@ class RulesService:
                 if rows:
                     await session.execute(insert_tag_rows(dates, self._config, dialect, tag, rows))
             alerts = [hit for rule in ALERT_RULE_ORDER for hit in found.get(rule, [])]
-            new_ids = await self._store_alerts(session, alerts, as_of)
+            new_ids, not_ours = await self._store_alerts(session, alerts, as_of)
             tags = await self._tags(session, as_of, inputs) if with_tags else []
             await uow.commit()
         for index, hit in enumerate(alerts):
-            if hit.new and hit.dedupe_key not in new_ids:  # a concurrent evaluation stored it
+            if hit.new and hit.dedupe_key in not_ours:  # a concurrent evaluation stored it
                 alerts[index] = dataclasses.replace(hit, new=False)
         if not with_stored_alerts:
             alerts = [hit for hit in alerts if hit.new]
@@ -176,7 +176,7 @@ class RulesService:
             rule_version=self._config.version,
             alerts=alerts,
             tags=tags,
-            new_alert_ids=sorted(new_ids.values()),
+            new_alert_ids=new_ids,
             tag_counts={tag: n for tag, n in sorted(counts.items()) if n},
         )
 
@@ -278,11 +278,12 @@ class RulesService:
 
     async def _store_alerts(
         self, session: AsyncSession, hits: list[AlertHit], as_of: date
-    ) -> dict[str, int]:
-        """Insert the hits not stored yet; returns dedupe_key → id of those inserted now."""
+    ) -> tuple[list[int], set[str]]:
+        """Insert the hits not stored yet. Returns the ids inserted now (ascending) and the
+        keys of new hits that someone else stored meanwhile (a concurrent evaluation)."""
         hits = [h for h in hits if h.new]  # the queries flagged the keys already stored
         if not hits:
-            return {}
+            return [], set()
         now = self._clock()
         table = cast(Table, AlertRow.__table__)
         dialect = Dialect(session.get_bind().dialect.name)
@@ -328,11 +329,12 @@ class RulesService:
             .where(a.as_of == as_of, a.created_at == now)
             .where(~exists().where(e.alert_id == a.id, e.action == "raised"))
         )
-        result = await session.execute(
-            select(a.id, a.dedupe_key).where(a.id.in_(unannounced)).order_by(a.id)
-        )
-        inserted = {key: alert_id for alert_id, key in result.all()}
-        if inserted:
+        ids = list((await session.scalars(unannounced.order_by(a.id))).all())
+        not_ours: set[str] = set()
+        if len(ids) < len(hits):  # only then fetch the keys (cheaper than always reading them)
+            mine = select(a.dedupe_key).where(a.id.in_(unannounced))
+            not_ours = {h.dedupe_key for h in hits} - set((await session.scalars(mine)).all())
+        if ids:
             detail = json.dumps({"rule_version": self._config.version, "as_of": str(as_of)})
             raised = select(
                 a.id,
@@ -343,7 +345,7 @@ class RulesService:
             await session.execute(
                 insert(e).from_select(["alert_id", "action", "at", "detail"], raised)
             )
-        return inserted
+        return ids, not_ours
 
     async def _tags(
         self, session: AsyncSession, as_of: date, inputs: dict[str, dict[str, Any]]

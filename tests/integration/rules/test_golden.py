@@ -290,3 +290,45 @@ async def test_tags_are_kept_for_the_latest_evaluated_dates_only(engine: AsyncEn
         [YEAR_AGO, PREVIOUS, AS_OF],
         [YEAR_AGO, PREVIOUS, AS_OF],
     )
+
+
+class RacedService(RulesService):
+    """Another evaluation stores one of the hits between this one's rule queries and its insert."""
+
+    async def _store_alerts(self, session, hits, as_of):  # type: ignore[no-untyped-def]
+        first = next(h for h in hits if h.new)
+        session.add(
+            AlertRow(
+                dedupe_key=first.dedupe_key,
+                rule=first.rule,
+                rule_version="other",
+                priority=first.priority,
+                client_id=first.client_id,
+                manager_id=first.manager_id,
+                as_of=as_of,
+                facts="{}",
+                status="open",
+                created_at=NOW - timedelta(seconds=1),
+            )
+        )
+        await session.flush()
+        self.raced = first.dedupe_key
+        return await super()._store_alerts(session, hits, as_of)
+
+
+async def test_an_alert_stored_meanwhile_by_another_evaluation_is_not_reported_as_new(
+    service: RulesService, engine: AsyncEngine
+) -> None:
+    raced = RacedService(
+        UnitOfWorkFactory(session_factory(engine)), load_rules_config(), clock=lambda: NOW
+    )
+    evaluation = await raced.evaluate(AS_OF)
+    (lost,) = [a for a in evaluation.alerts if a.dedupe_key == raced.raced]
+    assert not lost.new
+    assert sum(a.new for a in evaluation.alerts) == len(evaluation.alerts) - 1 == 9
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(AlertRow.id, AlertRow.rule_version))).all()
+        raised = (await conn.scalars(select(AlertEventRow.alert_id))).all()
+    ours = sorted(i for i, version in rows if version != "other")
+    assert evaluation.new_alert_ids == ours and len(ours) == 9
+    assert sorted(raised) == ours  # the other evaluation's alert is its own to announce
