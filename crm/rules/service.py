@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     Date,
     Integer,
+    Select,
     String,
     Table,
     delete,
@@ -329,7 +330,7 @@ class RulesService:
             .where(a.as_of == as_of, a.created_at == now)
             .where(~exists().where(e.alert_id == a.id, e.action == "raised"))
         )
-        ids = list((await session.scalars(unannounced.order_by(a.id))).all())
+        ids = await _ids_of(session, unannounced)
         not_ours: set[str] = set()
         if len(ids) < len(hits):  # only then fetch the keys (cheaper than always reading them)
             mine = select(a.dedupe_key).where(a.id.in_(unannounced))
@@ -358,6 +359,21 @@ class RulesService:
             TagHit(client_id, tag, tag_reason(tag, tag_facts(tag, facts, inputs)))
             for client_id, tag, facts in result.all()
         ]
+
+
+async def _ids_of(session: AsyncSession, ids: Select[int]) -> list[int]:
+    """The ids a query selects, ascending. When they form one unbroken range (SQLite numbers
+    the rows one transaction inserts consecutively) only its ends are read: fetching a few
+    hundred thousand rows costs ~1-2 µs each."""
+    found = ids.subquery()
+    low, high, count = (
+        await session.execute(select(func.min(found.c.id), func.max(found.c.id), func.count()))
+    ).one()
+    if not count:
+        return []
+    if high - low + 1 == count:
+        return list(range(low, high + 1))
+    return list((await session.scalars(select(found.c.id).order_by(found.c.id))).all())
 
 
 def closest(target: date, before: date | None, after: date | None) -> date | None:
