@@ -137,9 +137,14 @@ class RulesService:
             dates = await self._data_dates(session, as_of)
             inputs = tag_inputs(dates, self._config)
             # Two sessions in parallel (WAL readers never wait for the writer): this one writes
-            # the tags that need only the book; the second computes the trading activity and
-            # everything that reads it, and the alert rules.
-            reading = asyncio.create_task(self._read_side(dates, dialect, with_stored_alerts))
+            # the tags that need only the book; the second computes the trading activity, hands
+            # over the tags that read it as soon as they are selected, then evaluates the alert
+            # rules and counts the tiers.
+            activity_tags: asyncio.Future[dict[str, list[tuple[str, str]]]]
+            activity_tags = asyncio.get_running_loop().create_future()
+            reading = asyncio.create_task(
+                self._read_side(dates, dialect, with_stored_alerts, activity_tags)
+            )
             try:
                 await self._store_run(session, as_of, inputs)
                 await self._prune(session, as_of)
@@ -151,20 +156,22 @@ class RulesService:
                     if family != "tier":
                         counts[family] = stored.rowcount  # type: ignore[attr-defined]
                 await drop_reference(session)
-                query = tier_counts(dates, self._config, dialect)
-                counts.update({tag: n for tag, n in (await session.execute(query)).all()})
-                found, activity_tags = await reading
+                for tag, rows in (await activity_tags).items():
+                    counts[tag] = len(rows)
+                    if rows:
+                        await session.execute(
+                            insert_tag_rows(dates, self._config, dialect, tag, rows)
+                        )
+                alerts, payloads, tiers = await reading
             finally:
                 if not reading.done():
                     reading.cancel()
                     with suppress(asyncio.CancelledError):
                         await reading
-            for tag, rows in activity_tags.items():
-                counts[tag] = len(rows)
-                if rows:
-                    await session.execute(insert_tag_rows(dates, self._config, dialect, tag, rows))
-            alerts = [hit for rule in ALERT_RULE_ORDER for hit in found.get(rule, [])]
-            new_ids, not_ours = await self._store_alerts(session, alerts, as_of)
+                elif not reading.cancelled():
+                    reading.exception()  # retrieved: the writer already raised it or its own
+            counts.update(tiers)
+            new_ids, not_ours = await self._store_alerts(session, alerts, payloads, as_of)
             tags = await self._tags(session, as_of, inputs) if with_tags else []
             await uow.commit()
         for index, hit in enumerate(alerts):
@@ -237,22 +244,39 @@ class RulesService:
         )
 
     async def _read_side(
-        self, dates: DataDates, dialect: Dialect, with_stored: bool
-    ) -> tuple[dict[str, list[AlertHit]], dict[str, list[tuple[str, str]]]]:
-        """On a second session: the trading activity (a temporary table of its own), the tags
-        that read it as (client_id, facts) rows for the writer to store, and the alert hits."""
-        async with self._uow() as uow:
-            session = uow.session
-            await create_activity(session, dates, self._config, dialect)
-            tags: dict[str, list[tuple[str, str]]] = {}
-            for tag, query in activity_tag_queries(dates, self._config, dialect):
-                tags[tag] = [
-                    (client_id, facts) for client_id, facts in await session.execute(query)
-                ]
-            found = await self._alert_hits(session, dates, dialect, with_stored, READER_RULES)
-            await drop_activity(session)
-            await uow.commit()  # only the temporary table was written
-            return found, tags
+        self,
+        dates: DataDates,
+        dialect: Dialect,
+        with_stored: bool,
+        activity_tags: asyncio.Future[dict[str, list[tuple[str, str]]]],
+    ) -> tuple[list[AlertHit], list[str], dict[str, int]]:
+        """On a second session: the trading activity (a temporary table of its own); the tags
+        that read it, as (client_id, facts) rows for the writer, into `activity_tags`; then
+        the alert hits with their insert payloads, and the tier counts."""
+        try:
+            async with self._uow() as uow:
+                session = uow.session
+                await create_activity(session, dates, self._config, dialect)
+                tags: dict[str, list[tuple[str, str]]] = {}
+                for tag, query in activity_tag_queries(dates, self._config, dialect):
+                    result = await session.execute(query)
+                    tags[tag] = [(client_id, facts) for client_id, facts in result]
+                activity_tags.set_result(tags)
+                found = await self._alert_hits(session, dates, dialect, with_stored, READER_RULES)
+                alerts = [hit for rule in ALERT_RULE_ORDER for hit in found.get(rule, [])]
+                payloads = alert_payloads([h for h in alerts if h.new])
+                counting = tier_counts(dates, self._config, dialect)
+                tiers = {tag: n for tag, n in (await session.execute(counting)).all()}
+                await drop_activity(session)
+                await uow.commit()  # only the temporary table was written
+                return alerts, payloads, tiers
+        except BaseException as exc:
+            if not activity_tags.done():  # never leave the writer waiting for the tags
+                if isinstance(exc, asyncio.CancelledError):
+                    activity_tags.cancel()
+                else:
+                    activity_tags.set_exception(exc)
+            raise
 
     async def _alert_hits(
         self,
@@ -278,10 +302,11 @@ class RulesService:
         return found
 
     async def _store_alerts(
-        self, session: AsyncSession, hits: list[AlertHit], as_of: date
+        self, session: AsyncSession, hits: list[AlertHit], payloads: list[str], as_of: date
     ) -> tuple[list[int], set[str]]:
-        """Insert the hits not stored yet. Returns the ids inserted now (ascending) and the
-        keys of new hits that someone else stored meanwhile (a concurrent evaluation)."""
+        """Insert the new hits (`payloads`: their rows from `alert_payloads`). Returns the ids
+        inserted now (ascending) and the keys of new hits that someone else stored meanwhile
+        (a concurrent evaluation)."""
         hits = [h for h in hits if h.new]  # the queries flagged the keys already stored
         if not hits:
             return [], set()
@@ -293,7 +318,7 @@ class RulesService:
         # evaluation shares as constants: per-row parameter sets (executemany) cost about
         # three times as much, and RETURNING more again. The new rows are then the ones of
         # this evaluation without a "raised" event yet, and their events are written set-based.
-        columns = ["dedupe_key", "rule", "priority", "client_id", "manager_id", "facts"]
+        columns = list(PAYLOAD_COLUMNS)
         shared = {
             "rule_version": literal(self._config.version, String),
             "as_of": literal(as_of, Date),
@@ -301,21 +326,7 @@ class RulesService:
             "escalation_level": literal(0, Integer),
             "created_at": literal(now, UTCDateTime),
         }
-        for start in range(0, len(hits), INSERT_BATCH):
-            payload = json.dumps(
-                [
-                    [
-                        h.dedupe_key,
-                        h.rule,
-                        h.priority,
-                        h.client_id,
-                        h.manager_id,
-                        json.dumps(h.facts, ensure_ascii=False, sort_keys=True),
-                    ]
-                    for h in hits[start : start + INSERT_BATCH]
-                ],
-                ensure_ascii=False,
-            )
+        for payload in payloads:
             items = dialect.json_rows(payload)
             values = [dialect.json_item(items.c.value, i) for i in range(len(columns))]
             rows = select(*values, *shared.values()).select_from(items).where(true())
@@ -359,6 +370,31 @@ class RulesService:
             TagHit(client_id, tag, tag_reason(tag, tag_facts(tag, facts, inputs)))
             for client_id, tag, facts in result.all()
         ]
+
+
+PAYLOAD_COLUMNS = ("dedupe_key", "rule", "priority", "client_id", "manager_id", "facts")
+
+
+def alert_payloads(hits: Sequence[AlertHit]) -> list[str]:
+    """The hits as JSON arrays of PAYLOAD_COLUMNS, INSERT_BATCH to a text. Built on the reading
+    session's side, so this Python work overlaps the writer's statements."""
+    return [
+        json.dumps(
+            [
+                [
+                    h.dedupe_key,
+                    h.rule,
+                    h.priority,
+                    h.client_id,
+                    h.manager_id,
+                    json.dumps(h.facts, ensure_ascii=False, sort_keys=True),
+                ]
+                for h in hits[start : start + INSERT_BATCH]
+            ],
+            ensure_ascii=False,
+        )
+        for start in range(0, len(hits), INSERT_BATCH)
+    ]
 
 
 async def _ids_of(session: AsyncSession, ids: Select[int]) -> list[int]:

@@ -4,6 +4,7 @@ client who changed manager), and idempotent re-evaluation."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -295,7 +296,7 @@ async def test_tags_are_kept_for_the_latest_evaluated_dates_only(engine: AsyncEn
 class RacedService(RulesService):
     """Another evaluation stores one of the hits between this one's rule queries and its insert."""
 
-    async def _store_alerts(self, session, hits, as_of):  # type: ignore[no-untyped-def]
+    async def _store_alerts(self, session, hits, payloads, as_of):  # type: ignore[no-untyped-def]
         # A hit in the middle: on PostgreSQL its failed insert uses up a sequence value, so
         # this evaluation's ids have a gap (the path that reads them row by row).
         fresh = [h for h in hits if h.new]
@@ -316,7 +317,7 @@ class RacedService(RulesService):
         )
         await session.flush()
         self.raced = first.dedupe_key
-        return await super()._store_alerts(session, hits, as_of)
+        return await super()._store_alerts(session, hits, payloads, as_of)
 
 
 async def test_an_alert_stored_meanwhile_by_another_evaluation_is_not_reported_as_new(
@@ -335,3 +336,43 @@ async def test_an_alert_stored_meanwhile_by_another_evaluation_is_not_reported_a
     ours = sorted(i for i, version in rows if version != "other")
     assert evaluation.new_alert_ids == ours and len(ours) == 9
     assert sorted(raised) == ours  # the other evaluation's alert is its own to announce
+
+
+class BrokenRule(RulesService):
+    """An alert rule fails on the reading session after the activity tags were handed over."""
+
+    async def _alert_hits(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("rule query failed")
+
+
+async def _nothing_stored(engine: AsyncEngine) -> bool:
+    async with engine.connect() as conn:
+        tags = await conn.scalar(select(func.count()).select_from(ClientTagRow))
+        alerts = await conn.scalar(select(func.count()).select_from(AlertRow))
+        runs = await conn.scalar(select(func.count()).select_from(RuleEvaluationRow))
+    return (tags, alerts, runs) == (0, 0, 0)
+
+
+async def test_a_failing_alert_rule_fails_the_evaluation_and_stores_nothing(
+    service: RulesService, engine: AsyncEngine
+) -> None:
+    broken = BrokenRule(
+        UnitOfWorkFactory(session_factory(engine)), load_rules_config(), clock=lambda: NOW
+    )
+    with pytest.raises(RuntimeError, match="rule query failed"):
+        await asyncio.wait_for(broken.evaluate(AS_OF), timeout=60)  # a hang fails, not blocks
+    assert await _nothing_stored(engine)
+
+
+async def test_a_failing_activity_query_does_not_leave_the_writer_waiting(
+    service: RulesService, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object) -> None:
+        raise RuntimeError("activity failed")
+
+    monkeypatch.setattr("crm.rules.service.create_activity", broken)
+    with pytest.raises(RuntimeError, match="activity failed"):
+        await asyncio.wait_for(service.evaluate(AS_OF), timeout=60)
+    assert await _nothing_stored(engine)
+    monkeypatch.undo()
+    assert len((await service.evaluate(AS_OF)).new_alert_ids) == 10  # and the next run works
