@@ -112,8 +112,12 @@ async def prepare(folder: Path, managers: int) -> Settings:
 
 
 async def run(args: argparse.Namespace) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="bot-concurrency-") as tmp:
+        return await run_in(args, Path(tmp))
+
+
+async def run_in(args: argparse.Namespace, folder: Path) -> dict[str, float]:
     rng = random.Random(args.seed)
-    folder = Path(tempfile.mkdtemp(prefix="bot-concurrency-"))
     print(f"preparing demo book and KB index in {folder} …", flush=True)
     settings = await prepare(folder, args.managers)
     runtime = await build_runtime(settings)

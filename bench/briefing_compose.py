@@ -192,8 +192,12 @@ async def build(url: str, managers: int, per_manager: int) -> UnitOfWorkFactory:
 
 
 async def main(managers: int, per_manager: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="ambot-bench-") as tmp:
+        await main_in(managers, per_manager, Path(tmp))
+
+
+async def main_in(managers: int, per_manager: int, folder: Path) -> None:
     url = os.environ.get("AMBOT_BENCH_DATABASE_URL")
-    folder = Path(tempfile.mkdtemp(prefix="ambot-bench-"))
     url = url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
     started = time.perf_counter()
     uow = await build(url, managers, per_manager)

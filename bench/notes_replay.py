@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -54,6 +55,7 @@ PHRASES = [
 async def run(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
     schema = None
+    folder: Path | None = None
     if args.postgres:
         schema = f"bench_{uuid.uuid4().hex[:10]}"
         admin = create_engine(args.postgres)
@@ -157,6 +159,8 @@ async def run(args: argparse.Namespace) -> int:
             async with admin.begin() as conn:
                 await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             await admin.dispose()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> int:
