@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
@@ -39,10 +38,11 @@ from storage.rows import ClientRow, EventRow, HoldingRow, SnapshotRow
 
 
 def percent(part: int, whole: int) -> str:
-    """part / whole as a percentage with two decimals, rounded half up, exact."""
-    value = Fraction(part * 100, whole)
-    hundredths = (value * 100 + Fraction(1, 2)).__floor__()
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
+    """part / whole as a percentage with two decimals, rounded half up, exact (integers only)."""
+    sign = "-" if (part < 0) != (whole < 0) and part != 0 else ""
+    part, whole = abs(part), abs(whole)
+    hundredths = (part * 20000 + whole) // (2 * whole)  # floor(part * 10^4 / whole + 1/2)
+    return f"{sign}{hundredths // 100}.{hundredths % 100:02d}"
 
 
 AnySelect = Select[*tuple[Any, ...]]

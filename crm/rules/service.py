@@ -264,9 +264,11 @@ class RulesService:
                 activity_tags.set_result(tags)
                 found = await self._alert_hits(session, dates, dialect, with_stored, READER_RULES)
                 alerts = [hit for rule in ALERT_RULE_ORDER for hit in found.get(rule, [])]
-                payloads = alert_payloads([h for h in alerts if h.new])
+                building = asyncio.to_thread(alert_payloads, [h for h in alerts if h.new])
+                payloading = asyncio.ensure_future(building)  # meanwhile, the tiers are counted
                 counting = tier_counts(dates, self._config, dialect)
                 tiers = {tag: n for tag, n in (await session.execute(counting)).all()}
+                payloads = await payloading
                 await drop_activity(session)
                 await uow.commit()  # only the temporary table was written
                 return alerts, payloads, tiers
@@ -286,20 +288,28 @@ class RulesService:
         with_stored: bool,
         wanted: tuple[str, ...],
     ) -> dict[str, list[AlertHit]]:
-        """rule → its hits (each rule's sorted by manager, client and key)."""
-        found: dict[str, list[AlertHit]] = {}
-        for rule in wanted:
-            make_query, make_hits = ALERT_RULES[rule]
-            query = make_query(dates, self._config, dialect)
-            if query is not None and not with_stored:
-                query = rules.only_new(query)
-            if query is None:
-                continue
-            rows = (await session.execute(query)).all()
-            hits = make_hits(rows, dates, self._config)
-            hits.sort(key=attrgetter("manager_id", "client_id", "dedupe_key"))
-            found[rule] = hits
-        return found
+        """rule → its hits (each rule's sorted by manager, client and key).
+
+        A rule's hits are built from its rows on a worker thread while the next rule's query
+        runs: the database works without the GIL, so the two overlap."""
+        building: dict[str, asyncio.Future[list[AlertHit]]] = {}
+        try:
+            for rule in wanted:
+                make_query, make_hits = ALERT_RULES[rule]
+                query = make_query(dates, self._config, dialect)
+                if query is not None and not with_stored:
+                    query = rules.only_new(query)
+                if query is None:
+                    continue
+                rows = (await session.execute(query)).all()
+                building[rule] = asyncio.ensure_future(
+                    asyncio.to_thread(_sorted_hits, make_hits, rows, dates, self._config)
+                )
+            return {rule: await task for rule, task in building.items()}
+        finally:
+            for task in building.values():
+                if not task.done():
+                    task.cancel()
 
     async def _store_alerts(
         self, session: AsyncSession, hits: list[AlertHit], payloads: list[str], as_of: date
@@ -370,6 +380,14 @@ class RulesService:
             TagHit(client_id, tag, tag_reason(tag, tag_facts(tag, facts, inputs)))
             for client_id, tag, facts in result.all()
         ]
+
+
+def _sorted_hits(
+    make_hits: HitBuilder, rows: Sequence[Any], dates: DataDates, config: RulesConfig
+) -> list[AlertHit]:
+    hits = make_hits(rows, dates, config)
+    hits.sort(key=attrgetter("manager_id", "client_id", "dedupe_key"))
+    return hits
 
 
 PAYLOAD_COLUMNS = ("dedupe_key", "rule", "priority", "client_id", "manager_id", "facts")
