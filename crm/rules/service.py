@@ -68,8 +68,6 @@ from storage.uow import UnitOfWorkFactory
 Clock = Callable[[], datetime]
 INSERT_BATCH = 50_000  # alerts per INSERT statement
 KEEP_TAG_DATES = 5
-# Alert rules evaluated on the reading session (silent_warning reads its rules_activity).
-READER_RULES = ("silent_warning", "hnw_outflow", "negative_event", "birthday", "anniversary")
 HitBuilder = Callable[[Sequence[Any], DataDates, RulesConfig], list[AlertHit]]
 QueryBuilder = Callable[[DataDates, RulesConfig, Dialect], Any]
 # rule → (its set-based SELECT, or None when the data it needs is missing; its hits from rows)
@@ -262,7 +260,7 @@ class RulesService:
                     result = await session.execute(query)
                     tags[tag] = [(client_id, facts) for client_id, facts in result]
                 activity_tags.set_result(tags)
-                found = await self._alert_hits(session, dates, dialect, with_stored, READER_RULES)
+                found = await self._alert_hits(session, dates, dialect, with_stored)
                 alerts = [hit for rule in ALERT_RULE_ORDER for hit in found.get(rule, [])]
                 building = asyncio.to_thread(alert_payloads, [h for h in alerts if h.new])
                 payloading = asyncio.ensure_future(building)  # meanwhile, the tiers are counted
@@ -286,7 +284,6 @@ class RulesService:
         dates: DataDates,
         dialect: Dialect,
         with_stored: bool,
-        wanted: tuple[str, ...],
     ) -> dict[str, list[AlertHit]]:
         """rule → its hits (each rule's sorted by manager, client and key).
 
@@ -294,8 +291,7 @@ class RulesService:
         runs: the database works without the GIL, so the two overlap."""
         building: dict[str, asyncio.Future[list[AlertHit]]] = {}
         try:
-            for rule in wanted:
-                make_query, make_hits = ALERT_RULES[rule]
+            for rule, (make_query, make_hits) in ALERT_RULES.items():
                 query = make_query(dates, self._config, dialect)
                 if query is not None and not with_stored:
                     query = rules.only_new(query)

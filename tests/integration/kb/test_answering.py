@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from retrieval import HashingEmbedder
 from storage.engine import session_factory
 from storage.rows import StaffRow
 from storage.uow import UnitOfWorkFactory
+from tests.support.embedders import GatedEmbedder
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 
@@ -171,40 +171,11 @@ async def test_text_that_expires_after_indexing_is_hidden(service):
     assert "KB-SOON" not in {r.doc_id for r in await answers.rank(SOON, k=5)}
 
 
-class HeldEmbedder:
-    """Hashing vectors; records every query batch and holds the first one inside the "model"
-    until released, so the test can see who queues up behind it (no timing involved)."""
-
-    def __init__(self) -> None:
-        self.inner = HashingEmbedder()
-        self.batches: list[list[str]] = []
-        self.entered = threading.Event()
-        self.release = threading.Event()
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    def encode_queries(self, texts):
-        self.batches.append(list(texts))
-        if len(self.batches) == 1:
-            self.entered.set()
-            assert self.release.wait(timeout=30), "the test never released the first batch"
-        return self.inner.encode_queries(texts)
-
-    def encode_documents(self, texts):
-        return self.inner.encode_documents(texts)
-
-
 async def test_twenty_simultaneous_questions_share_one_model_call(service, tmp_path):
     """A burst of questions (20 managers asking at once) is embedded in one batch behind the
     question being embedded: no executor limit splits it into small, slower batches."""
     _, curation = service
-    model = HeldEmbedder()
+    model = GatedEmbedder()
     answers = AnswerService(curation, model, tmp_path / "held-index", clock=lambda: NOW)
     await answers.reindex()
     questions = [f"国债逆回购第{n}天怎么计息" for n in range(20)]
@@ -220,7 +191,7 @@ async def test_twenty_simultaneous_questions_share_one_model_call(service, tmp_p
     ranked = await asyncio.gather(first, *rest)
 
     assert queued, "not every question reached the model's queue"
-    assert [len(batch) for batch in model.batches] == [1, 19]
+    assert model.batch_sizes == [1, 19]
     assert all(r and r[0].doc_id == "KB-REPO" for r in ranked)
     alone = [await answers.rank(q) for q in questions]  # cached vectors: the same answers
     assert [[r.doc_id for r in x] for x in alone] == [[r.doc_id for r in x] for x in ranked]
