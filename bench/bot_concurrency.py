@@ -52,6 +52,7 @@ from bot.emulator import (  # noqa: E402
     polling,
 )
 from bot.settings import Settings  # noqa: E402
+from bot.warmup import warm_up  # noqa: E402
 from crm.demo import generate_demo_book  # noqa: E402
 from crm.importing import ImportService  # noqa: E402
 from storage.rows import StaffRow  # noqa: E402
@@ -128,7 +129,7 @@ async def run_in(args: argparse.Namespace, folder: Path) -> dict[str, float]:
         request=InProcessRequest(emulator),
         get_updates_request=InProcessRequest(emulator),
     )
-    await runtime.services.answers.answer("预热", record_gap=False)  # the model loads once
+    await warm_up(runtime.services)  # as `ambot run` does before polling
 
     users = [
         emulator.add_user(EmulatedUser(id=900_000 + n, first_name=f"经理{n}"))

@@ -9,6 +9,7 @@ from bot.bootstrap import build_runtime
 from bot.console import ConsoleUser, run_console
 from bot.emulator import BotApiEmulator, InProcessRequest
 from bot.settings import Settings
+from bot.warmup import warm_up
 from crm.errors import UsageError
 
 # Real Telegram user ids stay far below this, so a console identity never collides with one.
@@ -40,6 +41,7 @@ async def run_console_chat(settings: Settings, staff_id: str) -> None:
             get_updates_request=InProcessRequest(emulator),
             reminders=False,
         )
+        await warm_up(runtime.services)
         user = ConsoleUser(
             telegram_user_id=telegram_id,
             first_name=member.name,

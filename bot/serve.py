@@ -10,6 +10,7 @@ from telegram import Update
 from bot.app import build_application
 from bot.bootstrap import build_runtime
 from bot.settings import Settings
+from bot.warmup import warm_up
 from scheduler.startup import enable as enable_scheduler
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def serve(settings: Settings, *, webhook: bool, listen: str, port: int, url: str
         await runtime.aclose()
 
     application.post_shutdown = _dispose
+    loop.run_until_complete(warm_up(runtime.services))
     log.info("serving Telegram by %s", "webhook" if webhook else "long polling")
     if webhook:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None

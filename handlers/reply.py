@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -11,6 +12,8 @@ from telegram.constants import ChatAction, ParseMode
 from handlers.i18n import t
 from handlers.render import View
 from handlers.splitting import split_html
+
+TYPING_WAIT = 2.0  # seconds a reply waits for its "typing…" action to be sent
 
 
 def keyboard(view: View) -> InlineKeyboardMarkup | None:
@@ -52,10 +55,22 @@ async def send_view(bot: Bot, chat_id: int, view: View) -> Message:
 
 @asynccontextmanager
 async def typing(message: Message) -> AsyncIterator[None]:
-    """Show "typing…" while slow work (search, charts) runs; a failure to show it is ignored."""
+    """Show "typing…" while slow work (search, charts) runs; a failure to show it is ignored.
+
+    The chat action goes out while the work runs, not before it: the work no longer waits a
+    round trip to Telegram. Leaving waits (at most TYPING_WAIT seconds) until the action is
+    sent, so it never arrives after the reply and leaves a stale "typing…" on her screen."""
+    shown = asyncio.create_task(_show_typing(message))
+    try:
+        yield
+    finally:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(shown, TYPING_WAIT)
+
+
+async def _show_typing(message: Message) -> None:
     with suppress(Exception):  # cosmetic only; never fail the request over it
         await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
-    yield
 
 
 async def answer_expired(query: CallbackQuery, language: str) -> None:

@@ -122,11 +122,13 @@ def _close(window: str, spelling: str) -> bool:
     return 2 * same >= len(spelling)
 
 
-def _word_pattern(term: str) -> re.Pattern[str]:
-    """A Latin term as a whole word: any run of spaces/hyphens between its words; plural ok."""
-    words = [re.escape(w) for w in re.split(r"[\s\-]+", term) if w]
+def _word_pattern(term: str) -> tuple[re.Pattern[str], str]:
+    """A Latin term as a whole word: any run of spaces/hyphens between its words; plural ok.
+    Also its first word, which every match contains (a cheap test before the regex)."""
+    words = [w for w in re.split(r"[\s\-]+", term) if w]
     tail = "(?:s|es)?" if term[-1:].isalpha() else ""
-    return re.compile(r"(?<![0-9a-z])" + r"[\s\-]*".join(words) + tail + r"(?![0-9a-z])")
+    body = r"[\s\-]*".join(re.escape(w) for w in words)
+    return re.compile(r"(?<![0-9a-z])" + body + tail + r"(?![0-9a-z])"), words[0] if words else ""
 
 
 class Glossary:
@@ -135,7 +137,9 @@ class Glossary:
     def __init__(self, entries: Sequence[GlossaryEntry]) -> None:
         self.entries = tuple(entries)
         self._substrings: list[tuple[str, int]] = []  # Chinese spellings
-        self._words: list[tuple[re.Pattern[str], int]] = []  # Latin spellings and code patterns
+        # Latin spellings and code patterns, each with a substring every match contains ("":
+        # none known); a question is only searched with the patterns whose substring it has.
+        self._words: list[tuple[re.Pattern[str], str, int]] = []
         # pinyin of Chinese spellings → (spelling, entry index)
         self._exact: dict[tuple[str, ...], list[tuple[str, int]]] = {}
         self._fuzzy: dict[tuple[str, ...], list[tuple[str, int]]] = {}
@@ -151,9 +155,9 @@ class Glossary:
                             key = tuple(_fuzzy(s) for s in syllables)
                             self._fuzzy.setdefault(key, []).append((folded, index))
                 else:
-                    self._words.append((_word_pattern(folded), index))
+                    self._words.append((*_word_pattern(folded), index))
             if entry.pattern:
-                self._words.append((re.compile(entry.pattern), index))
+                self._words.append((re.compile(entry.pattern), "", index))
         self._lengths = sorted({len(k) for k in self._exact})
 
     def __len__(self) -> int:
@@ -163,7 +167,7 @@ class Glossary:
         """The entries the question names, in glossary order."""
         folded = normalize(question)
         hits: set[int] = {i for s, i in self._substrings if s in folded}
-        hits.update(i for pattern, i in self._words if pattern.search(folded))
+        hits.update(self._word_hits(folded))
         for run in _CJK_RUN.findall(folded):
             syllables = _pinyin(run)
             fuzzy = [_fuzzy(s) for s in syllables]
@@ -177,12 +181,15 @@ class Glossary:
                     hits.update(i for spelling, i in candidates if _close(window, spelling))
         return [self.entries[i] for i in sorted(hits)]
 
+    def _word_hits(self, folded: str) -> Iterable[int]:
+        return (i for pattern, word, i in self._words if word in folded and pattern.search(folded))
+
     def mentions(self, text: str) -> list[GlossaryEntry]:
         """The entries a curated text names by exact spelling (term, typo, or code pattern; no
         pinyin repair: approved text has no input-method slips), in glossary order."""
         folded = normalize(text)
         hits: set[int] = {i for s, i in self._substrings if s in folded}
-        hits.update(i for pattern, i in self._words if pattern.search(folded))
+        hits.update(self._word_hits(folded))
         return [self.entries[i] for i in sorted(hits)]
 
     def expand(self, question: str) -> Expansion:

@@ -147,6 +147,11 @@ class HybridSearcher:
                     changed += 1
         return changed
 
+    def warm(self) -> None:
+        """Load the embedder's model and run it once, so the first real query pays for
+        neither (the vector is not cached: no query is remembered that nobody asked)."""
+        self.embedder.encode_queries(["warm-up"])
+
     def search(
         self,
         query: str,

@@ -195,3 +195,22 @@ async def test_twenty_simultaneous_questions_share_one_model_call(service, tmp_p
     assert all(r and r[0].doc_id == "KB-REPO" for r in ranked)
     alone = [await answers.rank(q) for q in questions]  # cached vectors: the same answers
     assert [[r.doc_id for r in x] for x in alone] == [[r.doc_id for r in x] for x in ranked]
+
+
+async def test_warm_up_builds_the_index_and_runs_the_model_before_the_first_question(
+    service, tmp_path
+):
+    """`ambot run` warms up before polling: the first manager's question then waits for
+    neither the index build nor the model load, and nothing is remembered as if asked."""
+    _, curation = service
+    model = GatedEmbedder()
+    model.release.set()
+    index = tmp_path / "warm-index"
+    answers = AnswerService(curation, model, index, clock=lambda: NOW)
+    await answers.warm_up()
+
+    assert any(index.iterdir()), "the index was not built and saved"
+    assert model.calls == [["warm-up"]]
+    ranked = await answers.rank("国债逆回购最低多少钱")
+    assert ranked[0].doc_id == "KB-REPO"
+    assert len(model.calls) == 2  # the question itself went to the model: no cached warm-up

@@ -114,3 +114,22 @@ def test_a_bad_glossary_reports_every_problem(tmp_path: Path) -> None:
 def test_a_glossary_must_be_a_list() -> None:
     with pytest.raises(GlossaryError, match="list"):
         parse_glossary({"terms": ["开户"]})
+
+
+def test_every_english_term_is_recognised_in_a_sentence_spaced_or_hyphenated(
+    sample: Glossary,
+) -> None:
+    terms = [
+        (entry, term)
+        for entry in sample.entries
+        for term in (*entry.terms, *entry.typos)
+        if term.isascii() and any(c.isalpha() for c in term)
+    ]
+    assert len(terms) >= 50
+    missed = []
+    for entry, term in terms:
+        hyphenated = "-".join(term.split())
+        for question in (f"What about {term}?", f"client asks: {hyphenated.upper()} rules"):
+            if entry not in sample.match(question):
+                missed.append((term, question))
+    assert missed == []
