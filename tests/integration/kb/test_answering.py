@@ -214,3 +214,21 @@ async def test_warm_up_builds_the_index_and_runs_the_model_before_the_first_ques
     ranked = await answers.rank("国债逆回购最低多少钱")
     assert ranked[0].doc_id == "KB-REPO"
     assert len(model.calls) == 2  # the question itself went to the model: no cached warm-up
+
+
+async def test_the_model_embeds_the_question_as_asked_and_bm25_gets_the_synonyms(
+    service, tmp_path
+):
+    """Hybrid search: the lexical side repairs 开护 → 开户, the model sees the question as
+    typed (better ranking on both evaluation sets, fewer tokens). Dense-only search has no
+    lexical side, so there the model gets the canonical term appended."""
+    _, curation = service
+    model = GatedEmbedder()
+    model.release.set()
+    answers = AnswerService(curation, model, tmp_path / "routing-index", clock=lambda: NOW)
+    await answers.reindex()
+
+    await answers.rank("开护要带身份证吗", mode="hybrid")
+    await answers.rank("开护要带什么证件", mode="dense")
+
+    assert model.calls == [["开护要带身份证吗"], ["开护要带什么证件 开户 身份证"]]
