@@ -216,9 +216,7 @@ async def test_warm_up_builds_the_index_and_runs_the_model_before_the_first_ques
     assert len(model.calls) == 2  # the question itself went to the model: no cached warm-up
 
 
-async def test_the_model_embeds_the_question_as_asked_and_bm25_gets_the_synonyms(
-    service, tmp_path
-):
+async def test_the_model_embeds_the_question_as_asked_and_bm25_gets_the_synonyms(service, tmp_path):
     """Hybrid search: the lexical side repairs 开护 → 开户, the model sees the question as
     typed (better ranking on both evaluation sets, fewer tokens). Dense-only search has no
     lexical side, so there the model gets the canonical term appended."""
