@@ -43,6 +43,8 @@ def category(policy: OutOfScopePolicy, question: str) -> str | None:
         ("出差的报销流程是什么", "internal_admin"),
         ("How many days of annual leave do I get?", "internal_admin"),
         ("今日的股價是多少", "live_quote"),  # traditional characters are folded first
+        ("北向资金今天流入多少", "live_quote"),  # money flows are market data
+        ("How much northbound inflow was there today?", "live_quote"),
     ],
 )
 def test_requests_the_firm_never_answers_from_scripts(
@@ -64,6 +66,8 @@ def test_requests_the_firm_never_answers_from_scripts(
         "客户能不能买科创板股票",  # eligibility
         "国庆休市期间能交易吗",
         "融资融券开通条件",
+        "高净值客户资金流出预警后要做什么",  # a documented procedure, not market data
+        "客户资金转出了怎么沟通",
     ],
 )
 def test_script_questions_next_to_those_topics_go_to_search(
