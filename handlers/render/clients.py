@@ -8,6 +8,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from crm.clients import ClientCard, ClientMatch, Contact, Tag
+from crm.masking import mask_text
 from crm.rules.config import TierConfig
 from handlers.buttons_client import CardAction, ChartRequest, ClientPick, MarkContacted, NoteStart
 from handlers.i18n import t
@@ -21,8 +22,9 @@ def money(value: Decimal) -> str:
 
 
 def preview(text: str, limit: int = NOTE_PREVIEW_CHARS) -> str:
-    """One line of at most `limit` characters (escaped), with … when cut."""
-    flat = " ".join(text.split())
+    """One line of at most `limit` characters (phone / ID numbers masked, escaped), with …
+    when cut. The note itself keeps what she typed; what Telegram shows never has them."""
+    flat = " ".join(mask_text(text).split())
     return escape(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from crm.masking import mask_text
 from crm.notes import NoteFlag, NoteRevised, NoteSaved
 from handlers.buttons_client import NoteUndo
 from handlers.i18n import t
@@ -28,7 +29,7 @@ def _flag_lines(flags: Sequence[NoteFlag], language: str) -> list[str]:
         t(
             language,
             "note_flag_line",
-            matched=escape(f.matched_text or f.phrase),
+            matched=escape(mask_text(f.matched_text or f.phrase)),
             suggestion=escape(f.suggestion),
         )
         for f in flags

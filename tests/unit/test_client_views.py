@@ -73,6 +73,20 @@ def test_saved_view_shows_a_preview_the_flag_and_an_undo_button():
     assert view.buttons[0][0].data == "undo:5"
 
 
+def test_phone_and_id_numbers_typed_into_a_note_are_masked_wherever_it_is_shown():
+    text = "客户电话 13812345678，身份证 110101199001011234，周五回访"
+    note = Note(6, "K1", "M1", "text", text, 1, AT, AT, None, None, None, False)
+    flag = NoteFlag("手机号", "personal_data", "13812345678", "请使用脱敏格式", 4, 15)
+    shown = [
+        saved_view(NoteSaved(note, "张伟", True, (flag,)), (), "zh").text,
+        card_view(card(note_text=text), "zh", TZ, TierConfig()).text,
+    ]
+    for view in shown:
+        assert "13812345678" not in view and "110101199001011234" not in view
+        assert "138****5678" in view
+    assert "110*************34" in shown[0]
+
+
 def test_chart_is_a_png_with_every_chinese_glyph():
     assert cjk_font_family() is not None, "no CJK font: install pylopdf-fonts-zh-cn"
     start = date(2026, 7, 24)
