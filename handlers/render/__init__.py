@@ -6,6 +6,14 @@ One module per feature; shared building blocks live here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
+
+from crm.masking import mask_text
+
+
+def user_text(text: str) -> str:
+    """Text someone typed, ready for an HTML message: phone and ID numbers masked, escaped."""
+    return escape(mask_text(text))
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from crm.masking import mask_text
 from handlers.i18n import t
-from handlers.render import View
+from handlers.render import View, user_text
 from knowledge_base.answering import Citation
 from knowledge_base.compliance import CheckResult, Violation
-
-
-def _safe(text: str) -> str:
-    return escape(mask_text(text))
 
 
 def _groups(violations: tuple[Violation, ...]) -> dict[tuple[str, str], list[Violation]]:
@@ -37,10 +32,10 @@ def marked_draft(draft: str, violations: tuple[Violation, ...]) -> str:
         if violation.start < position:  # the checker never overlaps; be safe if it ever does
             continue
         number = numbers[(violation.category.value, violation.phrase)]
-        parts.append(_safe(draft[position : violation.start]))
-        parts.append(f"<u><b>{_safe(draft[violation.start : violation.end])}</b></u>[{number}]")
+        parts.append(user_text(draft[position : violation.start]))
+        parts.append(f"<u><b>{user_text(draft[violation.start : violation.end])}</b></u>[{number}]")
         position = violation.end
-    parts.append(_safe(draft[position:]))
+    parts.append(user_text(draft[position:]))
     return "".join(parts)
 
 
@@ -79,7 +74,7 @@ def check_view(
             "check_item",
             number=number,
             category=escape(violation.category.label(language)),
-            matched=_safe(violation.matched_text),
+            matched=user_text(violation.matched_text),
             times=f" ×{len(group)}" if len(group) > 1 else "",
             suggestion=escape(violation.suggestion),
         )

@@ -10,11 +10,10 @@ from datetime import datetime
 from html import escape
 
 from crm.followups import FollowUp, FollowUpDraft, FollowUpPage, Reminder
-from crm.masking import mask_text
 from crm.when import zone_of
 from handlers.buttons_followups import DraftAction, TodoAction, to_minute
 from handlers.i18n import t
-from handlers.render import Button, View
+from handlers.render import Button, View, user_text
 
 _WEEKDAYS_ZH = "一二三四五六日"
 _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -28,10 +27,6 @@ def format_due(moment: datetime, zone: str, language: str) -> str:
     return f"{local:%Y-%m-%d}（周{_WEEKDAYS_ZH[local.weekday()]}）{local:%H:%M}"
 
 
-def _title(text: str) -> str:
-    return escape(mask_text(text))
-
-
 def _client(name: str | None, language: str) -> str:
     return escape(name) if name else t(language, "fu_no_client")
 
@@ -40,7 +35,7 @@ def _values(item: FollowUp, zone: str, language: str) -> dict[str, str | int]:
     return {
         "id": item.id,
         "due": format_due(item.due_at, zone, language),
-        "title": _title(item.title),
+        "title": user_text(item.title),
         "client": _client(item.client_name, language),
     }
 
@@ -70,7 +65,7 @@ def confirm_view(draft: FollowUpDraft, request_message_id: int, zone: str, langu
         language,
         "fu_confirm",
         due=due,
-        title=_title(draft.title),
+        title=user_text(draft.title),
         client=escape(draft.client_name),
     )
     if draft.when.time_defaulted:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from crm.masking import mask_text
 from crm.notes import NoteFlag, NoteRevised, NoteSaved
 from handlers.buttons_client import NoteUndo
 from handlers.i18n import t
-from handlers.render import Button, View
+from handlers.render import Button, View, user_text
 from handlers.render.clients import preview
 from knowledge_base.answering import Citation
 
@@ -29,7 +28,7 @@ def _flag_lines(flags: Sequence[NoteFlag], language: str) -> list[str]:
         t(
             language,
             "note_flag_line",
-            matched=escape(mask_text(f.matched_text or f.phrase)),
+            matched=user_text(f.matched_text or f.phrase),
             suggestion=escape(f.suggestion),
         )
         for f in flags
