@@ -44,17 +44,17 @@ from sqlalchemy import update  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
 from bot.bootstrap import build_runtime  # noqa: E402
-from bot.emulator import (  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.warmup import warm_up  # noqa: E402
+from demo import generate_demo_book  # noqa: E402
+from emulator import (  # noqa: E402
     BotActivity,
     BotApiEmulator,
     EmulatedUser,
     InProcessRequest,
     polling,
 )
-from bot.settings import Settings  # noqa: E402
-from bot.warmup import warm_up  # noqa: E402
-from crm.demo import generate_demo_book  # noqa: E402
-from crm.importing import ImportService  # noqa: E402
+from importing import ImportService  # noqa: E402
 from storage.rows import StaffRow  # noqa: E402
 
 SAMPLES = ROOT / "knowledge_base" / "samples" / "docs"

@@ -16,8 +16,8 @@ from collections import Counter
 
 from telegram import Bot
 
-from bot.emulator import BotApiEmulator, EmulatedUser, InProcessRequest, RateLimits
 from crm.proactive import load_proactive_config
+from emulator import BotApiEmulator, EmulatedUser, InProcessRequest, RateLimits
 from handlers.render import View
 from scheduler.pacing import PacedSender
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
-from crm.importing import ImportService  # noqa: E402
+from importing import ImportService  # noqa: E402
 from storage.engine import create_engine  # noqa: E402
 from storage.schema import create_all  # noqa: E402
 

@@ -44,8 +44,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
-from crm.calendar import is_trading_day  # noqa: E402
 from crm.rules import RulesService, load_rules_config  # noqa: E402
+from crm.trading_days import is_trading_day  # noqa: E402
 from storage.base import Base  # noqa: E402
 from storage.engine import create_engine, session_factory  # noqa: E402
 from storage.rows import HoldingRow  # noqa: E402

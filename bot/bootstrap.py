@@ -10,22 +10,22 @@ from bot.settings import Settings
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
 from crm.clients import ClientService
-from crm.data_watch import DataWatch
-from crm.delivery import DeliveryLedger
-from crm.feedback import FeedbackService
 from crm.followups import FollowUpService
 from crm.notes import NoteService
 from crm.proactive import load_proactive_config
 from crm.rules import RulesService
 from crm.rules.config import load_rules_config
-from crm.scheduler_lock import SchedulerLock
 from crm.staff import StaffService
 from handlers.context import Services
 from knowledge_base.answering import AnswerService
 from knowledge_base.asking import AskingService
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
 from knowledge_base.curation import CurationService
+from knowledge_base.feedback import FeedbackService
 from retrieval import make_embedder
+from runtime.data_watch import DataWatch
+from runtime.ledger import DeliveryLedger
+from runtime.lock import SchedulerLock
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory

@@ -5,19 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from bot.bootstrap import Runtime, build_runtime
-from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.bootstrap import Runtime
+from bot.cli_briefing import briefing_app
+from bot.cli_common import SAMPLE_DOCS, err, fail, load_settings, out, with_runtime
+from bot.cli_kb import kb_app
+from bot.cli_rules import rules_app
 from crm.errors import DomainError, InviteError, NotFoundError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="ambot — 客户经理助手")
@@ -25,50 +24,6 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 staff_app = typer.Typer(no_args_is_help=True, help="Staff access.")
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
-
-out = Console(soft_wrap=True)
-SAMPLE_DOCS = Path(__file__).resolve().parents[1] / "knowledge_base" / "samples" / "docs"
-err = Console(stderr=True, soft_wrap=True)
-T = TypeVar("T")
-
-
-def fail(reason: str) -> typer.Exit:
-    """Print a one-line reason to stderr; the caller raises the returned Exit(1)."""
-    err.print(f"[red]error:[/red] {reason}", highlight=False, soft_wrap=True)
-    return typer.Exit(1)
-
-
-def load_settings() -> Settings:
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]).upper()
-        raise fail(f"bad setting AMBOT_{where}: {first['msg']}") from None
-    token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
-    configure_logging(settings.log_level, token=token)
-    return settings
-
-
-def with_runtime(work: Callable[[Runtime], Coroutine[Any, Any, T]], *, migrate: bool = True) -> T:
-    """Build the runtime, run work, dispose the engine; domain errors become one-line failures."""
-    settings = load_settings()
-
-    async def _main() -> T:
-        runtime = await build_runtime(settings, migrate=migrate)
-        try:
-            return await work(runtime)
-        finally:
-            await runtime.aclose()
-
-    try:
-        return asyncio.run(_main())
-    except NotFoundError as exc:
-        raise fail(f"not found: {exc}") from None
-    except DomainError as exc:
-        raise fail(str(exc)) from None
-    except OSError as exc:
-        raise fail(f"cannot reach the database: {exc}") from None
 
 
 @db_app.command("upgrade")
@@ -109,7 +64,7 @@ def import_file(
     ] = False,
 ) -> None:
     """Import a CSV file: all rows or none, idempotent upserts, every bad row reported."""
-    from crm.importing import KINDS, ImportFileError, ImportService
+    from importing import KINDS, ImportFileError, ImportService
 
     if kind not in KINDS:
         raise fail(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
@@ -182,9 +137,9 @@ def demo(
     ] = False,
 ) -> None:
     """Seed a realistic, deterministic demo book through the normal CSV import path."""
-    from crm.calendar import last_trading_day
-    from crm.demo import generate_demo_book
-    from crm.importing import ImportService
+    from crm.trading_days import last_trading_day
+    from demo import generate_demo_book
+    from importing import ImportService
 
     async def work(runtime: Runtime) -> None:
         from sqlalchemy import func, select
@@ -282,17 +237,9 @@ def start(
     chat(as_staff=as_staff)
 
 
-def _register_subcommands() -> None:
-    from bot.cli_briefing import briefing_app
-    from bot.cli_kb import kb_app
-    from bot.cli_rules import rules_app
-
-    app.add_typer(kb_app, name="kb")
-    app.add_typer(briefing_app, name="briefing")
-    app.add_typer(rules_app, name="rules")
-
-
-_register_subcommands()
+app.add_typer(kb_app, name="kb")
+app.add_typer(briefing_app, name="briefing")
+app.add_typer(rules_app, name="rules")
 
 
 def main() -> None:

@@ -6,21 +6,15 @@ from __future__ import annotations
 import re
 from datetime import date
 from html import unescape
-from types import ModuleType
 from typing import Annotated
 
 import typer
 
+from bot import cli_common as cli
 from bot.bootstrap import Runtime
 from handlers.render.briefing import briefing_plain, digest_view
 
 briefing_app = typer.Typer(no_args_is_help=True, help="Morning briefings.")
-
-
-def _cli() -> ModuleType:  # late import: bot.cli imports this module
-    from bot import cli
-
-    return cli
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -29,7 +23,7 @@ def _parse_day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _cli().fail(f"bad --date {value!r}: expected YYYY-MM-DD") from None
+        raise cli.fail(f"bad --date {value!r}: expected YYYY-MM-DD") from None
 
 
 @briefing_app.command("show")
@@ -40,7 +34,6 @@ def show(
     ] = None,
 ) -> None:
     """Print the ranked briefing with its reasons (client phone and ID numbers never shown)."""
-    cli = _cli()
     when = _parse_day(day)
 
     async def work(runtime: Runtime) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated, TypeVar
 
 import typer
 
+from bot import cli_common as cli
 from bot.bootstrap import Runtime
 from knowledge_base.answering import Answer
 from knowledge_base.documents import DocumentLoadError
@@ -21,14 +21,7 @@ kb_app = typer.Typer(
 )
 
 
-def _cli() -> ModuleType:  # late import: bot.cli imports this module
-    from bot import cli
-
-    return cli
-
-
 def _run(work: Callable[[Runtime], Awaitable[T]], *, migrate: bool = True) -> T:
-    cli = _cli()
 
     async def guarded(runtime: Runtime) -> T:
         try:
@@ -44,7 +37,7 @@ def _run(work: Callable[[Runtime], Awaitable[T]], *, migrate: bool = True) -> T:
 
 async def _reindex(runtime: Runtime) -> None:
     report = await runtime.services.answers.reindex()
-    _cli().out.print(
+    cli.out.print(
         f"search index {report.action}: {report.embedded} passages embedded, {report.reused} reused, "
         f"{report.removed} removed",
         highlight=False,
@@ -56,7 +49,6 @@ def kb_import(
     directory: Annotated[Path, typer.Argument(help="Folder of Markdown documents")],
 ) -> None:
     """Import document versions: drafts unless approved by an active compliance officer."""
-    cli = _cli()
 
     async def work(runtime: Runtime) -> None:
         try:
@@ -80,7 +72,6 @@ def kb_import(
 @kb_app.command("list")
 def kb_list() -> None:
     """Every document version with its status."""
-    cli = _cli()
 
     async def work(runtime: Runtime) -> None:
         versions = await runtime.services.curation.list_versions()
@@ -105,7 +96,6 @@ def kb_list() -> None:
 @kb_app.command("show")
 def kb_show(doc_id: str) -> None:
     """A document's versions, its curation trail, and the text managers see today."""
-    cli = _cli()
 
     async def work(runtime: Runtime) -> None:
         detail = await runtime.services.curation.show(doc_id)
@@ -140,7 +130,6 @@ def kb_approve(
     version: Annotated[int | None, typer.Option(help="Version (default: newest draft)")] = None,
 ) -> None:
     """Approve a draft (compliance only); it supersedes the older approved version."""
-    cli = _cli()
 
     async def work(runtime: Runtime) -> None:
         v = await runtime.services.curation.approve(doc_id, by=by, version=version)
@@ -158,7 +147,6 @@ def kb_retire(
     doc_id: str, by: Annotated[str | None, typer.Option("--by", help="Compliance staff id")] = None
 ) -> None:
     """Retire a document: it is no longer shown to anyone."""
-    cli = _cli()
 
     async def work(runtime: Runtime) -> None:
         retired = await runtime.services.curation.retire(doc_id, by=by)
@@ -204,7 +192,6 @@ def kb_search(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Ranked approved answers with scores and the answer / no-answer decision."""
-    cli = _cli()
     if not question.strip():
         raise cli.fail("the question is empty")
 
@@ -246,7 +233,6 @@ def kb_check(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Check a draft message against the compliance lexicon; exit 1 when it has violations."""
-    cli = _cli()
 
     async def work(runtime: Runtime) -> bool:
         result = runtime.services.checker.check(text)
@@ -271,7 +257,6 @@ def kb_check(
 @kb_app.command("gaps")
 def kb_gaps() -> None:
     """Questions the knowledge base could not answer (the content-gap queue for compliance)."""
-    cli = _cli()
 
     async def work(runtime: Runtime) -> None:
         gaps = await runtime.services.curation.open_gaps()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date
-from types import ModuleType
 from typing import Annotated
 
 import typer
 
+from bot import cli_common as cli
 from bot.bootstrap import Runtime
 from crm.rules import Evaluation, RulesService, load_rules_config
 from crm.rules.results import ALERT_RULE_ORDER
@@ -17,18 +17,12 @@ from crm.rules.results import ALERT_RULE_ORDER
 rules_app = typer.Typer(no_args_is_help=True, help="Tiers, tags and alert rules (DESIGN §4).")
 
 
-def _cli() -> ModuleType:  # late import: bot.cli imports this module
-    from bot import cli
-
-    return cli
-
-
 def parse_date(value: str) -> date:
     """YYYY-MM-DD, or a one-line failure."""
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise _cli().fail(f"bad --date {value!r}: expected a date like 2026-11-20") from None
+        raise cli.fail(f"bad --date {value!r}: expected a date like 2026-11-20") from None
 
 
 @rules_app.command("evaluate")
@@ -42,7 +36,6 @@ def rules_evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Compute tiers and tags and raise alerts for a trading date (idempotent)."""
-    cli = _cli()
     requested = parse_date(on) if on is not None else None
 
     async def work(runtime: Runtime) -> None:
@@ -64,7 +57,7 @@ def rules_evaluate(
 
 def print_summary(evaluation: Evaluation, *, defaulted: bool) -> None:
     """A short human report: counts per rule and tag, then one line per alert."""
-    out = _cli().out
+    out = cli.out
     which = " (the latest snapshot date)" if defaulted else ""
     out.print(
         f"rules {evaluation.rule_version} evaluated for {evaluation.date}{which}", highlight=False

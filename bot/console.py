@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.emulator import (
+from emulator import (
     BotActivity,
     BotApiEmulator,
     BotMessage,
@@ -22,8 +22,8 @@ from bot.emulator import (
     EmulatedUser,
     InProcessRequest,
 )
-from bot.emulator.html import EndTag, HtmlParseError, StartTag, Text, tokenize
-from bot.emulator.running import AnyApplication, polling, wait_idle
+from emulator.html import EndTag, HtmlParseError, StartTag, Text, tokenize
+from emulator.running import AnyApplication, polling, wait_idle
 
 QUIT_COMMANDS = frozenset({"/quit", "/exit"})
 DEFAULT_PROMPT = "你 › "

@@ -7,10 +7,10 @@ import zlib
 from bot.app import CONSOLE_TOKEN, build_application
 from bot.bootstrap import build_runtime
 from bot.console import ConsoleUser, run_console
-from bot.emulator import BotApiEmulator, InProcessRequest
 from bot.settings import Settings
 from bot.warmup import warm_up
 from crm.errors import UsageError
+from emulator import BotApiEmulator, InProcessRequest
 
 # Real Telegram user ids stay far below this, so a console identity never collides with one.
 CONSOLE_ID_BASE = 9_000_000_000_000

@@ -1,8 +1,8 @@
-"""Shanghai/Shenzhen trading days from exchange-calendars (XSHG), with an operator override list.
+"""Shanghai/Shenzhen trading days: the project's one trading calendar.
 
-Inside XSHG's published range the exchange calendar decides; outside it (years the library does
-not cover yet) crm.calendar's mainland-holiday rule does. `extra_closed` / `extra_open` days from
-the proactive config win over both (an unplanned closure, a calendar the library got wrong).
+exchange-calendars (XSHG) decides inside its published range; outside it (years the library does
+not cover yet) every weekday counts. `extra_closed` / `extra_open` days from the proactive config
+win over both (an unplanned closure, a calendar the library got wrong).
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import warnings
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
-
-from crm import calendar as mainland
 
 
 @functools.cache
@@ -45,7 +43,7 @@ class TradingCalendar:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return bool(calendar.is_session(day.isoformat()))
-        return mainland.is_trading_day(day)
+        return day.weekday() < 5
 
     def last_trading_day(self, on_or_before: date) -> date:
         day = on_or_before
@@ -55,3 +53,16 @@ class TradingCalendar:
 
     def previous_trading_day(self, day: date) -> date:
         return self.last_trading_day(day - timedelta(days=1))
+
+
+_DEFAULT = TradingCalendar()
+
+
+def is_trading_day(day: date) -> bool:
+    """True on exchange trading days, without operator overrides."""
+    return _DEFAULT.is_trading_day(day)
+
+
+def last_trading_day(on_or_before: date) -> date:
+    """The latest trading day on or before the given day, without operator overrides."""
+    return _DEFAULT.last_trading_day(on_or_before)

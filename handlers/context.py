@@ -10,18 +10,18 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
 from crm.clients import ClientService
-from crm.data_watch import DataWatch
-from crm.delivery import DeliveryLedger
-from crm.feedback import FeedbackService
 from crm.followups import FollowUpService
 from crm.notes import NoteService
 from crm.rules import RulesService
-from crm.scheduler_lock import SchedulerLock
 from crm.staff import StaffMember, StaffService
 from knowledge_base.answering import AnswerService
 from knowledge_base.asking import AskingService
 from knowledge_base.compliance import ComplianceChecker
 from knowledge_base.curation import CurationService
+from knowledge_base.feedback import FeedbackService
+from runtime.data_watch import DataWatch
+from runtime.ledger import DeliveryLedger
+from runtime.lock import SchedulerLock
 
 
 @dataclass

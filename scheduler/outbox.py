@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
-from crm.delivery import Delivery
 from crm.staff import StaffMember
 from handlers.context import Services
 from handlers.render import View
 from handlers.render.briefing import failed_report_view
+from runtime.ledger import Delivery
 from scheduler.pacing import SendOutcome
 from scheduler.state import ProactiveState
 

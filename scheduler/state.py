@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from crm.scheduler_lock import SchedulerLock
+from runtime.lock import SchedulerLock
 from scheduler.pacing import PacedSender
 
 

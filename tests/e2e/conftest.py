@@ -20,10 +20,10 @@ from pydantic import SecretStr
 
 from bot.app import build_application
 from bot.bootstrap import Runtime, build_runtime
-from bot.emulator import polling
 from bot.settings import Settings
-from crm.demo import generate_demo_book
-from crm.importing import ImportService
+from demo import generate_demo_book
+from emulator import polling
+from importing import ImportService
 from storage.rows import StaffRow
 from tests.support.botapi import BotApiServer, Conversation
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import build_application
 from bot.bootstrap import Runtime, build_runtime
-from bot.emulator import polling
+from emulator import polling
 from tests.e2e.conftest import Bot
 from tests.support.botapi import Conversation
 

@@ -10,9 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app import build_application
-from bot.emulator import polling
 from crm.rules.config import load_rules_config
 from crm.rules.service import RulesService
+from emulator import polling
 from scheduler.briefings import catch_up_all, job_name
 from scheduler.startup import start, stop
 from tests.e2e.conftest import DEMO_AS_OF, Bot

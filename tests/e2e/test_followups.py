@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from bot.app import build_application
 from bot.bootstrap import build_runtime
-from bot.emulator import polling
 from crm.clients import ClientService
 from crm.followups import FollowUpService
+from emulator import polling
 from handlers.buttons_client import CardAction
 from scheduler import reminders
 from storage.activity_rows import FollowUpRow

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.emulator import EmulatedUser
+from emulator import EmulatedUser
 from tests.support.botapi import BotApiServer
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.emulator import EmulatedUser
+from emulator import EmulatedUser
 from tests.support.botapi import BotApiServer
 
 

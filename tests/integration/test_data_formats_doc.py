@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.importing import KINDS, ImportService
+from importing import KINDS, ImportService
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data-formats.md"
 

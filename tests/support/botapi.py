@@ -31,14 +31,14 @@ from typing import Any
 from aiohttp import web
 from telegram.ext import ApplicationBuilder
 
-from bot.emulator import (
+from emulator import (
     BotApiEmulator,
     BotMessage,
     EmulatedChat,
     EmulatedUser,
     UploadedFile,
 )
-from bot.emulator.running import AnyApplication
+from emulator.running import AnyApplication
 
 _dumps = partial(json.dumps, ensure_ascii=False)
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
-from crm.delivery import DeliveryLedger
 from crm.proactive import ProactiveConfig
-from crm.scheduler_lock import SchedulerLock
 from handlers.context import Services
+from runtime.ledger import DeliveryLedger
+from runtime.lock import SchedulerLock
 from scheduler.pacing import PacedSender
 from scheduler.startup import enable
 

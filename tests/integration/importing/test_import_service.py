@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crm.importing import KINDS, ImportFileError, ImportReport, ImportService, RowError
+from importing import KINDS, ImportFileError, ImportReport, ImportService, RowError
 from storage.rows import (
     ClientRow,
     EventRow,

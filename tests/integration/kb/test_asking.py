@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from crm.feedback import FeedbackService
 from knowledge_base.asking import AskingService, section_key
 from knowledge_base.curation import CurationService
+from knowledge_base.feedback import FeedbackService
 from storage.engine import session_factory
 from storage.rows import StaffRow
 from storage.uow import UnitOfWorkFactory

@@ -10,8 +10,8 @@ from typing import Any
 
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
-from crm.delivery import DeliveryLedger
 from crm.proactive import ProactiveConfig
+from runtime.ledger import DeliveryLedger
 from storage.activity_rows import FollowUpRow
 from storage.alert_rows import AlertRow
 from storage.rows import ClientRow, EventRow, HoldingRow, SnapshotRow, StaffRow, TicketRow, TradeRow

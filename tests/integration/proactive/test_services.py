@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from crm.errors import NotAuthorizedError, UsageError
-from crm.scheduler_lock import SchedulerLock
+from runtime.lock import SchedulerLock
 from storage.engine import session_factory
 from storage.uow import UnitOfWorkFactory
 from tests.integration.proactive.book import AS_OF, BRIEFING_DAY, FakeClock, World, seed, world

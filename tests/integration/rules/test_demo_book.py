@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crm.demo import generate_demo_book
-from crm.importing import ImportService
 from crm.rules import Evaluation, RulesService, load_rules_config
+from demo import generate_demo_book
+from importing import ImportService
 from storage.engine import session_factory
 from storage.uow import UnitOfWorkFactory
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from crm.demo import DemoBook, generate_demo_book
+from demo import DemoBook, generate_demo_book
 from tests.unit.demo.csvbook import CsvBook
 
 AS_OF = date(2026, 11, 20)  # a Friday

@@ -1,6 +1,6 @@
 """The demo book read back from its CSV files, and DESIGN.md §4's rules in plain Python.
 
-Deliberately independent of crm.demo: Decimal arithmetic on the files as an importer sees them.
+Deliberately independent of demo: Decimal arithmetic on the files as an importer sees them.
 """
 
 from __future__ import annotations

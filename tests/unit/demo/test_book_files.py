@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crm.demo import IMPORT_ORDER, MIN_CLIENTS, DemoBook, generate_demo_book, trading_days_ending
-from crm.demo.idcard import is_valid_id_number
+from demo import IMPORT_ORDER, MIN_CLIENTS, DemoBook, generate_demo_book, trading_days_ending
+from demo.idcard import is_valid_id_number
 from tests.unit.demo.conftest import AS_OF
 from tests.unit.demo.csvbook import CsvBook, read
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from crm.demo.idcard import (
+from demo.idcard import (
     REGION_CODES,
     birth_date_of,
     check_character,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.demo import generate_demo_book
+from demo import generate_demo_book
 from tests.unit.demo.csvbook import NEVER, CsvBook
 
 

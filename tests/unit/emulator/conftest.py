@@ -17,8 +17,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import BotApiEmulator, polling, use_emulator
-from bot.emulator.running import AnyApplication
+from emulator import BotApiEmulator, polling, use_emulator
+from emulator.running import AnyApplication
 from tests.support.botapi import BotApiServer, Conversation
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z

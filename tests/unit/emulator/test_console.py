@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.console import ConsoleUser, render_html, run_console
-from bot.emulator import BotApiEmulator, use_emulator
+from emulator import BotApiEmulator, use_emulator
 from tests.unit.emulator.conftest import FakeClock, add_handlers
 from tests.unit.emulator.test_transports import PNG
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 from tests.support.botapi import Conversation
 from tests.unit.emulator.conftest import FakeClock, Harness
 

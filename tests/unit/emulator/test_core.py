@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import BotApiEmulator, EmulatedUser, RateLimits, UploadedFile
+from emulator import BotApiEmulator, EmulatedUser, RateLimits, UploadedFile
 from tests.unit.emulator.conftest import FakeClock
 
 LI = EmulatedUser(id=1001, first_name="丽", username="li", language_code="zh-hans")

@@ -11,7 +11,7 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.emulator import BotApiEmulator, EmulatedUser, RateLimits, polling
+from emulator import BotApiEmulator, EmulatedUser, RateLimits, polling
 from tests.support.botapi import BotApiServer
 from tests.unit.emulator.conftest import FakeClock, Harness, add_handlers
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm.importing.fields import (
+from importing.fields import (
     FieldError,
     clean_text,
     id_check_digit,

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm.importing.kinds import KINDS, RowParser, build_specs
-from crm.importing.report import ErrorCollector, ImportFileError, RowError
-from crm.importing.source import CsvSource
+from importing.kinds import KINDS, RowParser, build_specs
+from importing.report import ErrorCollector, ImportFileError, RowError
+from importing.source import CsvSource
 
 SPECS = build_specs(ZoneInfo("Asia/Shanghai"), "Asia/Shanghai")
 SNAPSHOT_HEADER = ["date", "client_id", "total_assets", "cash", "market_value", "inflow", "outflow"]

@@ -34,8 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from crm.importing.kinds import KindSpec
-from crm.importing.report import ErrorCollector, RowError
+from importing.kinds import KindSpec
+from importing.report import ErrorCollector, RowError
 
 LINE = "_line"
 

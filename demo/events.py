@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from crm.demo.market import BY_CODE, NEGATIVE_TODAY, UNIVERSE, WATCH_ONLY, Symbol
-from crm.demo.trades import SHANGHAI
+from demo.market import BY_CODE, NEGATIVE_TODAY, UNIVERSE, WATCH_ONLY, Symbol
+from demo.trades import SHANGHAI
 
 RESEARCH_URL = "https://research.example-broker.com/notes/{}"
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from crm.demo.market import NEGATIVE_TODAY
-from crm.demo.portfolio import Shape
-from crm.demo.trades import Pattern
+from demo.market import NEGATIVE_TODAY
+from demo.portfolio import Shape
+from demo.trades import Pattern
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from crm.importing.fields import FieldError, zone
-from crm.importing.kinds import KINDS, KindSpec, RowParser, build_specs
-from crm.importing.report import ErrorCollector, ImportFileError, ImportReport
-from crm.importing.source import CsvSource
-from crm.importing.staging import Staging, check, merge
+from importing.fields import FieldError, zone
+from importing.kinds import KINDS, KindSpec, RowParser, build_specs
+from importing.report import ErrorCollector, ImportFileError, ImportReport
+from importing.source import CsvSource
+from importing.staging import Staging, check, merge
 
 Progress = Callable[[int, int], None]
 

@@ -20,8 +20,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.emulator.html import html_to_entities, utf16_length
-from bot.emulator.models import (
+from emulator.html import html_to_entities, utf16_length
+from emulator.models import (
     ApiCallError,
     BotActivity,
     BotMessage,
@@ -31,8 +31,8 @@ from bot.emulator.models import (
     StoredFile,
     UploadedFile,
 )
-from bot.emulator.ratelimit import RateLimiter, RateLimits
-from bot.emulator.validation import (
+from emulator.ratelimit import RateLimiter, RateLimits
+from emulator.validation import (
     ApiError,
     JSONDict,
     Params,

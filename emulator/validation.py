@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.emulator.html import HtmlParseError, html_to_entities, utf16_length
+from emulator.html import HtmlParseError, html_to_entities, utf16_length
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from crm.demo.events import Event, Ticket
-from crm.demo.market import TECH_CODES
-from crm.demo.plan import STAFF
+from demo.events import Event, Ticket
+from demo.market import TECH_CODES
+from demo.plan import STAFF
 
 if TYPE_CHECKING:
-    from crm.demo.clients import DemoClient
+    from demo.clients import DemoClient
 
 HNW_ABOVE = 500_000_000  # cents
 WEALTH_FROM = 100_000_000

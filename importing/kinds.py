@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from crm.importing.fields import (
+from importing.fields import (
     FieldError,
     clean_text,
     nfkc,
@@ -28,7 +28,7 @@ from crm.importing.fields import (
     parse_timezone,
     parse_url,
 )
-from crm.importing.report import ErrorCollector, ImportFileError
+from importing.report import ErrorCollector, ImportFileError
 from storage.rows import (
     LANGUAGES,
     RISK_LEVELS,

@@ -17,8 +17,8 @@ from urllib.parse import unquote, urlsplit
 from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest, RequestData
 
-from bot.emulator.core import BotApiEmulator
-from bot.emulator.models import UploadedFile
+from emulator.core import BotApiEmulator
+from emulator.models import UploadedFile
 
 
 class InProcessRequest(BaseRequest):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.emulator.html import HtmlParseError, html_to_plain
+from emulator.html import HtmlParseError, html_to_plain
 
 
 @dataclass(frozen=True)

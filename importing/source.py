@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from crm.importing.report import ImportFileError
+from importing.report import ImportFileError
 
 MAX_LINE_BYTES = 1 << 20
 

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import NormalDist
 
-from crm.demo.balances import Balances, fix_final_outflow, simulate
-from crm.demo.idcard import make_id_number
-from crm.demo.market import HOLDABLE
-from crm.demo.names import mobile_number, person_name
-from crm.demo.plan import DUPLICATE_NAME, Role
-from crm.demo.portfolio import Position, build_portfolio
-from crm.demo.trades import Market, Trade, make_trades
+from demo.balances import Balances, fix_final_outflow, simulate
+from demo.idcard import make_id_number
+from demo.market import HOLDABLE
+from demo.names import mobile_number, person_name
+from demo.plan import DUPLICATE_NAME, Role
+from demo.portfolio import Position, build_portfolio
+from demo.trades import Market, Trade, make_trades
 
 EARLIEST_OPENING = date(2008, 1, 1)
 # Total assets on as_of: log-normal with P(> 1M) ≈ 38 % and P(> 5M) ≈ 7 % (median ≈ 660k);

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from crm.demo.market import (
+from demo.market import (
     BY_CODE,
     HOLDABLE,
     NEGATIVE_TODAY,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 
-from crm.demo.market import BY_CODE, HOLDABLE, Symbol
+from demo.market import BY_CODE, HOLDABLE, Symbol
 
 SHANGHAI = timezone(timedelta(hours=8))
 _SESSION_SECONDS = 4 * 3600  # 09:30–11:30 and 13:00–15:00

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.emulator.core import BotApiEmulator
+from emulator.core import BotApiEmulator
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 

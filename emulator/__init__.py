@@ -1,7 +1,7 @@
 """An emulated Telegram Bot API: in-process for the console chat, over HTTP for end-to-end tests."""
 
-from bot.emulator.core import ApiError, BotApiEmulator
-from bot.emulator.models import (
+from emulator.core import ApiError, BotApiEmulator
+from emulator.models import (
     ApiCallError,
     BotActivity,
     BotMessage,
@@ -11,9 +11,9 @@ from bot.emulator.models import (
     StoredFile,
     UploadedFile,
 )
-from bot.emulator.ratelimit import RateLimiter, RateLimits
-from bot.emulator.request import InProcessRequest, use_emulator
-from bot.emulator.running import polling, wait_idle
+from emulator.ratelimit import RateLimiter, RateLimits
+from emulator.request import InProcessRequest, use_emulator
+from emulator.running import polling, wait_idle
 
 __all__ = [
     "ApiCallError",

@@ -3,7 +3,7 @@
 `ambot demo` runs generate_demo_book and imports the files in IMPORT_ORDER.
 """
 
-from crm.demo.book import (
+from demo.book import (
     EXPECTED_FILE,
     IMPORT_ORDER,
     TRADING_DAYS,
@@ -12,7 +12,7 @@ from crm.demo.book import (
     generate_demo_book,
     trading_days_ending,
 )
-from crm.demo.plan import MIN_CLIENTS
+from demo.plan import MIN_CLIENTS
 
 __all__ = [
     "EXPECTED_FILE",

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from crm.calendar import is_trading_day
-from crm.demo.clients import DemoClient, People, asset_levels, make_client
-from crm.demo.events import Event, Ticket, make_events, make_tickets
-from crm.demo.expected import expected_hits
-from crm.demo.market import closing_prices
-from crm.demo.plan import (
+from crm.trading_days import is_trading_day
+from demo.clients import DemoClient, People, asset_levels, make_client
+from demo.events import Event, Ticket, make_events, make_tickets
+from demo.expected import expected_hits
+from demo.market import closing_prices
+from demo.plan import (
     DEFAULT_MANAGER,
     MANAGERS,
     MIN_CLIENTS,
@@ -27,7 +27,7 @@ from crm.demo.plan import (
     Role,
     planned_roles,
 )
-from crm.demo.trades import Market
+from demo.trades import Market
 
 TRADING_DAYS = 120
 IMPORT_ORDER = ("staff", "clients", "snapshots", "holdings", "trades", "events", "tickets")
