@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bot.app import build_application
+from crm.masking import mask_id_number, mask_phone
 from crm.rules.config import load_rules_config
 from crm.rules.service import RulesService
 from emulator import polling
 from scheduler.briefings import catch_up_all, job_name
 from scheduler.startup import start, stop
+from storage.rows import ClientRow
 from tests.e2e.conftest import DEMO_AS_OF, Bot
 from tests.support.botapi import Conversation
 from tests.support.proactive import FakeClock, PacerTime, shanghai, use_clock
@@ -118,10 +123,24 @@ async def test_morning_briefing_and_today_show_the_ranked_list(demo_bot: Bot) ->
     assert "团队晨报" in digest.plain_text and "未处理的紧急预警" in digest.plain_text
     assert "（李明）" in digest.plain_text  # whose client it is
 
-    card = await demo_bot.telegram.press(li, briefing, "1 卡片")
-    assert card is not None
-    reply = await demo_bot.telegram.next_message(li)
-    assert "3100000" not in reply.plain_text or "****" in reply.plain_text
+    await demo_bot.telegram.press(li, briefing, "1 卡片")
+    card = (await demo_bot.telegram.next_message(li)).plain_text
+    # The card of the first item: the client's name is in the briefing, and her phone and ID
+    # number appear only masked (the card shows the client id, the briefing never does).
+    opened = re.search(r"(\S+)（(31\d{8})）", card)
+    assert opened, card
+    name, client_id = opened.groups()
+    assert name in text and client_id not in text
+    async with demo_bot.runtime.uow() as work:
+        phone, id_number = (
+            await work.session.execute(
+                select(ClientRow.phone, ClientRow.id_number).where(ClientRow.client_id == client_id)
+            )
+        ).one()
+    assert phone and id_number
+    assert mask_phone(phone) in card and mask_id_number(id_number) in card
+    digits = re.sub(r"\D", "", card)
+    assert re.sub(r"\D", "", phone) not in digits and id_number not in card
     await stop(app)
 
 

@@ -1,6 +1,6 @@
 """Reading files (encodings, line numbers) and turning records into rows, without a database."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -134,7 +134,16 @@ def test_kinds_are_in_dependency_order():
 
 def test_header_is_case_and_space_insensitive_and_order_free():
     header = [" Client_ID ", "DATE", "cash", "market_value", "inflow", "outflow", "total_assets"]
-    RowParser(SPECS["snapshots"], header)
+    row, errors = parse("snapshots", header, ["K1", "2026-01-05", "50", "40", "1", "2", "90"])
+    assert errors == [] and row is not None
+    # Each cell lands in the column its (case- and space-insensitive) header names.
+    assert row["client_id"] == "K1" and row["date"] == date(2026, 1, 5)
+    assert (row["cash"], row["market_value"], row["total_assets"]) == (
+        Decimal("50"),
+        Decimal("40"),
+        Decimal("90"),
+    )
+    assert (row["inflow"], row["outflow"]) == (Decimal("1"), Decimal("2"))
 
 
 def test_unknown_columns_are_refused_by_name():
@@ -158,7 +167,13 @@ def test_empty_header_names_are_refused():
 
 
 def test_optional_columns_may_be_left_out():
-    RowParser(SPECS["clients"], ["client_id", "name", "manager_id", "opened_on", "risk_level"])
+    header = ["client_id", "name", "manager_id", "opened_on", "risk_level"]
+    row, errors = parse("clients", header, ["K1", "张伟", "M1", "2020-03-01", "C3"])
+    assert errors == [] and row is not None
+    assert (row["client_id"], row["name"], row["manager_id"]) == ("K1", "张伟", "M1")
+    assert row["opened_on"] == date(2020, 3, 1) and row["risk_level"] == "C3"
+    # The columns left out are there, empty.
+    assert row["phone"] is None and row["id_number"] is None and row["birthday"] is None
 
 
 # --- rows ---------------------------------------------------------------------------------
