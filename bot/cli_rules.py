@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
@@ -12,7 +13,6 @@ import typer
 from bot import cli_common as cli
 from bot.bootstrap import Runtime
 from crm.rules import Evaluation, RulesService, load_rules_config
-from crm.rules.results import ALERT_RULE_ORDER
 
 rules_app = typer.Typer(no_args_is_help=True, help="Tiers, tags and alert rules (DESIGN §4).")
 
@@ -50,20 +50,23 @@ def rules_evaluate(
         if as_json:
             print(json.dumps(evaluation.as_json(), ensure_ascii=False, indent=2))
             return
-        print_summary(evaluation, defaulted=requested is None)
+        print_summary(
+            evaluation, [rule.name for rule in service.rules], defaulted=requested is None
+        )
 
     cli.with_runtime(work)
 
 
-def print_summary(evaluation: Evaluation, *, defaulted: bool) -> None:
-    """A short human report: counts per rule and tag, then one line per alert."""
+def print_summary(evaluation: Evaluation, rules: Sequence[str], *, defaulted: bool) -> None:
+    """A short human report: counts per rule (`rules`: the evaluated rules, in their order)
+    and tag, then one line per alert."""
     out = cli.out
     which = " (the latest snapshot date)" if defaulted else ""
     out.print(
         f"rules {evaluation.rule_version} evaluated for {evaluation.date}{which}", highlight=False
     )
     per_rule = Counter(a.rule for a in evaluation.alerts)
-    counts = ", ".join(f"{rule} {per_rule[rule]}" for rule in ALERT_RULE_ORDER)
+    counts = ", ".join(f"{rule} {per_rule[rule]}" for rule in rules)
     out.print(
         f"alerts: {len(evaluation.alerts)} ({len(evaluation.new_alert_ids)} new) — {counts}",
         highlight=False,

@@ -19,7 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.alerts import OPEN_STATUSES, AlertService
 from crm.errors import NotAuthorizedError, NotFoundError, UsageError
-from crm.explain import AlertKey, Reason, chunks, day_bounds, explain_alerts
+from crm.explain import (
+    AlertKey,
+    FollowUpFacts,
+    Reason,
+    SilentFacts,
+    TicketFacts,
+    chunks,
+    day_bounds,
+    explain_alerts,
+)
 from crm.proactive import ProactiveConfig
 from crm.staff import StaffMember, staff_member
 from crm.trading_days import TradingCalendar
@@ -215,11 +224,11 @@ class BriefingService:
                             assets.get(f.client_id or "", Decimal(0)),
                             Reason(
                                 "followup_overdue" if group == "overdue" else "followup_today",
-                                {
-                                    "title": f.title,
-                                    "due": due_local.strftime("%m-%d %H:%M"),
-                                    "time": due_local.strftime("%H:%M"),
-                                },
+                                FollowUpFacts(
+                                    title=f.title,
+                                    due=due_local.strftime("%m-%d %H:%M"),
+                                    time=due_local.strftime("%H:%M"),
+                                ),
                             ),
                             "followup",
                             str(f.id),
@@ -235,12 +244,12 @@ class BriefingService:
                             assets.get(ticket.client_id, Decimal(0)),
                             Reason(
                                 "ticket_sla",
-                                {
-                                    "category": ticket.category,
-                                    "summary": ticket.summary,
-                                    "hours_left": hours_left,
-                                    "ticket_id": ticket.ticket_id,
-                                },
+                                TicketFacts(
+                                    category=ticket.category,
+                                    summary=ticket.summary,
+                                    hours_left=hours_left,
+                                    ticket_id=ticket.ticket_id,
+                                ),
                             ),
                             "ticket",
                             ticket.ticket_id,
@@ -468,9 +477,7 @@ class BriefingService:
             if last is not None and last >= cutoff:
                 continue
             reason = (
-                Reason(
-                    "silent", {"days": (day - last.date()).days, "last": last.date().isoformat()}
-                )
+                Reason("silent", SilentFacts((day - last.date()).days, last.date()))
                 if last is not None
                 else Reason("silent_never")
             )

@@ -22,7 +22,6 @@ from storage.base import Base
 from storage.rows import _one_of
 from storage.types import UTCDateTime
 
-ALERT_RULES = ("hnw_outflow", "silent_warning", "negative_event", "birthday", "anniversary")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 ALERT_STATUSES = ("open", "acknowledged", "snoozed", "done", "dismissed")
 TIERS = ("hnw", "wealth", "mass")
@@ -63,11 +62,14 @@ class ClientTagRow(Base):
 
 
 class AlertRow(Base):
-    """One alert raised by a rule; the dedupe key makes re-evaluation idempotent."""
+    """One alert raised by a rule; the dedupe key makes re-evaluation idempotent.
+
+    `rule` has no CHECK of the names (dropped in migration 0006): the rules are a registry in
+    crm (crm/rules/alert_rules/), which storage may not import, and a rule added there must
+    not need a migration. RulesService writes only its registered rules' names."""
 
     __tablename__ = "alerts"
     __table_args__ = (
-        CheckConstraint(_one_of("rule", ALERT_RULES), name="rule"),
         CheckConstraint(_one_of("priority", PRIORITIES), name="priority"),
         CheckConstraint(_one_of("status", ALERT_STATUSES), name="status"),
         Index("ix_alerts_manager_status", "manager_id", "status"),
@@ -76,7 +78,7 @@ class AlertRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    rule: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(20))  # a registered rule's name (≤ 20)
     rule_version: Mapped[str] = mapped_column(String(32))
     priority: Mapped[str] = mapped_column(String(2))
     client_id: Mapped[str] = mapped_column(String(32), ForeignKey("clients.client_id"))

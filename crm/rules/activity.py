@@ -8,7 +8,8 @@ session: the last trade before the end of as_of and the trades in the high-frequ
 On SQLite one probe per client into the (client_id, traded_at) index (the cost follows the
 number of clients, not years of trade history); on PostgreSQL one hash aggregate over the
 trades. Only clients some rule may hit are kept: never traded, silent long enough for the
-shorter of the two silence rules, or trading often enough for high_frequency.
+shortest of the silence rules (the silent tag and each alert rule's `quiet_since`), or
+trading often enough for high_frequency.
 
 rules_reference — each client's total assets on the loyal tag's reference date ("a year ago"),
 read in one pass over that date instead of one index probe per client; on the writing session,
@@ -17,6 +18,7 @@ where the loyal tags are inserted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,8 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from crm.rules.config import RulesConfig
 from crm.rules.results import DataDates
+from crm.rules.schema import RulesConfig
 from crm.rules.sql import Dialect
 from storage.rows import ClientRow, SnapshotRow, TradeRow
 from storage.types import UTCDateTime
@@ -77,19 +79,20 @@ def silent_tag_start(dates: DataDates, config: RulesConfig) -> datetime:
     return dates.start_utc(dates.as_of - timedelta(days=config.tags.silent.days - 1))
 
 
-def silent_warning_start(dates: DataDates, config: RulesConfig) -> datetime:
-    """A last trade before this instant (local date ≤ as_of − days) is a silent warning."""
-    return dates.start_utc(dates.as_of - timedelta(days=config.alerts.silent_warning.days - 1))
-
-
 async def create_activity(
-    session: AsyncSession, dates: DataDates, config: RulesConfig, dialect: Dialect
+    session: AsyncSession,
+    dates: DataDates,
+    config: RulesConfig,
+    dialect: Dialect,
+    quiet_since: Sequence[datetime] = (),
 ) -> None:
-    """Create and fill rules_activity on this session's connection."""
+    """Create and fill rules_activity on this session's connection. `quiet_since`: for each
+    alert rule that reads the table, the instant before which a last trade keeps a client in
+    it (`AlertRule.quiet_since`)."""
     await drop_activity(session)
     await session.execute(CreateTable(ACTIVITY))
     make = _activity_by_probes if dialect.is_sqlite else _activity_by_aggregate
-    wanted = make(dates, config)
+    wanted = make(dates, config, _quiet_before(dates, config, quiet_since))
     await session.execute(ACTIVITY.insert().from_select(list(ACTIVITY.c.keys()), wanted))
     if not dialect.is_sqlite:  # temporary tables are never auto-analysed
         await session.execute(text("ANALYZE rules_activity"))
@@ -114,7 +117,9 @@ async def create_reference(session: AsyncSession, dates: DataDates, dialect: Dia
         await session.execute(text("ANALYZE rules_reference"))
 
 
-def _activity_by_probes(dates: DataDates, config: RulesConfig) -> Select[*tuple[Any, ...]]:
+def _activity_by_probes(
+    dates: DataDates, config: RulesConfig, quiet_before: datetime
+) -> Select[*tuple[Any, ...]]:
     """SQLite: per client, index probes into (client_id, traded_at) — cheaper there than
     grouping every trade, and independent of how many years of trades the book holds."""
     c, t = ClientRow, TradeRow
@@ -139,14 +144,16 @@ def _activity_by_probes(dates: DataDates, config: RulesConfig) -> Select[*tuple[
     # The filter probes for a trade in the quiet window rather than testing `last`: SQLite
     # would evaluate the `last` subquery again for every mention of it.
     quiet = ~exists().where(
-        t.client_id == c.client_id, t.traded_at >= _quiet_before(dates, config), t.traded_at < end
+        t.client_id == c.client_id, t.traded_at >= quiet_before, t.traded_at < end
     )
     return select(c.client_id, last, recent()).where(
         or_(quiet, recent() > config.tags.high_frequency.more_than)
     )
 
 
-def _activity_by_aggregate(dates: DataDates, config: RulesConfig) -> Select[*tuple[Any, ...]]:
+def _activity_by_aggregate(
+    dates: DataDates, config: RulesConfig, quiet_before: datetime
+) -> Select[*tuple[Any, ...]]:
     """PostgreSQL: one hash aggregate over the trades, joined to the clients (a correlated
     probe per client costs it far more than SQLite)."""
     c, t = ClientRow, TradeRow
@@ -170,16 +177,18 @@ def _activity_by_aggregate(dates: DataDates, config: RulesConfig) -> Select[*tup
         .where(
             or_(
                 a.last.is_(None),
-                a.last < _quiet_before(dates, config),
+                a.last < quiet_before,
                 recent > config.tags.high_frequency.more_than,
             )
         )
     )
 
 
-def _quiet_before(dates: DataDates, config: RulesConfig) -> datetime:
-    """Clients whose last trade is before this instant may be silent by one rule or both."""
-    return max(silent_tag_start(dates, config), silent_warning_start(dates, config))
+def _quiet_before(
+    dates: DataDates, config: RulesConfig, quiet_since: Sequence[datetime]
+) -> datetime:
+    """Clients whose last trade is before this instant may be silent by the tag or a rule."""
+    return max([silent_tag_start(dates, config), *quiet_since])
 
 
 async def drop_activity(session: AsyncSession) -> None:

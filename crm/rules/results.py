@@ -7,8 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-ALERT_RULE_ORDER = ("hnw_outflow", "negative_event", "silent_warning", "birthday", "anniversary")
-
 
 @dataclass(frozen=True)
 class AlertHit:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
@@ -41,17 +41,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import UsageError
-from crm.rules import alerts as rules
 from crm.rules.activity import create_activity, create_reference, drop_activity, drop_reference
-from crm.rules.config import RulesConfig
+from crm.rules.alert_rules import ALERT_RULES
 from crm.rules.reasons import tag_facts, tag_reason
-from crm.rules.results import (
-    ALERT_RULE_ORDER,
-    AlertHit,
-    DataDates,
-    Evaluation,
-    TagHit,
-)
+from crm.rules.registry import AlertRule, HitBuilder, checked_rules, only_new
+from crm.rules.results import AlertHit, DataDates, Evaluation, TagHit
+from crm.rules.schema import RulesConfig
 from crm.rules.sql import Dialect
 from crm.rules.tags import (
     activity_tag_queries,
@@ -68,16 +63,6 @@ from storage.uow import UnitOfWorkFactory
 Clock = Callable[[], datetime]
 INSERT_BATCH = 50_000  # alerts per INSERT statement
 KEEP_TAG_DATES = 5
-HitBuilder = Callable[[Sequence[Any], DataDates, RulesConfig], list[AlertHit]]
-QueryBuilder = Callable[[DataDates, RulesConfig, Dialect], Any]
-# rule → (its set-based SELECT, or None when the data it needs is missing; its hits from rows)
-ALERT_RULES: dict[str, tuple[QueryBuilder, HitBuilder]] = {
-    "hnw_outflow": (rules.hnw_outflow_query, rules.hnw_outflow_hits),
-    "negative_event": (rules.negative_event_query, rules.negative_event_hits),
-    "silent_warning": (rules.silent_warning_query, rules.silent_warning_hits),
-    "birthday": (lambda dates, _, d: rules.birthday_query(dates, d), rules.birthday_hits),
-    "anniversary": (rules.anniversary_query, rules.anniversary_hits),
-}
 
 
 def utc_now() -> datetime:
@@ -101,7 +86,10 @@ class RulesService:
         clock: Clock = utc_now,
         timezone: str = "Asia/Shanghai",
         keep_tag_dates: int = KEEP_TAG_DATES,
+        rules: Iterable[AlertRule[Any]] = ALERT_RULES,
     ) -> None:
+        """`rules`: the alert rules to evaluate (the registry's unless given), checked and
+        put in their order (crm.rules.registry.checked_rules)."""
         if keep_tag_dates < 1:
             raise ValueError("keep_tag_dates must be at least 1")
         self._uow = uow
@@ -109,10 +97,16 @@ class RulesService:
         self._clock = clock
         self._tz = ZoneInfo(timezone)
         self._keep_tag_dates = keep_tag_dates
+        self._rules = checked_rules(rules)
 
     @property
     def config(self) -> RulesConfig:
         return self._config
+
+    @property
+    def rules(self) -> tuple[AlertRule[Any], ...]:
+        """The alert rules this service evaluates, in their order."""
+        return self._rules
 
     async def latest_data_date(self) -> date | None:
         """The latest snapshot date in the book (the default date to evaluate)."""
@@ -254,14 +248,15 @@ class RulesService:
         try:
             async with self._uow() as uow:
                 session = uow.session
-                await create_activity(session, dates, self._config, dialect)
+                quiet = [r.quiet_since(dates, self._config) for r in self._rules if r.quiet_since]
+                await create_activity(session, dates, self._config, dialect, quiet)
                 tags: dict[str, list[tuple[str, str]]] = {}
                 for tag, query in activity_tag_queries(dates, self._config, dialect):
                     result = await session.execute(query)
                     tags[tag] = [(client_id, facts) for client_id, facts in result]
                 activity_tags.set_result(tags)
                 found = await self._alert_hits(session, dates, dialect, with_stored)
-                alerts = [hit for rule in ALERT_RULE_ORDER for hit in found.get(rule, [])]
+                alerts = [hit for rule in self._rules for hit in found.get(rule.name, [])]
                 building = asyncio.to_thread(alert_payloads, [h for h in alerts if h.new])
                 payloading = asyncio.ensure_future(building)  # meanwhile, the tiers are counted
                 counting = tier_counts(dates, self._config, dialect)
@@ -291,15 +286,15 @@ class RulesService:
         runs: the database works without the GIL, so the two overlap."""
         building: dict[str, asyncio.Future[list[AlertHit]]] = {}
         try:
-            for rule, (make_query, make_hits) in ALERT_RULES.items():
-                query = make_query(dates, self._config, dialect)
+            for rule in self._rules:
+                query = rule.query(dates, self._config, dialect)
                 if query is not None and not with_stored:
-                    query = rules.only_new(query)
+                    query = only_new(query)
                 if query is None:
                     continue
                 rows = (await session.execute(query)).all()
-                building[rule] = asyncio.ensure_future(
-                    asyncio.to_thread(_sorted_hits, make_hits, rows, dates, self._config)
+                building[rule.name] = asyncio.ensure_future(
+                    asyncio.to_thread(_sorted_hits, rule.hits, rows, dates, self._config)
                 )
             return {rule: await task for rule, task in building.items()}
         finally:

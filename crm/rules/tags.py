@@ -35,8 +35,8 @@ from sqlalchemy import (
 from sqlalchemy import select as sql_select
 
 from crm.rules.activity import ACTIVITY, REFERENCE, silent_tag_start
-from crm.rules.config import RulesConfig, as_fraction, to_cents
 from crm.rules.results import DataDates, add_years, yuan
+from crm.rules.schema import RulesConfig, as_fraction, to_cents
 from crm.rules.sql import Dialect, share_at_least
 from storage.alert_rows import ClientTagRow
 from storage.rows import ClientRow, HoldingRow, SnapshotRow

@@ -157,7 +157,7 @@ def event_batch_view(
                 reason=reason_text(alert.reason, language, today),
             )
         )
-        url = str(alert.reason.values.get("url") or "")
+        url = alert.reason.research_url
         if url and url not in urls:
             urls.append(url)
             lines.append("   " + t(language, "event_research", url=escape(url)))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import Field, fields
 from datetime import date
 from decimal import Decimal
 from html import escape
+from typing import Any
 
 from crm.briefings import GROUPS, Briefing, BriefingItem, Digest
-from crm.explain import Reason
+from crm.explain import CLIP, Reason, TicketFacts, Yuan
 from crm.masking import mask_text
 from crm.staff import StaffMember
 from handlers.buttons_client import ClientPick, NoteStart
@@ -37,8 +40,7 @@ def day_label(day: date, language: str) -> str:
     return f"{day.month}月{day.day}日（周{WEEKDAYS['zh'][day.weekday()]}）"
 
 
-def _when(day_iso: str, today: date, language: str) -> str:
-    day = date.fromisoformat(day_iso)
+def _when(day: date, today: date, language: str) -> str:
     gap = (today - day).days
     if gap == 0:
         return t(language, "when_today")
@@ -54,55 +56,43 @@ def _clip(text: str, limit: int = MAX_REASON_CHARS) -> str:
 
 
 def reason_text(reason: Reason, language: str, today: date, *, html: bool = True) -> str:
-    """The reason in words a manager understands; user-supplied parts HTML-escaped."""
-    v = reason.values
+    """The reason in words a manager understands: the text `reason_<kind>` filled from the
+    typed facts (crm/rules/explanation.py); free text masked, clipped and HTML-escaped."""
     esc = escape if html else (lambda s: s)
-    kind = reason.kind
-    if kind == "outflow":
-        return t(
-            language,
-            "reason_outflow",
-            when=_when(v["day"], today, language),
-            amount=f"{v['amount']:,}",
-            share=v["share"],
-        )
-    if kind == "silent":
-        return t(language, "reason_silent", days=v["days"])
-    if kind == "negative_event":
-        return t(
-            language,
-            "reason_negative_event",
-            stock=esc(v["stock"]),
-            share=v["share"],
-            when=t(language, "when_today")
-            if not v.get("day")
-            else _when(v["day"], today, language),
-            title=esc(_clip(v["title"], 80)),
-        )
-    if kind == "birthday":
-        if v["today"]:
-            return t(language, "reason_birthday_today")
-        return t(language, "reason_birthday", month=v["month"], day=v["day"])
-    if kind == "anniversary":
-        return t(language, "reason_anniversary", years=v["years"], month=v["month"], day=v["day"])
-    if kind in ("followup_overdue", "followup_today"):
-        return t(
-            language, f"reason_{kind}", due=v["due"], time=v["time"], title=esc(_clip(v["title"]))
-        )
-    if kind == "ticket_sla":
-        hours = int(v["hours_left"])
-        category = t(language, f"ticket_{v['category']}")
-        key = "reason_ticket_due" if hours >= 0 else "reason_ticket_late"
-        return t(
-            language,
-            key,
-            category=category,
-            hours=max(abs(hours), 1) if hours < 0 else hours,
-            summary=esc(_clip(v["summary"], 60)),
-        )
-    if kind == "silent_never":
-        return t(language, "reason_silent_never")
-    return t(language, "reason_alert", rule=esc(str(v.get("rule", ""))))
+    facts = reason.facts
+    if isinstance(facts, TicketFacts):
+        return _ticket_text(facts, language, esc)
+    values = {
+        spec.name: _shown(getattr(facts, spec.name), spec, language, today, esc)
+        for spec in fields(facts)
+    }
+    return t(language, f"reason_{reason.kind}", **values)
+
+
+def _shown(
+    value: object, spec: Field[Any], language: str, today: date, esc: Callable[[str], str]
+) -> object:
+    """A fact as its type says to show it: Yuan grouped, a date relative to today, free text
+    masked, clipped (the field's `clip`) and escaped, numbers as they are."""
+    if isinstance(value, Yuan):
+        return f"{value:,}"
+    if isinstance(value, date):
+        return _when(value, today, language)
+    if isinstance(value, str):
+        return esc(_clip(value, spec.metadata.get(CLIP, MAX_REASON_CHARS)))
+    return value
+
+
+def _ticket_text(facts: TicketFacts, language: str, esc: Callable[[str], str]) -> str:
+    hours = facts.hours_left
+    key = "reason_ticket_due" if hours >= 0 else "reason_ticket_late"
+    return t(
+        language,
+        key,
+        category=t(language, f"ticket_{facts.category}"),
+        hours=max(abs(hours), 1) if hours < 0 else hours,
+        summary=esc(_clip(facts.summary, 60)),
+    )
 
 
 def item_line(

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from crm.briefings import Briefing, BriefingItem
-from crm.explain import Reason
+from crm.explain import Reason, SilentFacts, Yuan
 from crm.proactive import load_proactive_config
+from crm.rules.alert_rules.birthday import BirthdayFacts
+from crm.rules.alert_rules.hnw_outflow import OutflowFacts
+from crm.rules.alert_rules.negative_event import NegativeEventFacts
 from crm.staff import StaffMember
 from crm.trading_days import TradingCalendar
 from handlers.buttons_proactive import AlertAction, BriefingAction, EscalationAction, SettingsAction
@@ -75,20 +78,23 @@ def test_settings_time_parsing() -> None:
 def test_reasons_read_like_a_manager_would_say_them() -> None:
     today = date(2026, 11, 23)
     outflow = Reason(
-        "outflow",
-        {"day": "2026-11-22", "amount": 2_700_000, "previous_total": 6_400_000, "share": 42},
+        "hnw_outflow",
+        OutflowFacts(date(2026, 11, 22), Yuan(2_700_000), Yuan(6_400_000), 42),
     )
     assert reason_text(outflow, "zh", today) == "昨日转出 2,700,000 元，占前一日总资产 42%"
-    assert reason_text(Reason("silent", {"days": 45}), "zh", today) == "已 45 天未交易"
+    assert (
+        reason_text(Reason("silent", SilentFacts(45, date(2026, 10, 9))), "zh", today)
+        == "已 45 天未交易"
+    )
     event = Reason(
         "negative_event",
-        {"stock": "宁德时代", "share": 35, "title": "立案调查<b>", "url": "", "day": "2026-11-23"},
+        NegativeEventFacts("宁德时代", "300750", 35, date(2026, 11, 23), "立案调查<b>", ""),
     )
     assert (
         reason_text(event, "zh", today)
         == "持仓 宁德时代 占市值 35%，今日重大利空：立案调查&lt;b&gt;"
     )
-    birthday = Reason("birthday", {"today": 1, "month": 11, "day": 23})
+    birthday = Reason("birthday_today", BirthdayFacts(1, 11, 23))
     assert reason_text(birthday, "zh", today) == "今天生日"
     assert reason_text(birthday, "en", today) == "birthday today"
 
@@ -106,7 +112,7 @@ def test_briefing_view_pages_and_never_shows_phone_or_id_numbers() -> None:
             f"31000000{n:02d}",
             f"客户{n}",
             Decimal(1_000_000 - n),
-            Reason("silent", {"days": 40 + n}),
+            Reason("silent", SilentFacts(40 + n, date(2026, 10, 1))),
             "alert",
             str(n),
         )

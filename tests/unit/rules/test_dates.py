@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from crm.rules.alerts import percent
+from crm.rules.registry import percent
 from crm.rules.results import add_years, observed_month_days, yuan, yuan_grouped
 from crm.rules.service import closest
 
