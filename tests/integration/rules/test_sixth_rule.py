@@ -3,7 +3,7 @@
 raised, stored, ordered, explained and rendered with no change anywhere else, on SQLite and
 PostgreSQL. This module is the whole diff of adding "idle_cash" (docs/architecture.md, "Add an
 alert rule"), except that a real rule lives in crm/rules/alert_rules/ (found there by itself)
-and its texts in handlers/texts/briefing.py rather than in a fixture."""
+and its texts in handlers/texts/ rather than in a fixture."""
 
 from __future__ import annotations
 
@@ -119,11 +119,17 @@ IDLE_CASH = AlertRule(
     explain=explain_idle_cash,
 )
 
-# --- its texts: what would be two lines in handlers/texts/briefing.py -----------------------
+# --- its texts: handlers/texts/clients.py (its name on the card) and briefing.py (reasons) ---
 
 TEXTS = {
-    "zh": {"reason_idle_cash": "{day}现金 {cash} 元，占总资产 {share}%，可沟通资产配置"},
-    "en": {"reason_idle_cash": "{day}: CNY {cash} in cash, {share}% of total assets"},
+    "zh": {
+        "card_rule_idle_cash": "大额闲置现金",  # handlers/texts/clients.py
+        "reason_idle_cash": "{day}现金 {cash} 元，占总资产 {share}%，可沟通资产配置",
+    },
+    "en": {
+        "card_rule_idle_cash": "Large idle cash",
+        "reason_idle_cash": "{day}: CNY {cash} in cash, {share}% of total assets",
+    },
 }
 
 

@@ -29,7 +29,9 @@ def test_the_registry_holds_the_five_rules_in_their_order() -> None:
 
 @pytest.mark.parametrize("rule", ALERT_RULES, ids=lambda rule: rule.name)
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_every_rule_has_its_reason_texts(rule, language: str) -> None:
+def test_every_rule_has_its_texts(rule, language: str) -> None:
+    """Its name on the client card, and the reason of each kind its explain gives."""
+    assert f"card_rule_{rule.name}" in MESSAGES[language]
     for kind in rule.reason_kinds:
         assert kind.startswith(rule.name)
         assert f"reason_{kind}" in MESSAGES[language], (rule.name, kind, language)
