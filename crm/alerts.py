@@ -9,30 +9,26 @@ only an acknowledgement does. Every action re-checks that the presser may take i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, cast, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.errors import NotAuthorizedError, NotFoundError, UsageError
+from crm.errors import AlreadyClosedError, NotAuthorizedError, NotFoundError, TopLevelError
 from crm.explain import AlertKey, Reason, explain_alerts
 from crm.proactive import ProactiveConfig
 from crm.staff import StaffMember, staff_member
 from storage.alert_rows import AlertEventRow, AlertRow, DeliveryRow
+from storage.clock import Clock, utc_now
 from storage.rows import ClientRow, SnapshotRow, StaffRow
 from storage.uow import UnitOfWorkFactory
 
-Clock = Callable[[], datetime]
 OPEN_STATUSES = ("open", "snoozed")
 LAST_LEVEL = 3
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -225,7 +221,7 @@ class AlertService:
         async with self._uow() as uow:
             row = await self._authorised(uow.session, alert_id, actor, "snooze")
             if row.status not in OPEN_STATUSES:
-                raise UsageError("closed")
+                raise AlreadyClosedError("alert closed")
             until = self.clock() + timedelta(minutes=self._config.snooze_minutes)
             row.status = "snoozed"
             row.snoozed_until = until
@@ -255,9 +251,9 @@ class AlertService:
         async with self._uow() as uow:
             row = await self._authorised(uow.session, alert_id, actor, "escalate")
             if row.status not in OPEN_STATUSES:
-                raise UsageError("closed")
+                raise AlreadyClosedError("alert closed")
             if row.escalation_level >= LAST_LEVEL:
-                raise UsageError("top")
+                raise TopLevelError("alert at the top level")
             level = max(row.escalation_level + 1, 2 if actor.role == "supervisor" else 1)
             targets = await self._targets(uow.session, row, level)
             self._escalated(row, level)
@@ -323,7 +319,7 @@ class AlertService:
         async with self._uow() as uow:
             row = await self._authorised(uow.session, alert_id, actor, "reassign")
             if row.status not in OPEN_STATUSES:
-                raise UsageError("closed")
+                raise AlreadyClosedError("alert closed")
             owner = await uow.session.get(StaffRow, row.manager_id)
             target = await uow.session.get(StaffRow, to_staff_id)
             if (

@@ -34,19 +34,15 @@ from crm.staff import StaffMember, staff_member
 from crm.trading_days import TradingCalendar
 from storage.activity_rows import FollowUpRow
 from storage.alert_rows import AlertRow
+from storage.clock import Clock, utc_now
 from storage.rows import ClientRow, SnapshotRow, StaffRow, TicketRow, TradeRow
 from storage.uow import UnitOfWorkFactory
 
-Clock = Callable[[], datetime]
 GROUPS = ("p1", "overdue", "ticket", "event", "due_today", "silent", "greeting")
 GROUP_OF_PRIORITY = {"P1": "p1", "P2": "event", "P3": "silent", "P4": "greeting"}
 HNW_ABOVE = Decimal(5_000_000)
 P2_DAYS = 7  # an unhandled event task stays on the list this long
 P4_DAYS = 3  # a greeting is stale after this
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -19,17 +18,16 @@ from sqlalchemy import Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.client_search import Candidate, rank_candidates
-from crm.errors import NotAuthorizedError, NotFoundError, UsageError
+from crm.errors import NoBookError, NotAuthorizedError, NotFoundError, UsageError
 from crm.masking import mask_id_number, mask_phone
 from crm.rules.config import TierConfig
 from crm.rules.reasons import tag_facts, tag_reason
 from crm.staff import StaffMember
 from storage.activity_rows import ContactRow, FollowUpRow, NoteRow
 from storage.alert_rows import AlertRow, ClientTagRow, RuleEvaluationRow
+from storage.clock import Clock, utc_now
 from storage.rows import ClientRow, HoldingRow, SnapshotRow, StaffRow
 from storage.uow import UnitOfWorkFactory
-
-Clock = Callable[[], datetime]
 
 OPEN_ALERT_STATUSES = ("open", "acknowledged", "snoozed")
 CHANGE_WINDOW_DAYS = 30
@@ -37,10 +35,6 @@ TOP_HOLDINGS = 5
 CARD_NOTES = 3
 CARD_ITEMS = 5
 MAX_QUERY_CHARS = 64
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def tier_for(total_assets: Decimal | None, tiers: TierConfig | None = None) -> str:
@@ -258,7 +252,7 @@ class ClientService:
         if not cleaned:
             raise UsageError("empty query")
         if viewer.role not in ("manager", "supervisor") or not viewer.active:
-            raise NotAuthorizedError("no book")
+            raise NoBookError(viewer.role)
         async with self._uow() as uow:
             rows = (await uow.session.execute(book_of(viewer))).all()
         candidates = [Candidate(client_id, name) for client_id, name in rows]

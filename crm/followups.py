@@ -20,23 +20,30 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.clients import ClientService, ClientSummary
-from crm.errors import NotAuthorizedError, NotFoundError, UsageError
+from crm.errors import (
+    AlreadyClosedError,
+    AmbiguousClientError,
+    NoMatchingClientError,
+    NotAuthorizedError,
+    NotFoundError,
+    SnoozeNotLaterError,
+    StaleRequestError,
+    TaskTooLongError,
+    UsageError,
+    WhenError,
+)
 from crm.staff import StaffMember
-from crm.when import DEFAULT_TIME, When, WhenError, ensure_future, split_when_what, zone_of
+from crm.when import DEFAULT_TIME, When, ensure_future, split_when_what, zone_of
 from storage.activity_rows import FollowUpRow
+from storage.clock import Clock, utc_now
 from storage.rows import ClientRow, StaffRow
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Listener = Callable[["FollowUp"], None]
 MAX_TITLE_CHARS = 500
 SNOOZE_OPTIONS = ("hour", "tomorrow")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -83,22 +90,6 @@ class Reminder:
     chat_id: int
     language: str
     timezone: str
-
-
-class AmbiguousClientError(UsageError):
-    """The client word of a request matches several clients; the user must pick one."""
-
-    code = "ambiguous_client"
-
-    def __init__(self, matches: list[tuple[str, str]]) -> None:
-        super().__init__("several clients match")
-        self.matches = matches  # (client_id, name), best first
-
-
-class StaleRequestError(UsageError):
-    """The request message behind a button no longer reads as it did (edited or missing)."""
-
-    code = "stale"
 
 
 def request_parts(request: str, *, names_client: bool) -> tuple[str, str]:
@@ -158,7 +149,7 @@ class FollowUpService:
     ) -> FollowUpDraft:
         """Read "<client> <when> <what>" (or "<when> <what>" for a known client) for confirmation.
 
-        Raises UsageError("empty"), AmbiguousClientError, NotFoundError, NotAuthorizedError, or
+        Raises UsageError("empty"), AmbiguousClientError, NoMatchingClientError, NotAuthorizedError, or
         WhenError (unparseable, past, no_task).
         """
         names_client = client_id is None
@@ -184,7 +175,7 @@ class FollowUpService:
     async def _resolve_client(self, word: str, viewer: StaffMember) -> str:
         matches = await self._clients.search(word, viewer)
         if not matches:
-            raise NotFoundError(word)
+            raise NoMatchingClientError(word)
         exact = [m for m in matches if m.score >= 100]
         chosen = exact or matches
         if len(chosen) > 1:
@@ -303,21 +294,27 @@ class FollowUpService:
 
     async def snooze(self, follow_up_id: int, viewer: StaffMember, option: str) -> FollowUp:
         """Move the due time ("hour": an hour from now or from due, whichever is later;
-        "tomorrow": 09:30 tomorrow in the owner's zone) and re-arm the reminder."""
+        "tomorrow": 09:30 tomorrow in the owner's zone) and re-arm the reminder.
+        SnoozeNotLaterError, nothing changed, if that is not later than the current due time."""
         if option not in SNOOZE_OPTIONS:
             raise UsageError(f"unknown snooze option {option!r}")
         now = self._clock()
         async with self._uow() as uow:
             row = await self._authorised_row(uow.session, follow_up_id, viewer)
             if row.status != "open":
-                raise UsageError("closed")
+                raise AlreadyClosedError(f"follow-up {follow_up_id} is {row.status}")
             owner = await uow.session.get(StaffRow, row.owner_id)
             zone = zone_of(owner.timezone if owner else "Asia/Shanghai")
             if option == "hour":
                 row.due_at = max(now, row.due_at) + timedelta(hours=1)
             else:
                 tomorrow = now.astimezone(zone).date() + timedelta(days=1)
-                row.due_at = datetime.combine(tomorrow, DEFAULT_TIME, tzinfo=zone).astimezone(UTC)
+                until = datetime.combine(tomorrow, DEFAULT_TIME, tzinfo=zone).astimezone(UTC)
+                if until <= row.due_at:  # a snooze never moves a follow-up earlier
+                    raise SnoozeNotLaterError(
+                        follow_up_id, due_at=row.due_at, until=until, zone=zone.key
+                    )
+                row.due_at = until
             row.reminded_at = None
             row.snooze_count += 1
             await uow.commit()
@@ -419,5 +416,5 @@ def _checked_title(text: str) -> str:
     if not title:
         raise WhenError("no_task")
     if len(title) > MAX_TITLE_CHARS:
-        raise UsageError("too_long")
+        raise TaskTooLongError(limit=MAX_TITLE_CHARS, length=len(title))
     return title

@@ -10,10 +10,9 @@ compliance checker; violations are recorded in compliance_findings for review.
 from __future__ import annotations
 
 import json
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import func, select, update
@@ -21,38 +20,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.clients import may_view
-from crm.errors import NotAuthorizedError, NotFoundError, UsageError
+from crm.errors import (
+    NotAuthorizedError,
+    NoteDeletedError,
+    NoteTooLongError,
+    NotFoundError,
+    UndoWindowClosedError,
+    UsageError,
+)
 from crm.staff import StaffMember
 from storage.activity_rows import ComplianceFindingRow, ContactRow, NoteRevisionRow, NoteRow
+from storage.clock import Clock, utc_now
 from storage.rows import ClientRow
+from storage.text import clean_text
 from storage.uow import UnitOfWorkFactory
 
-Clock = Callable[[], datetime]
 UNDO_WINDOW = timedelta(minutes=5)
 # Telegram caps a message at 4096 characters, so this only stops abuse from other channels;
 # anything up to it is stored whole (the database is the record, replies show a preview).
 MAX_NOTE_CHARS = 20_000
-_ZWJ = "\u200d"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class UndoWindowClosedError(UsageError):
-    """The note is older than the undo window."""
-
-    code = "undo_window_closed"
-
-
-class NoteDeletedError(UsageError):
-    """The note was undone; it cannot be revised any more."""
-
-    code = "note_deleted"
-
-
-class NoteTooLongError(UsageError):
-    code = "note_too_long"
 
 
 # The compliance checker, structurally (crm does not import knowledge_base): any object with
@@ -82,31 +68,6 @@ class _CheckOutcome(Protocol):
 
 class TextChecker(Protocol):
     def check(self, text: str) -> _CheckOutcome: ...
-
-
-def _emoji_like(ch: str) -> bool:
-    return unicodedata.category(ch) in ("So", "Sk") or ch in "\ufe0f\u20e3"
-
-
-def clean_note_text(text: str) -> str:
-    """Drop invisible characters (zero-width spaces, bidi overrides, controls) but keep line
-    breaks, tabs and the zero-width joiner inside emoji sequences (👨‍👩‍👧); strip the ends."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept: list[str] = []
-    for index, ch in enumerate(text):
-        if ch in "\n\t":
-            kept.append(ch)
-            continue
-        if ch == _ZWJ:
-            before = text[index - 1] if index > 0 else ""
-            after = text[index + 1] if index + 1 < len(text) else ""
-            if before and after and _emoji_like(before) and _emoji_like(after):
-                kept.append(ch)
-            continue
-        if unicodedata.category(ch) in ("Cf", "Cc", "Cs", "Co"):
-            continue
-        kept.append(ch)
-    return "".join(kept).strip()
 
 
 @dataclass(frozen=True)
@@ -216,11 +177,11 @@ class NoteService:
         self, client_id: str, author: StaffMember, text: str, *, chat_id: int, message_id: int
     ) -> NoteSaved:
         """Save a text note for the Telegram message (chat_id, message_id), exactly once."""
-        cleaned = clean_note_text(text)
+        cleaned = clean_text(text)
         if not cleaned:
             raise UsageError("empty note")
         if len(cleaned) > MAX_NOTE_CHARS:
-            raise NoteTooLongError(str(len(cleaned)))
+            raise NoteTooLongError(limit=MAX_NOTE_CHARS, length=len(cleaned))
         return await self._save(
             client_id, author, chat_id, message_id, kind="text", text=cleaned, voice=None
         )
@@ -314,11 +275,11 @@ class NoteService:
         self, author: StaffMember, *, chat_id: int, message_id: int, text: str
     ) -> NoteRevised:
         """The Telegram message behind a note was edited: keep the old text as a revision."""
-        cleaned = clean_note_text(text)
+        cleaned = clean_text(text)
         if not cleaned:
             raise UsageError("empty note")
         if len(cleaned) > MAX_NOTE_CHARS:
-            raise NoteTooLongError(str(len(cleaned)))
+            raise NoteTooLongError(limit=MAX_NOTE_CHARS, length=len(cleaned))
         now = self._clock()
         async with self._uow() as uow:
             session = uow.session
@@ -329,7 +290,7 @@ class NoteService:
                 raise NotAuthorizedError("not the author")
             client = await self._client_for(session, row.client_id, author)
             if row.deleted_at is not None:
-                raise NoteDeletedError(str(row.id))
+                raise NoteDeletedError(row.id)
             if row.kind != "text":
                 raise UsageError("only text notes can be edited")
             if row.text == cleaned:  # a replayed edit, or an edit of invisible characters only
@@ -369,7 +330,9 @@ class NoteService:
             if row.deleted_at is not None:
                 return _note(row)
             if now - row.created_at > self.undo_window:
-                raise UndoWindowClosedError(str(note_id))
+                raise UndoWindowClosedError(
+                    note_id, window_minutes=int(self.undo_window.total_seconds() // 60)
+                )
             row.deleted_at = now
             row.deleted_by = actor.staff_id
             undone = _note(row)

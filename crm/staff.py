@@ -7,15 +7,15 @@ import secrets
 import time as monotonic_time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select, update
 
 from crm.errors import InviteError, NotFoundError
+from storage.clock import Clock, utc_now
 from storage.rows import InviteRow, StaffRow
 from storage.uow import UnitOfWorkFactory
 
-Clock = Callable[[], datetime]
 Ticker = Callable[[], float]  # monotonic seconds
 
 # How long a Telegram account → staff lookup is reused. Every update passes the allow-list, so
@@ -23,10 +23,6 @@ Ticker = Callable[[], float]  # monotonic seconds
 # clear it at once, changes from another process (a staff CSV import deactivating someone) take
 # effect within this many seconds.
 LOOKUP_TTL_SECONDS = 10.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -13,20 +13,18 @@ record_gap=False), and at most once per person and question (AskingService.submi
 
 from __future__ import annotations
 
-import contextlib
-import re
-
-from telegram import CallbackQuery, Message, ReplyParameters, Update
+from telegram import Message, ReplyParameters, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from crm.errors import NotAuthorizedError, NotFoundError
 from crm.staff import StaffMember
 from crm.suitability import assess
 from handlers import session
+from handlers.buttons import Press, button
 from handlers.buttons_ask import AlternativeButton, FeedbackButton, GapButton
-from handlers.callback_data import pressed_button, quoted_message
+from handlers.callback_data import CallbackDataError, quoted_message
+from handlers.commands import command_argument
 from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render import View
@@ -37,18 +35,11 @@ from handlers.render.ask import (
     section_view,
     usage_view,
 )
-from handlers.reply import keyboard, reply_view, typing
+from handlers.reply import ignore_not_modified, keyboard, reply_view, typing
 from handlers.splitting import split_html
 from knowledge_base.answering import MAX_QUESTION_CHARS
 from knowledge_base.asking import ApprovedSection
 from knowledge_base.text import clean_text
-
-_COMMAND = re.compile(r"^/\S*\s?")
-
-
-def command_argument(text: str | None) -> str:
-    """What follows the command word (line breaks kept): "/ask  a\nb" → " a\nb"."""
-    return _COMMAND.sub("", text or "", count=1) if (text or "").startswith("/") else text or ""
 
 
 async def cmd_ask(update: Update, context: AppContext) -> None:
@@ -129,84 +120,59 @@ async def _reply_quoting(message: Message, question_id: int | None, view: View) 
         )
 
 
-async def _toast(query: CallbackQuery, text: str | None = None) -> None:
-    """Answer the press; a redelivered press whose query was already answered is fine."""
-    with contextlib.suppress(BadRequest):
-        await query.answer(text)
-
-
-async def _expired(query: CallbackQuery, language: str) -> None:
-    await _toast(query, t(language, "button_expired"))
-
-
-async def on_alternative(update: Update, context: AppContext) -> None:
+@button(AlternativeButton, on_message=True)
+async def on_alternative(press: Press[AlternativeButton], context: AppContext) -> None:
     """Show the alternative document's section, re-fetched (only if still approved)."""
-    query = update.callback_query
-    if query is None:
-        return
-    button = pressed_button(query, AlternativeButton)
-    section = (
-        await context.services.asking.section(button.doc_id, button.version, button.key)
-        if button is not None
-        else None
-    )
-    if section is None or not isinstance(query.message, Message):
-        await _expired(query, context.language)
-        return
-    await _toast(query)
-    question = quoted_message(query)
-    note = await _suitability(context, context.require_staff(), section)
+    choice = press.button
+    section = await context.services.asking.section(choice.doc_id, choice.version, choice.key)
+    message = press.message
+    if section is None:
+        raise CallbackDataError("section no longer approved")
+    await press.answer()
+    question = quoted_message(press.query)
+    note = await _suitability(context, press.staff, section)
     view = section_view(section, context.language, suitability=note)
-    await _reply_quoting(query.message, question.message_id if question else None, view)
+    await _reply_quoting(message, question.message_id if question else None, view)
 
 
-async def on_feedback(update: Update, context: AppContext) -> None:
+@button(FeedbackButton, on_message=True)
+async def on_feedback(press: Press[FeedbackButton], context: AppContext) -> None:
     """👍/👎: recorded once per staff member and answer message (a second press changes nothing)."""
-    query = update.callback_query
-    if query is None:
-        return
-    button = pressed_button(query, FeedbackButton)
-    question = quoted_message(query)
-    if button is None or question is None or not isinstance(query.message, Message):
-        await _expired(query, context.language)
-        return
+    question = quoted_message(press.query)
+    message = press.message
+    if question is None:
+        raise CallbackDataError("the question is gone")
     receipt = await context.services.feedback.record_answer_feedback(
-        staff_id=context.require_staff().staff_id,
-        chat_id=query.message.chat_id,
-        message_id=query.message.message_id,
+        staff_id=press.staff.staff_id,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
         question=clean_text(command_argument(question.text)),
-        doc_id=button.doc_id,
-        version=button.version,
-        helpful=button.helpful,
+        doc_id=press.button.doc_id,
+        version=press.button.version,
+        helpful=press.button.helpful,
     )
-    await _toast(query, t(context.language, f"ask_feedback_{receipt.status}"))
+    await press.answer(t(context.language, f"ask_feedback_{receipt.status}"))
 
 
-async def on_gap(update: Update, context: AppContext) -> None:
+@button(GapButton, on_message=True)
+async def on_gap(press: Press[GapButton], context: AppContext) -> None:
     """「提交给合规」: queue the quoted question as a content gap, then say so under the reply."""
-    query = update.callback_query
-    if query is None:
-        return
-    button = pressed_button(query, GapButton)
-    question = quoted_message(query)
-    message = query.message
+    question = quoted_message(press.query)
+    message = press.message
     if (
-        button is None
-        or question is None
-        or question.message_id != button.question_id
-        or not isinstance(message, Message)
+        question is None
+        or question.message_id != press.button.question_id
         or not clean_text(command_argument(question.text))
     ):
-        await _expired(query, context.language)
-        return
+        raise CallbackDataError("not the question of this reply")
     receipt = await context.services.asking.submit_gap(
-        command_argument(question.text), asked_by=context.require_staff().staff_id
+        command_argument(question.text), asked_by=press.staff.staff_id
     )
     done = gap_submitted_text(receipt.gap_id, context.language, new=receipt.new)
-    await _toast(query, done[:190])
+    await press.answer(done[:190])
     if receipt.new:  # a redelivered press must not redraw the message from a stale copy
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_text(
+        with ignore_not_modified():
+            await press.query.edit_message_text(
                 f"{message.text_html}\n\n{done}", parse_mode=ParseMode.HTML, reply_markup=None
             )
 

@@ -6,7 +6,7 @@ import dataclasses
 import re
 from typing import ClassVar
 
-from handlers.callback_data import CallbackData
+from handlers.callback_data import CallbackData, is_row_id
 
 _DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
 _KEY = re.compile(r"^[0-9a-f]{6}$")
@@ -22,7 +22,11 @@ class AlternativeButton(CallbackData):
     key: str
 
     def validate(self) -> bool:
-        return bool(_DOC_ID.match(self.doc_id)) and self.version > 0 and bool(_KEY.match(self.key))
+        return (
+            bool(_DOC_ID.match(self.doc_id))
+            and is_row_id(self.version)
+            and bool(_KEY.match(self.key))
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +39,11 @@ class FeedbackButton(CallbackData):
     version: int
 
     def validate(self) -> bool:
-        return self.vote in ("up", "down") and bool(_DOC_ID.match(self.doc_id)) and self.version > 0
+        return (
+            self.vote in ("up", "down")
+            and bool(_DOC_ID.match(self.doc_id))
+            and is_row_id(self.version)
+        )
 
     @property
     def helpful(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from handlers.callback_data import CallbackData, CallbackDataError
+from handlers.callback_data import CallbackData, CallbackDataError, is_row_id
 
 CARD_ACTIONS = ("fu",)
 
@@ -71,7 +71,7 @@ class NoteUndo(CallbackData):
     note_id: int
 
     def validate(self) -> bool:
-        return self.note_id > 0
+        return is_row_id(self.note_id)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,7 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from handlers.callback_data import CallbackData
+from handlers.callback_data import MAX_ROW_ID, CallbackData
 
 DRAFT_ACTIONS = ("ok", "no", "pick")
 TODO_ACTIONS = ("done", "later", "fin", "hour", "tmrw", "more")
@@ -58,4 +58,4 @@ class TodoAction(CallbackData):
     number: int  # the follow-up id; the list offset for "more"
 
     def validate(self) -> bool:
-        return self.action in TODO_ACTIONS and 0 <= self.number < 2**31
+        return self.action in TODO_ACTIONS and 0 <= self.number <= MAX_ROW_ID

@@ -7,9 +7,10 @@ import dataclasses
 import re
 from typing import ClassVar
 
-from handlers.callback_data import CallbackData
+from handlers.callback_data import CallbackData, is_row_id
 
 _REF = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,9 +27,15 @@ class BriefingAction(CallbackData):
 
     def validate(self) -> bool:
         kinds = {"more": ("p",), "done": ("a", "f", "t")}
+        # a day (yyyymmdd), an alert id or a follow-up id
+        numeric = self.kind in ("p", "a", "f")
         return (
             self.kind in kinds.get(self.action, ())
             and bool(_REF.match(self.ref))
+            and (
+                not numeric
+                or (_DIGITS.fullmatch(self.ref) is not None and is_row_id(int(self.ref)))
+            )
             and 0 <= self.page < 1000
         )
 
@@ -42,7 +49,7 @@ class AlertAction(CallbackData):
     alert_id: int
 
     def validate(self) -> bool:
-        return self.action in ("ack", "snz", "esc") and self.alert_id > 0
+        return self.action in ("ack", "snz", "esc") and is_row_id(self.alert_id)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +64,7 @@ class EscalationAction(CallbackData):
     def validate(self) -> bool:
         return (
             self.action in ("ack", "re", "to")
-            and self.alert_id > 0
+            and is_row_id(self.alert_id)
             and bool(_REF.match(self.staff_id))
         )
 

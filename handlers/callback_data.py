@@ -7,11 +7,24 @@ forged and gets 「按钮已过期」.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any, ClassVar, Self, TypeVar
 
 from telegram import CallbackQuery, Message
 
 MAX_BYTES = 64
+# Numbers in buttons are ids, offsets and minutes. Anything beyond 64 bits is forged (and would
+# overflow a query instead of reading as stale); row ids are 32-bit, checked by `is_row_id`.
+MAX_INT = 2**63 - 1
+MAX_ROW_ID = 2**31 - 1
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+
+
+def is_row_id(value: int) -> bool:
+    """A positive number that fits the database's integer ids (a button's validate uses it)."""
+    return 0 < value <= MAX_ROW_ID
+
+
 ButtonT = TypeVar("ButtonT", bound="CallbackData")
 _REGISTRY: dict[str, type[CallbackData]] = {}
 
@@ -73,10 +86,9 @@ def parse(data: str) -> CallbackData:
     converted: dict[str, Any] = {}
     for field, raw in zip(fields, values, strict=True):
         if field.type in (int, "int"):
-            try:
-                converted[field.name] = int(raw)
-            except ValueError as exc:
-                raise CallbackDataError(f"{field.name} is not a number") from exc
+            if not _INTEGER.fullmatch(raw) or abs(int(raw)) > MAX_INT:
+                raise CallbackDataError(f"{field.name} is not a number in range")
+            converted[field.name] = int(raw)
         else:
             converted[field.name] = raw
     instance = kind(**converted)

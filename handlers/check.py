@@ -8,7 +8,7 @@ import asyncio
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from handlers.ask import command_argument
+from handlers.commands import command_argument
 from handlers.context import AppContext
 from handlers.render.check import check_view, usage_view
 from handlers.reply import reply_view

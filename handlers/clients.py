@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from crm.errors import NotAuthorizedError, NotFoundError
 from crm.staff import StaffMember
+from handlers.buttons import Press, button
 from handlers.buttons_client import ChartRequest, ClientPick, MarkContacted
-from handlers.callback_data import CallbackDataError
+from handlers.commands import command_argument
 from handlers.context import AppContext
-from handlers.i18n import role_name, t
+from handlers.i18n import t
 from handlers.render.chart import render_asset_chart
 from handlers.render.clients import (
     card_view,
@@ -28,16 +28,10 @@ from handlers.render.clients import (
     pick_view,
     usage_view,
 )
-from handlers.reply import answer_expired, reply_view, typing
+from handlers.reply import reply_view, typing
 from handlers.session import set_current_client, set_pending
 
 CHART_DAYS = 120
-
-
-def command_argument(message: Message) -> str:
-    """Everything after the command word (context.args would collapse the spacing)."""
-    parts = (message.text or "").split(maxsplit=1)
-    return parts[1] if len(parts) == 2 else ""
 
 
 def staff_tz(staff: StaffMember) -> ZoneInfo:
@@ -63,17 +57,12 @@ async def cmd_client(update: Update, context: AppContext) -> None:
     if message is None:
         return
     staff = context.require_staff()
-    query = command_argument(message).strip()
+    query = command_argument(message.text).strip()
     if not query:
         await reply_view(message, usage_view(context.language))
         return
     async with typing(message):
-        try:
-            matches = await context.services.clients.search(query, staff)
-        except NotAuthorizedError:
-            role = role_name(context.language, staff.role)
-            await message.reply_text(t(context.language, "client_no_book", role=role))
-            return
+        matches = await context.services.clients.search(query, staff)
         if not matches:
             await reply_view(message, none_view(query, context.language))
         elif len(matches) == 1:
@@ -82,40 +71,20 @@ async def cmd_client(update: Update, context: AppContext) -> None:
             await reply_view(message, pick_view(query, matches, context.language))
 
 
-async def on_client_pick(update: Update, context: AppContext) -> None:
+@button(ClientPick)
+async def on_client_pick(press: Press[ClientPick], context: AppContext) -> None:
     """One of several matches chosen: show its card."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        pick = ClientPick.unpack(query.data or "")
-        if not isinstance(query.message, Message):
-            raise CallbackDataError("message too old")
-        await show_card(query.message, context, pick.client_id)
-    except (CallbackDataError, NotFoundError, NotAuthorizedError):
-        await answer_expired(query, context.language)
-        return
-    await query.answer()
+    await show_card(press.message, context, press.button.client_id)
 
 
-async def on_chart(update: Update, context: AppContext) -> None:
+@button(ChartRequest)
+async def on_chart(press: Press[ChartRequest], context: AppContext) -> None:
     """📈: the client's total assets over 120 days as a PNG photo."""
-    query = update.callback_query
-    if query is None:
-        return
-    staff = context.require_staff()
-    try:
-        request = ChartRequest.unpack(query.data or "")
-        if not isinstance(query.message, Message):
-            raise CallbackDataError("message too old")
-        history = await context.services.clients.asset_history(
-            request.client_id, staff, days=CHART_DAYS
-        )
-    except (CallbackDataError, NotFoundError, NotAuthorizedError):
-        await answer_expired(query, context.language)
-        return
-    await query.answer(t(context.language, "chart_sending"))
-    message = query.message
+    message = press.message
+    history = await context.services.clients.asset_history(
+        press.button.client_id, press.staff, days=CHART_DAYS
+    )
+    await press.answer(t(context.language, "chart_sending"))
     async with typing(message):
         png = await asyncio.to_thread(
             render_asset_chart, history, context.language, days=CHART_DAYS
@@ -128,23 +97,14 @@ async def on_chart(update: Update, context: AppContext) -> None:
         )
 
 
-async def on_mark_contacted(update: Update, context: AppContext) -> None:
+@button(MarkContacted)
+async def on_mark_contacted(press: Press[MarkContacted], context: AppContext) -> None:
     """✅: record a contact with the client now."""
-    query = update.callback_query
-    if query is None:
-        return
-    staff = context.require_staff()
-    try:
-        request = MarkContacted.unpack(query.data or "")
-        if not isinstance(query.message, Message):
-            raise CallbackDataError("message too old")
-        contact = await context.services.clients.mark_contacted(request.client_id, staff)
-    except (CallbackDataError, NotFoundError, NotAuthorizedError):
-        await answer_expired(query, context.language)
-        return
-    text = contacted_text(contact.client_name, contact.at, staff_tz(staff), context.language)
-    await query.answer()
-    await query.message.reply_text(text, parse_mode="HTML", do_quote=False)
+    message = press.message
+    contact = await context.services.clients.mark_contacted(press.button.client_id, press.staff)
+    text = contacted_text(contact.client_name, contact.at, staff_tz(press.staff), context.language)
+    await press.answer()
+    await message.reply_text(text, parse_mode="HTML", do_quote=False)
 
 
 def register(app: Application) -> None:

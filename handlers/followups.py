@@ -11,23 +11,20 @@ restart, never a confirmation.
 
 from __future__ import annotations
 
-import re
-from html import escape
-from types import SimpleNamespace
-from typing import Any
-
-from telegram import CallbackQuery, Message, ReplyParameters, Update
+from telegram import Message, ReplyParameters, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from crm.errors import NotAuthorizedError, NotFoundError, UsageError
-from crm.followups import AmbiguousClientError, FollowUpDraft, request_parts
-from crm.when import WhenError
+from crm.errors import AmbiguousClientError
+from crm.followups import FollowUpDraft, request_parts
 from handlers import session
+from handlers.buttons import Press, button
 from handlers.buttons_client import CardAction
 from handlers.buttons_followups import DraftAction, TodoAction, from_minute
-from handlers.callback_data import pressed_button, quoted_message
+from handlers.callback_data import CallbackDataError, quoted_message
+from handlers.commands import command_argument
 from handlers.context import AppContext
+from handlers.errors import maps_errors
 from handlers.i18n import t
 from handlers.render import View
 from handlers.render.followups import (
@@ -42,24 +39,17 @@ from handlers.render.followups import (
     snooze_choice_view,
     snoozed_view,
     usage_view,
-    when_error_view,
 )
-from handlers.reply import answer_expired, keyboard, reply_view
+from handlers.reply import keyboard, reply_view
 
 PENDING_KIND = "followup"
 PAGE_SIZE = 10
-_COMMAND = re.compile(r"^/\S*\s?")
-
-
-def command_argument(text: str | None) -> str:
-    """What follows the command word: "/todo 张伟 明天 回电" → "张伟 明天 回电"."""
-    value = text or ""
-    return _COMMAND.sub("", value, count=1) if value.startswith("/") else value
 
 
 # ----------------------------------------------------------------------------- requests
 
 
+@maps_errors("followups")
 async def cmd_todo(update: Update, context: AppContext) -> None:
     """`/todo <client> <when> <what>` → a confirmation with the resolved date and time."""
     message = update.message
@@ -72,149 +62,90 @@ async def cmd_todo(update: Update, context: AppContext) -> None:
     await _draft_and_confirm(message, context, request, client_id=None)
 
 
-async def on_card_follow_up(update: Update, context: AppContext) -> None:
+@button(CardAction, on_message=True)
+async def on_card_follow_up(press: Press[CardAction], context: AppContext) -> None:
     """⏰ on a client card: ask "when, and what?"; the next message is the answer."""
-    query = update.callback_query
-    if query is None:
-        return
-    button = pressed_button(query, CardAction)
-    if button is None or not isinstance(query.message, Message):
-        await answer_expired(query, context.language)
-        return
-    try:
-        client = await context.services.followups.client(button.client_id, context.require_staff())
-    except (NotFoundError, NotAuthorizedError):
-        await answer_expired(query, context.language)
-        return
+    message = press.message
+    client = await context.services.followups.client(press.button.client_id, press.staff)
     session.set_pending(context, session.Pending(PENDING_KIND, client_id=client.client_id))
-    await query.answer()
-    await reply_view(query.message, ask_view(client.name, context.language))
+    await press.answer()
+    await reply_view(message, ask_view(client.name, context.language))
 
 
+@maps_errors("followups")
 async def on_follow_up_message(update: Update, context: AppContext) -> None:
-    """The message after ⏰: "<when> <what>" for the client of the pending step."""
+    """The message after ⏰: "<when> <what>" for the client of the pending step; a refusal
+    leaves one more try before the step is dropped."""
     message = update.message
     step = session.pending(context)
     if message is None or step is None or step.client_id is None:
         return
-    retried = step.extra == "retry"
+    retry = session.Pending(PENDING_KIND, client_id=step.client_id, extra="retry")
+    session.set_pending(context, None if step.extra == "retry" else retry)
+    await _draft_and_confirm(message, context, message.text or "", client_id=step.client_id)
     session.set_pending(context, None)
-    ok = await _draft_and_confirm(message, context, message.text or "", client_id=step.client_id)
-    if not ok and not retried:  # one more try before the step is dropped
-        session.set_pending(
-            context, session.Pending(PENDING_KIND, client_id=step.client_id, extra="retry")
-        )
 
 
 async def _draft_and_confirm(
     message: Message, context: AppContext, request: str, *, client_id: str | None
-) -> bool:
-    """Reply with the confirmation (quoting the request) or a helpful refusal; True if drafted."""
+) -> None:
+    """Reply with the confirmation (quoting the request), or several clients to pick from;
+    refusals are the feature's mapped errors."""
     language = context.language
     staff = context.require_staff()
     try:
         draft = await context.services.followups.draft(request, staff, client_id=client_id)
-    except AmbiguousClientError as exc:
+    except AmbiguousClientError as exc:  # not a refusal: she picks the client
         query_word, _ = request_parts(request, names_client=True)
         view = pick_client_view(query_word, exc.matches, message.message_id, language)
         await _reply_quoting(message, view)
-        return False
-    except WhenError as exc:
-        await reply_view(message, when_error_view(exc.reason, language))
-        return False
-    except NotFoundError:
-        query_word, _ = request_parts(request, names_client=True)
-        await reply_view(message, View(t(language, "fu_client_not_found", query=_esc(query_word))))
-        return False
-    except NotAuthorizedError:
-        key = "fu_not_your_client" if client_id is not None else "fu_no_book"
-        await reply_view(message, View(t(language, key)))
-        return False
-    except UsageError as exc:
-        await reply_view(message, _usage_error_view(exc, language))
-        return False
+        return
     await _reply_quoting(message, confirm_view(draft, message.message_id, staff.timezone, language))
-    return True
-
-
-def _usage_error_view(exc: UsageError, language: str) -> View:
-    reason = str(exc)
-    if reason == "too_long":
-        return View(t(language, "fu_too_long"))
-    return usage_view(language)
 
 
 # ----------------------------------------------------------------------------- confirmation
 
 
-async def on_draft_button(update: Update, context: AppContext) -> None:
+@button(DraftAction, feature="followups", on_message=True)
+async def on_draft_button(press: Press[DraftAction], context: AppContext) -> None:
     """✅ saves, ✖️ cancels, a client pick turns into the confirmation."""
-    query = update.callback_query
-    if query is None:
-        return
-    button = pressed_button(query, DraftAction)
-    request = quoted_message(query, unedited=True)
-    message = query.message
-    if (
-        button is None
-        or request is None
-        or request.message_id != button.message_id
-        or not isinstance(message, Message)
-    ):
-        await answer_expired(query, context.language)
-        return
+    request = quoted_message(press.query, unedited=True)
+    message = press.message
+    if request is None or request.message_id != press.button.message_id:
+        raise CallbackDataError("not the confirmation of this request")
     language = context.language
-    staff = context.require_staff()
-    if button.action == "no":
-        await query.answer()
-        await _edit(query, cancelled_view(language))
+    staff = press.staff
+    if press.button.action == "no":
+        await press.answer()
+        await press.edit(cancelled_view(language))
         return
     names_client = (request.text or "").startswith("/")
     request_text = command_argument(request.text) if names_client else request.text or ""
-    if button.action == "pick":
-        await _pick(query, context, button, request_text)
+    if press.button.action == "pick":
+        await _pick(press, context, request_text)
         return
-    try:
-        saved = await context.services.followups.create(
-            staff,
-            client_id=button.client_id,
-            request=request_text,
-            names_client=names_client,
-            due_at=from_minute(button.due),
-            chat_id=message.chat_id,
-            message_id=request.message_id,
-        )
-    except WhenError as exc:
-        await query.answer()
-        await _edit(query, when_error_view(exc.reason, language))
-        return
-    except (NotFoundError, NotAuthorizedError, UsageError):
-        await answer_expired(query, language)
-        return
-    await query.answer()
-    await _edit(query, saved_view(saved.follow_up, staff.timezone, language))
+    saved = await context.services.followups.create(
+        staff,
+        client_id=press.button.client_id,
+        request=request_text,
+        names_client=names_client,
+        due_at=from_minute(press.button.due),
+        chat_id=message.chat_id,
+        message_id=request.message_id,
+    )
+    await press.answer()
+    await press.edit(saved_view(saved.follow_up, staff.timezone, language))
 
 
-async def _pick(
-    query: CallbackQuery, context: AppContext, button: DraftAction, request_text: str
-) -> None:
+async def _pick(press: Press[DraftAction], context: AppContext, request_text: str) -> None:
     """The manager chose the client of an ambiguous /todo: show the confirmation instead."""
-    language = context.language
-    staff = context.require_staff()
     _, when_and_what = request_parts(request_text, names_client=True)
-    try:
-        draft: FollowUpDraft = await context.services.followups.draft(
-            when_and_what, staff, client_id=button.client_id
-        )
-    except WhenError as exc:
-        await query.answer()
-        await _edit(query, when_error_view(exc.reason, language))
-        return
-    except (NotFoundError, NotAuthorizedError, UsageError):
-        await answer_expired(query, language)
-        return
-    await query.answer()
-    await _edit(query, confirm_view(draft, button.message_id, staff.timezone, language))
+    draft: FollowUpDraft = await context.services.followups.draft(
+        when_and_what, press.staff, client_id=press.button.client_id
+    )
+    await press.answer()
+    view = confirm_view(draft, press.button.message_id, press.staff.timezone, context.language)
+    await press.edit(view)
 
 
 # ----------------------------------------------------------------------------- /todos
@@ -231,48 +162,37 @@ async def cmd_todos(update: Update, context: AppContext) -> None:
     await reply_view(message, list_view(page, now, staff.timezone, context.language))
 
 
-async def on_todo_button(update: Update, context: AppContext) -> None:
+@button(TodoAction, feature="followups", on_message=True)
+async def on_todo_button(press: Press[TodoAction], context: AppContext) -> None:
     """✅ / ⏰ on a list or a reminder, "more" on a list; re-authorised by the service."""
-    query = update.callback_query
-    if query is None:
-        return
-    button = pressed_button(query, TodoAction)
-    if button is None or not isinstance(query.message, Message):
-        await answer_expired(query, context.language)
-        return
+    message = press.message
     language = context.language
-    staff = context.require_staff()
+    staff = press.staff
     services = context.services.followups
     zone = staff.timezone
-    try:
-        if button.action == "more":
-            page = await services.list_open(staff, offset=button.number, limit=PAGE_SIZE)
-            await query.answer()
-            await reply_view(query.message, list_view(page, services.now(), zone, language))
-        elif button.action == "later":
-            item = await services.get(button.number, staff)
-            await query.answer()
-            view = snooze_choice_view(item, zone, language) if item.status == "open" else None
-            await reply_view(query.message, view or closed_view(language))
-        elif button.action in ("done", "fin"):
-            item = await services.complete(button.number, staff)
-            await query.answer(t(language, "fu_done_toast", id=item.id))
-            if button.action == "fin":
-                await _edit(query, done_view(item, zone, language))
-            else:
-                page = await services.list_open(staff, limit=PAGE_SIZE)
-                await _edit(query, list_view(page, services.now(), zone, language))
+    action, number = press.button.action, press.button.number
+    if action == "more":
+        page = await services.list_open(staff, offset=number, limit=PAGE_SIZE)
+        await press.answer()
+        await reply_view(message, list_view(page, services.now(), zone, language))
+    elif action == "later":
+        item = await services.get(number, staff)
+        await press.answer()
+        view = snooze_choice_view(item, zone, language) if item.status == "open" else None
+        await reply_view(message, view or closed_view(language))
+    elif action in ("done", "fin"):
+        item = await services.complete(number, staff)
+        await press.answer(t(language, "fu_done_toast", id=item.id))
+        if action == "fin":
+            await press.edit(done_view(item, zone, language))
         else:
-            option = "hour" if button.action == "hour" else "tomorrow"
-            item = await services.snooze(button.number, staff, option)
-            view = snoozed_view(item, zone, language)
-            await query.answer()
-            await _edit(query, view)
-    except (NotFoundError, NotAuthorizedError):
-        await answer_expired(query, language)
-    except UsageError:  # snoozing something already done
-        await query.answer(t(language, "fu_closed")[:190])
-        await _edit(query, closed_view(language))
+            page = await services.list_open(staff, limit=PAGE_SIZE)
+            await press.edit(list_view(page, services.now(), zone, language))
+    else:
+        option = "hour" if action == "hour" else "tomorrow"
+        item = await services.snooze(number, staff, option)
+        await press.answer()
+        await press.edit(snoozed_view(item, zone, language))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -289,32 +209,6 @@ async def _reply_quoting(message: Message, view: View) -> None:
     )
 
 
-async def _edit(query: CallbackQuery, view: View) -> None:
-    await query.edit_message_text(view.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(view))
-
-
-def _esc(text: str) -> str:
-    return escape(text[:64])
-
-
-class _AwaitingFollowUp(filters.MessageFilter):
-    """Plain messages from someone whose pending step is the follow-up of a card's ⏰."""
-
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        super().__init__(name="awaiting_follow_up")
-        self._app = app
-
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        if user is None:
-            return False
-        data = self._app.user_data.get(user.id)
-        if not data:
-            return False
-        step = session.pending(SimpleNamespace(user_data=data))
-        return step is not None and step.kind == PENDING_KIND
-
-
 def register(app: Application) -> None:
     """Commands and buttons; the ⏰ follow-up step must come before the plain-text question."""
     app.add_handler(CommandHandler("todo", cmd_todo))
@@ -326,9 +220,4 @@ def register(app: Application) -> None:
     )
     app.add_handler(CallbackQueryHandler(on_draft_button, pattern=DraftAction.matches))
     app.add_handler(CallbackQueryHandler(on_todo_button, pattern=TodoAction.matches))
-    app.add_handler(
-        MessageHandler(
-            filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & _AwaitingFollowUp(app),
-            on_follow_up_message,
-        )
-    )
+    app.add_handler(session.PendingStepHandler(app, PENDING_KIND, on_follow_up_message))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 
-from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest
 
-from handlers.i18n import t
 from handlers.render import View
 from handlers.splitting import split_html
 
@@ -73,6 +74,24 @@ async def _show_typing(message: Message) -> None:
         await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
 
 
-async def answer_expired(query: CallbackQuery, language: str) -> None:
-    """A stale or forged press: 「按钮已过期」 and nothing else."""
-    await query.answer(t(language, "button_expired"))
+@contextmanager
+def ignore_bad_request(*fragments: str) -> Iterator[None]:
+    """Suppress a BadRequest whose message contains one of `fragments`; any other propagates."""
+    try:
+        yield
+    except BadRequest as exc:
+        message = exc.message.lower()
+        if not any(fragment in message for fragment in fragments):
+            raise
+
+
+def ignore_not_modified() -> contextlib.AbstractContextManager[None]:
+    """An edit to the content the message already has (the same choice pressed twice) is fine;
+    every other BadRequest propagates."""
+    return ignore_bad_request("message is not modified")
+
+
+def ignore_query_gone() -> contextlib.AbstractContextManager[None]:
+    """Answering a press Telegram no longer knows (answered already, or too old: a redelivered
+    update) is fine; every other BadRequest propagates."""
+    return ignore_bad_request("query is too old", "query id is invalid")

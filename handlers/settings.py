@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import time
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from crm.staff import StaffMember
+from handlers.buttons import Press, button
 from handlers.buttons_proactive import SettingsAction
-from handlers.callback_data import CallbackDataError
 from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render.briefing import settings_view
-from handlers.reply import keyboard, reply_view
+from handlers.reply import reply_view
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:：.]?([0-5]\d)$")
 
@@ -56,31 +54,22 @@ async def cmd_settings(update: Update, context: AppContext) -> None:
     await reply_view(message, settings_view(staff, staff.language))
 
 
-async def on_settings_action(update: Update, context: AppContext) -> None:
+@button(SettingsAction)
+async def on_settings_action(press: Press[SettingsAction], context: AppContext) -> None:
     """A time or language button: save, reschedule, redraw in the (new) language."""
-    query = update.callback_query
-    if query is None:
-        return
-    staff = context.require_staff()
     briefings = context.services.briefings
-    try:
-        action = SettingsAction.unpack(query.data or "")
-    except CallbackDataError:
-        await query.answer(t(context.language, "button_expired"))
-        return
+    action = press.button
     if action.action == "time":
         chosen = time(int(action.value[:2]), int(action.value[2:]))
-        member = await briefings.set_preferences(staff.staff_id, briefing_time=chosen)
+        member = await briefings.set_preferences(press.staff.staff_id, briefing_time=chosen)
         await _rescheduled(context, member)
         toast = t(member.language, "settings_time_set", time=chosen.strftime("%H:%M"))
     else:
-        member = await briefings.set_preferences(staff.staff_id, language=action.value)
+        member = await briefings.set_preferences(press.staff.staff_id, language=action.value)
         toast = t(member.language, "settings_language_set")
-    await query.answer(toast)
-    view = settings_view(member, member.language)
-    if query.message is not None:
-        with contextlib.suppress(BadRequest):  # not modified: the same choice twice
-            await query.edit_message_text(view.text, parse_mode="HTML", reply_markup=keyboard(view))
+    await press.answer(toast)
+    if press.query.message is not None:
+        await press.edit(settings_view(member, member.language))  # the same choice twice: fine
 
 
 def register(app: Application) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from crm.errors import InviteError
-from handlers.callback_data import CallbackDataError, LanguageChoice
+from handlers.buttons import Press, button
+from handlers.callback_data import LanguageChoice
 from handlers.context import AppContext
 from handlers.i18n import t
-from handlers.render.start import already_bound_view, help_view, invite_error_text, welcome_view
-from handlers.reply import keyboard, reply_view
+from handlers.render.start import already_bound_view, help_view, welcome_view
+from handlers.reply import reply_view
 
 
 async def cmd_start(update: Update, context: AppContext) -> None:
@@ -30,11 +30,7 @@ async def cmd_start(update: Update, context: AppContext) -> None:
         return
     if code is None:  # the guard only lets strangers through with a code
         return
-    try:
-        member = await context.services.staff.redeem_invite(code, user.id)
-    except InviteError as exc:
-        await message.reply_text(invite_error_text(exc.reason, context.language), do_quote=False)
-        return
+    member = await context.services.staff.redeem_invite(code, user.id)  # InviteError: mapped
     await reply_view(message, welcome_view(member, member.language, just_bound=True))
 
 
@@ -45,22 +41,12 @@ async def cmd_help(update: Update, context: AppContext) -> None:
     await reply_view(update.effective_message, help_view(context.require_staff(), context.language))
 
 
-async def on_language_choice(update: Update, context: AppContext) -> None:
+@button(LanguageChoice)
+async def on_language_choice(press: Press[LanguageChoice], context: AppContext) -> None:
     """Switch the presser's language and redraw the help in it."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        choice = LanguageChoice.unpack(query.data or "")
-    except CallbackDataError:
-        await query.answer(t(context.language, "button_expired"))
-        return
-    member = await context.services.staff.set_language(
-        context.require_staff().staff_id, choice.language
-    )
-    await query.answer(t(member.language, "language_set"))
-    view = help_view(member, member.language)
-    await query.edit_message_text(view.text, parse_mode="HTML", reply_markup=keyboard(view))
+    member = await context.services.staff.set_language(press.staff.staff_id, press.button.language)
+    await press.answer(t(member.language, "language_set"))
+    await press.edit(help_view(member, member.language))
 
 
 def register(app: Application) -> None:

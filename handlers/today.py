@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 
 from telegram import Message, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from crm.errors import NotAuthorizedError, NotFoundError, UsageError
+from handlers.buttons import Press, button
 from handlers.buttons_proactive import BriefingAction
 from handlers.callback_data import CallbackDataError
 from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render.briefing import briefing_view, digest_view
-from handlers.reply import keyboard, reply_view
+from handlers.reply import reply_view
 
 DONE_KINDS = {"a": "alert", "f": "followup", "t": "ticket"}
 
@@ -36,38 +34,35 @@ async def cmd_today(update: Update, context: AppContext) -> None:
     await reply_view(message, briefing_view(briefing, context.language, size=size, on_demand=True))
 
 
-async def on_briefing_action(update: Update, context: AppContext) -> None:
+@button(BriefingAction)
+async def on_briefing_action(press: Press[BriefingAction], context: AppContext) -> None:
     """ "More" pages the briefing; ✅ marks an item done (re-authorised on every press)."""
-    query = update.callback_query
-    if query is None:
-        return
-    staff = context.require_staff()
     briefings = context.services.briefings
-    try:
-        action = BriefingAction.unpack(query.data or "")
-        if action.action == "more":
-            if not isinstance(query.message, Message):
-                raise CallbackDataError("message too old")
-            day = date(int(action.ref[:4]), int(action.ref[4:6]), int(action.ref[6:8]))
-            briefing = await briefings.compose(staff.staff_id, day)
-            view = briefing_view(
-                briefing,
-                context.language,
-                page=min(action.page, briefing.pages(briefings.config.briefing_page_size) - 1),
-                size=briefings.config.briefing_page_size,
-                on_demand=True,
-            )
-            await query.answer()
-            with contextlib.suppress(BadRequest):  # not modified: the same choice twice
-                await query.edit_message_text(
-                    view.text, parse_mode="HTML", reply_markup=keyboard(view)
-                )
-            return
-        label = await briefings.mark_done(staff, DONE_KINDS[action.kind], action.ref)
-    except (CallbackDataError, NotFoundError, NotAuthorizedError, UsageError, ValueError):
-        await query.answer(t(context.language, "button_expired"))
+    action = press.button
+    if action.action == "more":
+        if not isinstance(press.query.message, Message):
+            raise CallbackDataError("message too old")
+        briefing = await briefings.compose(press.staff.staff_id, _day(action.ref))
+        view = briefing_view(
+            briefing,
+            context.language,
+            page=min(action.page, briefing.pages(briefings.config.briefing_page_size) - 1),
+            size=briefings.config.briefing_page_size,
+            on_demand=True,
+        )
+        await press.answer()
+        await press.edit(view)
         return
-    await query.answer(t(context.language, "brief_done", label=label)[:190])
+    label = await briefings.mark_done(press.staff, DONE_KINDS[action.kind], action.ref)
+    await press.answer(t(context.language, "brief_done", label=label)[:190])
+
+
+def _day(ref: str) -> date:
+    """The briefing day of a "more" button (yyyymmdd); anything else is forged."""
+    try:
+        return date(int(ref[:4]), int(ref[4:6]), int(ref[6:8]))
+    except ValueError as exc:
+        raise CallbackDataError(f"not a day: {ref!r}") from exc
 
 
 def register(app: Application) -> None:

@@ -31,7 +31,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -50,6 +50,7 @@ from retrieval import (
     chunk_markdown,
     load_or_build,
 )
+from storage.clock import utc_now
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MAX_QUESTION_CHARS = 500
@@ -367,7 +368,7 @@ class AnswerService:
         self._glossary = glossary if glossary is not None else load_glossary()
         self._policy = policy if policy is not None else load_policy()
         self._coverage = CoverageIndex(self._glossary, {}, {})
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
         self._searcher: HybridSearcher | None = None
         self._lock = asyncio.Lock()

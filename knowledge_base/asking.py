@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -25,10 +24,10 @@ from knowledge_base.answering import Citation, RankedResult
 from knowledge_base.curation import CurationService
 from knowledge_base.text import clean_text
 from retrieval import chunk_markdown
+from storage.clock import Clock, utc_now
 from storage.kb_rows import ContentGapRow, KbVersionRow
 from storage.uow import UnitOfWorkFactory
 
-Clock = Callable[[], datetime]
 KEY_LENGTH = 6
 
 
@@ -119,7 +118,7 @@ class AskingService:
     ) -> None:
         self._uow = uow
         self._curation = curation
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
         self._gap_lock = asyncio.Lock()
 

@@ -7,20 +7,19 @@ Every transition (imported, approved, superseded, retired) is recorded with acto
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
 from knowledge_base.documents import DocumentVersion, load_directory
 from knowledge_base.errors import NotAuthorizedError, NotFoundError, UsageError
+from storage.clock import Clock, utc_now
 from storage.kb_rows import ContentGapRow, KbCurationEventRow, KbVersionRow
 from storage.rows import StaffRow
 from storage.uow import UnitOfWork, UnitOfWorkFactory
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,7 @@ class CurationService:
         from zoneinfo import ZoneInfo
 
         self._uow = uow
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
 
     def today(self) -> date:

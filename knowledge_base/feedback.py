@@ -10,23 +10,19 @@ replayed /check (or checking the same draft again) does not queue it twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storage.activity_rows import AnswerFeedbackRow, ComplianceFindingRow
+from storage.clock import Clock, utc_now
 from storage.uow import UnitOfWorkFactory
 
-Clock = Callable[[], datetime]
 FeedbackStatus = Literal["recorded", "unchanged", "changed"]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

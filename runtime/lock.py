@@ -10,22 +10,17 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.alert_rows import SchedulerLockRow
+from storage.clock import Clock, utc_now
 from storage.uow import UnitOfWorkFactory
 
-Clock = Callable[[], datetime]
 LOCK_NAME = "scheduler"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def process_owner() -> str:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from operator import attrgetter
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -56,17 +56,13 @@ from crm.rules.tags import (
     tier_counts,
 )
 from storage.alert_rows import AlertEventRow, AlertRow, ClientTagRow, RuleEvaluationRow
+from storage.clock import Clock, utc_now
 from storage.rows import HoldingRow, SnapshotRow
 from storage.types import UTCDateTime
 from storage.uow import UnitOfWorkFactory
 
-Clock = Callable[[], datetime]
 INSERT_BATCH = 50_000  # alerts per INSERT statement
 KEEP_TAG_DATES = 5
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class NoSnapshotsError(UsageError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm.notes import clean_note_text
+from storage.text import clean_text as clean_note_text
 
 
 def test_invisible_characters_are_dropped():

@@ -1,0 +1,35 @@
+"""The one cleaner of free text typed by users (notes, questions, drafts) before it is stored,
+searched or judged empty. Lives in storage because crm and knowledge_base both import storage;
+handlers reach it through knowledge_base.text."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_ZWJ = "\u200d"
+_INVISIBLE = ("Cf", "Cc", "Cs", "Co")
+
+
+def clean_text(text: str) -> str:
+    """Drop invisible characters (zero-width spaces, bidi overrides, controls) but keep line
+    breaks, tabs and the zero-width joiner inside emoji sequences (👨‍👩‍👧); strip the ends."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept: list[str] = []
+    for index, ch in enumerate(text):
+        if ch in "\n\t":
+            kept.append(ch)
+            continue
+        if ch == _ZWJ:
+            before = text[index - 1] if index > 0 else ""
+            after = text[index + 1] if index + 1 < len(text) else ""
+            if before and after and _emoji_like(before) and _emoji_like(after):
+                kept.append(ch)
+            continue
+        if unicodedata.category(ch) in _INVISIBLE:
+            continue
+        kept.append(ch)
+    return "".join(kept).strip()
+
+
+def _emoji_like(ch: str) -> bool:
+    return unicodedata.category(ch) in ("So", "Sk") or ch in "\ufe0f\u20e3"
