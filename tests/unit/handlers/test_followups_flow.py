@@ -114,7 +114,7 @@ async def test_a_due_reminder_arrives_and_its_done_button_closes_it(
         job_queue=harness.application.job_queue,
         services=harness.services,
     )
-    await reminders.send_due_reminders(context)  # the job, called directly
+    await reminders.send_due_reminders(context)  # type: ignore[arg-type]  # the job, directly
     reminder = harness.sent_to(li)[-1]
     assert "跟进提醒" in reminder.plain_text and "回电" in reminder.plain_text
     assert labels(reminder) == ["✅ 完成", "+1 小时", "明天 09:30"]
