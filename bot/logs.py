@@ -11,7 +11,8 @@ _TOKEN_PATTERN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
 
 class PrivacyFilter(logging.Filter):
-    """Rewrite the final message: mask client identifiers and remove any bot token."""
+    """Rewrite the final message, traceback and stack: mask client identifiers (in any width or
+    spacing, see crm.masking) and remove any bot token."""
 
     def __init__(self, token: str | None = None) -> None:
         super().__init__()
@@ -28,6 +29,8 @@ class PrivacyFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.scrub(record.stack_info)
         record.msg, record.args = message, None
         return True
 

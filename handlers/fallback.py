@@ -7,6 +7,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from crm.masking import mask_text
 from handlers.context import AppContext
 from handlers.i18n import t
 
@@ -24,7 +25,8 @@ async def on_unclaimed_message(update: Update, context: AppContext) -> None:
         return
     text = message.text or ""
     if text.startswith("/"):
-        command = escape(text.split()[0].split("@", 1)[0][:32])
+        # Masked before it is cut: `/13812345678` is a phone number, not a command.
+        command = escape(mask_text(text.split()[0].split("@", 1)[0])[:32])
         await message.reply_text(
             t(context.language, "unknown_command", command=command),
             parse_mode="HTML",
