@@ -7,6 +7,7 @@ import re
 from types import SimpleNamespace
 
 from scheduler import reminders
+from tests.support.proactive import use_clock
 from tests.support.ptb import Chat, Harness, labels
 
 ZHANG_WEI = "3100000004"  # 张伟 (a unique name in M001's book)
@@ -72,10 +73,10 @@ async def test_the_card_button_asks_when_and_what(li: Chat) -> None:
 
 async def test_todos_done_later_and_snooze_options(li: Chat) -> None:
     first = await todo(li)
-    second = await todo(li, "/todo 张伟 明天下午3点 送资料")
+    second = await todo(li, "/todo 张伟 明天上午9点 送资料")
     listing = await li.send("/todos")
     assert "待办跟进" in listing.plain_text and "（共 2 项）" in listing.plain_text
-    assert labels(listing)[:2] == [f"✅ 完成 #{first}", f"⏰ 稍后 #{first}"]
+    assert labels(listing)[:2] == [f"✅ 完成 #{second}", f"⏰ 稍后 #{second}"]  # soonest first
 
     hour = (await li.press(listing, f"⏰ 稍后 #{first}")).message
     assert labels(hour)[-2:] == ["+1 小时", "明天 09:30"]
@@ -107,6 +108,7 @@ async def test_a_due_reminder_arrives_and_its_done_button_closes_it(
     harness: Harness, li: Chat
 ) -> None:
     follow_up = await todo(li)
+    gate = use_clock(harness.application, harness.runtime.uow, harness.clock)
     harness.clock.advance(days=1)  # Saturday 14:00: past the 10:00 due time
     context = SimpleNamespace(
         application=harness.application,
@@ -115,6 +117,9 @@ async def test_a_due_reminder_arrives_and_its_done_button_closes_it(
         services=harness.services,
     )
     await reminders.send_due_reminders(context)  # type: ignore[arg-type]  # the job, directly
+    pacer = gate.pacer
+    assert pacer is not None
+    await harness.emulator.wait_until(lambda: pacer.pending == 0)  # sent (or directly, or paced)
     reminder = harness.sent_to(li)[-1]
     assert "跟进提醒" in reminder.plain_text and "回电" in reminder.plain_text
     assert labels(reminder) == ["✅ 完成", "+1 小时", "明天 09:30"]

@@ -10,9 +10,8 @@ import pytest
 
 from emulator import BotMessage
 from scheduler.alerts import sweep
-from scheduler.pacing import PacedSender
 from scheduler.startup import stop
-from tests.support.proactive import PacerTime
+from tests.support.proactive import use_clock
 from tests.support.ptb import Chat, Harness, labels
 from tests.unit.handlers.conftest import DEMO_AS_OF
 
@@ -87,12 +86,13 @@ async def alerted(harness: Harness) -> AsyncIterator[dict[str, Chat]]:
         "M002": await harness.staff("M002", 8002, "王芳"),
         "S001": await harness.staff("S001", 8101, "周建国"),
     }
-    state = harness.application.bot_data.scheduler
-    gate = PacerTime()  # the pacer's time moves only when it "sleeps": no waiting
-    state.pacer = PacedSender(harness.application.bot, clock=gate.clock, sleep=gate.sleep)
+    # The pacer's time moves only when it "sleeps": nothing waits on the wall clock.
+    gate = use_clock(harness.application, harness.runtime.uow, harness.clock)
     counts = await sweep(harness.application)  # the job, called directly
     assert counts["p1"] >= 2
-    await harness.emulator.wait_until(lambda: state.pacer.pending == 0)
+    pacer = gate.pacer
+    assert pacer is not None
+    await harness.emulator.wait_until(lambda: pacer.pending == 0)
     try:
         yield people
     finally:
