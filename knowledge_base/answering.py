@@ -28,10 +28,10 @@ from __future__ import annotations
 import asyncio
 import re
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -50,7 +50,7 @@ from retrieval import (
     chunk_markdown,
     load_or_build,
 )
-from storage.clock import utc_now
+from storage.clock import Clock, utc_now
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MAX_QUESTION_CHARS = 500
@@ -347,7 +347,7 @@ class AnswerService:
         decision: Decision | None = None,
         glossary: Glossary | None = None,
         policy: OutOfScopePolicy | None = None,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
         timezone: str = "Asia/Shanghai",
         search_threads: int = SEARCH_THREADS,
     ) -> None:
