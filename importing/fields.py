@@ -42,8 +42,9 @@ def shorten(value: str, limit: int = 24) -> str:
 _INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
 
 
-def clean_text(raw: str, *, max_length: int | None, multiline: bool = False) -> str:
-    """Strip, drop zero-width and control characters, collapse whitespace; check the length.
+def clean_field(raw: str, *, max_length: int | None, multiline: bool = False) -> str:
+    """A CSV field (not free user text, see storage/text.py): strip, drop zero-width and control
+    characters, collapse whitespace; check the length.
 
     Single-line fields (names, titles) fold newlines into spaces; multi-line ones (summaries)
     keep line breaks and tabs.

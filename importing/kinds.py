@@ -14,7 +14,7 @@ from sqlalchemy import Table
 
 from importing.fields import (
     FieldError,
-    clean_text,
+    clean_field,
     nfkc,
     parse_choice,
     parse_clock,
@@ -87,6 +87,8 @@ class KindSpec:
     fields: tuple[Field, ...]
     references: tuple[Reference, ...] = ()
     unique: tuple[str, ...] = ()
+    # Unique columns whose value identifies a person: errors name the rows, never the value.
+    private: frozenset[str] = frozenset()
     keep_if_empty: frozenset[str] = frozenset()
     insert_defaults: Mapping[str, Any] = field(default_factory=dict)
     row_check: Callable[[dict[str, Any]], Problems] | None = None
@@ -108,7 +110,7 @@ def _code(table: Table, column: str, *, upper: bool = False) -> Callable[[str], 
 
 
 def _text(table: Table, column: str) -> Callable[[str], str]:
-    return partial(clean_text, max_length=_length(table, column))
+    return partial(clean_field, max_length=_length(table, column))
 
 
 def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
@@ -189,6 +191,8 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
                 Field("risk_level", _choice(RISK_LEVELS)),
             ),
             references=(Reference("manager_id", staff, "staff_id"),),
+            unique=("id_number",),
+            private=frozenset({"id_number"}),
         ),
         KindSpec(
             "snapshots",
@@ -262,7 +266,7 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
                 Field("opened_at", when),
                 Field(
                     "summary",
-                    partial(clean_text, max_length=MAX_SUMMARY_LENGTH, multiline=True),
+                    partial(clean_field, max_length=MAX_SUMMARY_LENGTH, multiline=True),
                 ),
             ),
             references=(client_ref,),

@@ -8,7 +8,7 @@ import pytest
 
 from importing.fields import (
     FieldError,
-    clean_text,
+    clean_field,
     id_check_digit,
     parse_choice,
     parse_clock,
@@ -246,19 +246,19 @@ def test_id_check_digit_is_iso_7064_mod_11_2():
 
 
 def test_text_is_stripped_and_cleaned_of_invisible_characters():
-    assert clean_text("  张\u200b伟\u200d  ", max_length=100) == "张伟"
-    assert clean_text("王\x07芳\ufeff", max_length=100) == "王芳"
-    assert clean_text("Li\nNa\u3000Zhang", max_length=100) == "Li Na Zhang"
-    assert clean_text("first line\r\nsecond\x00 line", max_length=None, multiline=True) == (
+    assert clean_field("  张\u200b伟\u200d  ", max_length=100) == "张伟"
+    assert clean_field("王\x07芳\ufeff", max_length=100) == "王芳"
+    assert clean_field("Li\nNa\u3000Zhang", max_length=100) == "Li Na Zhang"
+    assert clean_field("first line\r\nsecond\x00 line", max_length=None, multiline=True) == (
         "first line\nsecond line"
     )
-    assert refused(clean_text, "\u200b\u200c", max_length=100) == (
+    assert refused(clean_field, "\u200b\u200c", max_length=100) == (
         "contains only invisible characters"
     )
 
 
 def test_over_long_fields_are_refused_with_the_limit_named():
-    assert refused(clean_text, "张" * 101, max_length=100) == "longer than 100 characters"
+    assert refused(clean_field, "张" * 101, max_length=100) == "longer than 100 characters"
     assert refused(parse_code, "K" * 33, max_length=32) == "longer than 32 characters"
     assert refused(parse_url, "https://x.cn/" + "a" * 500, max_length=500) == (
         "longer than 500 characters"
