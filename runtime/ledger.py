@@ -1,30 +1,32 @@
-"""The delivery ledger: one row per (staff, day, kind) makes every proactive send exactly-once.
+"""The delivery ledger: one row per (staff, day, kind), written before a proactive send.
 
-A row is written `pending` before the message goes out and completed (`sent`, with Telegram's
-message id) after. A restart finds the pending rows and sends them once more; rows that are
-`sent`, `failed` (permanent: bot blocked, chat not found) or `missed` (past the grace window) are
-never sent again. The one window this cannot close is a crash between Telegram accepting a
-message and the completion being committed: that message is sent again (at-least-once beats
-losing a P1 alert), and `attempts` > 1 on the row shows it happened.
+A row is written `pending` before the message goes out and settled after: `sent` (with
+Telegram's message id), `failed` (permanent: bot blocked, chat not found, no account), `missed`
+(past the grace window), or uncertain (the request timed out after it may have reached Telegram:
+stored as `sent` without a message id and an error starting with "uncertain:"; never resent
+automatically, see scheduler/pacing.py). A restart finds the pending rows and sends them once
+more; settled rows are never sent again. Delivery is at-least-once, not exactly-once: a crash
+between Telegram accepting a message and the settlement being committed sends that message
+again (at-least-once beats losing a P1 alert), and `attempts` > 1 on the row shows it happened.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storage.alert_rows import DeliveryRow
+from storage.clock import Clock, utc_now
 from storage.uow import UnitOfWorkFactory
 
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+# How a queued send ended, once its row is settled (scheduler/outbox.py reports it to callers).
+Settled = Literal["sent", "failed", "uncertain"]
+UNCERTAIN = "uncertain: "
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ class Delivery:
     completed_at: datetime | None
     message_id: int | None
     error: str | None
+
+    @property
+    def uncertain(self) -> bool:
+        """Settled without knowing whether Telegram got it (a timeout after sending)."""
+        return self.status == "sent" and (self.error or "").startswith(UNCERTAIN)
 
 
 def _delivery(row: DeliveryRow) -> Delivery:
@@ -102,6 +109,13 @@ class DeliveryLedger:
     async def fail(self, delivery_id: int, error: str) -> None:
         """A permanent failure (blocked, chat not found, no Telegram account): never retried."""
         await self._settle(delivery_id, "failed", error=error[:500])
+
+    async def uncertain(self, delivery_id: int, error: str) -> None:
+        """The request timed out after it may have reached Telegram: settled, never resent.
+
+        Kept as `sent` without a message id (the status column allows no fifth value without a
+        migration); `Delivery.uncertain` tells it apart."""
+        await self._settle(delivery_id, "sent", error=(UNCERTAIN + error)[:500])
 
     async def _settle(
         self,

@@ -1,12 +1,21 @@
-"""The paced sender: every bulk message (briefings, alerts, pings) goes through one worker.
+"""The paced sender: every proactive message (briefings, alerts, pings, reminders) goes through
+one worker.
 
 Limits: at most `overall_per_second` messages overall and `per_chat_per_second` per chat
 (Telegram allows about 30/s and 1/s per private chat; we stay below so interactive replies,
-which go through PTB's normal path and not this queue, always have room). A 429 pauses the
-worker for `retry_after` and the same message is sent again — it was not delivered, so it is
-still delivered exactly once. Permanent failures (403 blocked, 400 chat not found / bad
-request) are returned at once and never retried; transient ones (timeouts, 5xx) are retried
-`max_attempts` times with backoff. Clock and sleep are injected so tests never wait.
+which go through PTB's normal path and not this queue, always have room). Urgent parcels (a
+manual escalation) go ahead of the bulk queue, never ahead of each other.
+
+Retries, by what a failure says about delivery:
+- 429: Telegram refused the message; the worker pauses for `retry_after` and sends it again.
+- 403 / 400 / other refusals: permanent, returned at once and never retried.
+- Provably never sent (connect refused, DNS, connect or pool timeout: httpx raised before the
+  request was written) or answered by Telegram with an error status (5xx): retried
+  `max_attempts` times with backoff.
+- Maybe sent (`TimedOut` on read or write, or the connection dropped after the request went
+  out): NOT resent. The Bot API offers no way to ask whether a message arrived, so a resend
+  may duplicate it; the outcome is `uncertain` and the outbox settles its ledger row so.
+Clock and sleep are injected so tests never wait.
 """
 
 from __future__ import annotations
@@ -21,9 +30,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from handlers.render import View
 from handlers.reply import keyboard
@@ -32,6 +42,29 @@ from handlers.splitting import split_html
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
+# httpx errors raised before the request was written: Telegram cannot have seen it.
+NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+
+
+def maybe_delivered(exc: NetworkError) -> bool:
+    """Whether a failed request may still have reached Telegram (then it must not be resent).
+
+    PTB wraps httpx errors (as the cause): a connect or pool failure never sent anything; a
+    NetworkError without a transport cause is an error status Telegram answered with (5xx);
+    any other timeout or transport error happened after the request may have gone out."""
+    cause = exc.__cause__
+    if isinstance(cause, NEVER_SENT):
+        return False
+    if isinstance(exc, TimedOut):
+        return True
+    return isinstance(cause, httpx.TransportError) or (
+        cause is not None and not isinstance(cause, TelegramError)
+    )
 
 
 @dataclass(frozen=True)
@@ -43,6 +76,7 @@ class SendOutcome:
     error: str | None = None
     permanent: bool = False
     throttled: int = 0  # 429s met on the way (each honoured, none delivered twice)
+    uncertain: bool = False  # a piece timed out after it may have arrived; not resent
 
 
 OnResult = Callable[[SendOutcome], Awaitable[None]]
@@ -59,6 +93,8 @@ class _Parcel:
     throttled: int = 0
     last_message_id: int | None = None
     not_before: float = 0.0
+    urgent: bool = False
+    uncertain: str | None = None  # why a piece may or may not have arrived
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -104,16 +140,27 @@ class PacedSender:
     # ------------------------------------------------------------------ API
 
     def submit(
-        self, chat_id: int, view: View, on_result: OnResult | None = None
+        self,
+        chat_id: int,
+        view: View,
+        on_result: OnResult | None = None,
+        *,
+        urgent: bool = False,
     ) -> asyncio.Future[SendOutcome]:
-        """Queue a view (split like send_view); on_result runs in the worker once it settles."""
+        """Queue a view (split like send_view); on_result runs in the worker once it settles.
+        An urgent view goes after the urgent ones already queued but before all bulk ones."""
         if self._stopped:
             raise PacerStopped("the paced sender is stopped")
         pieces = split_html(view.text)
         markup = keyboard(view)
         queued = [(p, markup if i == len(pieces) - 1 else None) for i, p in enumerate(pieces)]
         future: asyncio.Future[SendOutcome] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Parcel(chat_id, queued, future, on_result))
+        parcel = _Parcel(chat_id, queued, future, on_result, urgent=urgent)
+        if urgent:
+            at = next((i for i, p in enumerate(self._queue) if not p.urgent), len(self._queue))
+            self._queue.insert(at, parcel)
+        else:
+            self._queue.append(parcel)
         self._wakeup.set()
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._run(), name="paced-sender")
@@ -196,8 +243,14 @@ class PacedSender:
         except BadRequest as exc:
             await self._finish(parcel, SendOutcome(False, error=exc.message, permanent=True))
             return
-        except NetworkError as exc:  # timeouts, 5xx, connection trouble: maybe later
-            parcel.attempts += 1
+        except NetworkError as exc:
+            if maybe_delivered(exc):  # it may have arrived: never resent blindly
+                log.warning("a bulk send timed out after it may have arrived: %s", exc.message)
+                parcel.uncertain = exc.message or type(exc).__name__
+                parcel.sent += 1  # the remaining pieces (and the buttons) still go out
+                await self._finish_if_done(parcel)
+                return
+            parcel.attempts += 1  # never sent, or Telegram answered 5xx: try again later
             if parcel.attempts >= self._max_attempts:
                 await self._finish(parcel, SendOutcome(False, error=exc.message))
                 return
@@ -209,14 +262,26 @@ class PacedSender:
         self.sent_count += 1
         parcel.sent += 1
         parcel.last_message_id = message.message_id
-        if parcel.sent == len(parcel.pieces):
-            await self._finish(
-                parcel, SendOutcome(True, message.message_id, throttled=parcel.throttled)
+        await self._finish_if_done(parcel)
+
+    async def _finish_if_done(self, parcel: _Parcel) -> None:
+        if parcel.sent < len(parcel.pieces):
+            return
+        if parcel.uncertain is not None:
+            outcome = SendOutcome(
+                False,
+                parcel.last_message_id,
+                error=parcel.uncertain,
+                throttled=parcel.throttled,
+                uncertain=True,
             )
+        else:
+            outcome = SendOutcome(True, parcel.last_message_id, throttled=parcel.throttled)
+        await self._finish(parcel, outcome)
 
     async def _finish(self, parcel: _Parcel, outcome: SendOutcome) -> None:
         self._queue.remove(parcel)
-        if outcome.ok is False:
+        if outcome.ok is False and not outcome.uncertain:
             log.warning("bulk send to a chat failed: %s", outcome.error)
         if parcel.on_result is not None:
             try:

@@ -1,4 +1,5 @@
-"""The paced sender on a fake clock: limits kept, 429 honoured once, permanent failures final."""
+"""The paced sender on a fake clock: limits kept, 429 honoured once, permanent failures final,
+a timeout after the request may have arrived never resent, urgent messages first."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+import httpx
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from handlers.render import Button, View
-from scheduler.pacing import PacedSender
+from handlers.splitting import split_html
+from scheduler.pacing import PacedSender, maybe_delivered
 
 
 class FakeTime:
@@ -149,3 +152,89 @@ async def test_stop_drops_what_is_queued() -> None:
     await sender.stop()
     assert [text for _, _, text in bot.sent] == ["m0"]
     assert all(f.done() for f in futures)
+
+
+# ---------------------------------------------------------------- retries after a timeout
+
+
+def caused(exc: Exception, cause: Exception) -> Exception:
+    """An error as PTB raises it from httpx: the transport error is its __cause__."""
+    exc.__cause__ = cause
+    return exc
+
+
+def test_what_a_failure_says_about_delivery() -> None:
+    request = httpx.Request("POST", "https://api.telegram.org/bot/sendMessage")
+    maybe = [
+        TimedOut(),  # read timeout: Telegram may have processed the request
+        caused(TimedOut(), httpx.ReadTimeout("read", request=request)),
+        caused(TimedOut(), httpx.WriteTimeout("write", request=request)),
+        caused(NetworkError("httpx.ReadError"), httpx.ReadError("reset", request=request)),
+        caused(NetworkError("dropped"), httpx.RemoteProtocolError("eof", request=request)),
+        caused(NetworkError("Unknown error in HTTP implementation"), RuntimeError("?")),
+    ]
+    never = [
+        caused(TimedOut(), httpx.ConnectTimeout("connect", request=request)),
+        caused(TimedOut("Pool timeout"), httpx.PoolTimeout("pool", request=request)),
+        caused(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused", request=request)),
+        NetworkError("Bad Gateway (502)"),  # Telegram answered: not delivered
+    ]
+    assert all(maybe_delivered(exc) for exc in maybe)  # type: ignore[arg-type]
+    assert not any(maybe_delivered(exc) for exc in never)  # type: ignore[arg-type]
+
+
+async def test_a_timeout_after_sending_is_not_resent_and_is_uncertain() -> None:
+    t = FakeTime()
+    bot = FakeBot(t)
+    bot.failures[1] = [TimedOut()]
+    sender = pacer(bot, t, max_attempts=5)
+    outcome = await sender.submit(1, View("P1"))
+    assert bot.calls[1] == 1  # sent once, never again
+    assert not outcome.ok and outcome.uncertain and not outcome.permanent
+    await sender.stop()
+
+
+async def test_a_request_that_never_left_is_retried_and_arrives_once() -> None:
+    t = FakeTime()
+    bot = FakeBot(t)
+    request = httpx.Request("POST", "https://api.telegram.org/bot/sendMessage")
+    bot.failures[1] = [
+        caused(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused", request=request)),
+        caused(TimedOut(), httpx.ConnectTimeout("connect", request=request)),
+    ]
+    sender = pacer(bot, t, max_attempts=5)
+    outcome = await sender.submit(1, View("briefing"))
+    assert outcome.ok and not outcome.uncertain
+    assert bot.calls[1] == 3 and [text for _, _, text in bot.sent] == ["briefing"]
+    await sender.stop()
+
+
+async def test_an_uncertain_piece_is_not_resent_but_the_rest_and_the_buttons_go_out() -> None:
+    t = FakeTime()
+    bot = FakeBot(t)
+    view = View("段落\n" * 3000, ((Button("确认", "al:ack:1"),),))
+    bot.failures[5] = [TimedOut()]  # the first piece times out after it may have arrived
+    sender = pacer(bot, t)
+    outcome = await sender.send(5, view)
+    pieces = len(split_html(view.text))
+    assert pieces >= 2
+    assert bot.calls[5] == pieces and len(bot.sent) == pieces - 1
+    assert outcome.uncertain and not outcome.ok and outcome.message_id == len(bot.sent)
+    await sender.stop()
+
+
+async def test_an_urgent_message_overtakes_the_bulk_queue() -> None:
+    t = FakeTime()
+    bot = FakeBot(t)
+    sender = pacer(bot, t, overall_per_second=1)
+    bulk = [sender.submit(chat, View(f"briefing {chat}")) for chat in range(1, 6)]
+    ping = sender.submit(99, View("ping"), urgent=True)
+    second = sender.submit(98, View("ping 2"), urgent=True)
+    await asyncio.gather(*bulk, ping, second)
+    # queued behind five briefings, the pings go first, in their own order
+    assert [text for _, _, text in bot.sent] == [
+        "ping",
+        "ping 2",
+        *(f"briefing {chat}" for chat in range(1, 6)),
+    ]
+    await sender.stop()
