@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import BotCommand
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes, JobQueue
 from telegram.request import BaseRequest
 
 from bot.settings import Settings
 from handlers import register_all
-from handlers.context import AppContext, BotData, Services
+from handlers.context import AmbotApplication, AppContext, BotData, Services
 from handlers.i18n import t
 from scheduler import register_all as register_jobs
 
@@ -18,7 +16,7 @@ COMMANDS = ("start", "help", "ask", "check", "todo", "todos", "client", "note", 
 CONSOLE_TOKEN = "100000001:console-chat-not-a-real-token-000"
 
 
-async def set_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def set_commands(app: AmbotApplication) -> None:
     """The command menu in Chinese (default) and English."""
     for language in ("zh", "en"):
         commands = [BotCommand(name, t(language, f"cmd_{name}")) for name in COMMANDS]
@@ -34,7 +32,7 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     reminders: bool = True,
-) -> Application[Any, Any, Any, Any, Any, Any]:
+) -> AmbotApplication:
     """The Application with every handler registered; transport injectable for console/tests.
 
     `reminders=False` (the console) schedules no follow-up reminders: a console session on a
@@ -46,6 +44,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.resolved_base_file_url)
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
+        .job_queue(JobQueue[AppContext]())  # what PTB builds anyway, typed: jobs get AppContext
         .concurrent_updates(True)
         .post_init(set_commands)
     )

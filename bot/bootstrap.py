@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
+from crm.alert_delivery import AlertDeliveryService
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
 from crm.clients import ClientService
@@ -26,6 +27,7 @@ from retrieval import make_embedder
 from runtime.data_watch import DataWatch
 from runtime.ledger import DeliveryLedger
 from runtime.lock import SchedulerLock
+from scheduler.alerts import approved_scripts
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
@@ -74,6 +76,7 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         notes=NoteService(uow, checker=checker),
         followups=FollowUpService(uow, clients),
         alerts=alerts,
+        alert_delivery=AlertDeliveryService(alerts, proactive, approved_scripts(curation)),
         briefings=BriefingService(
             uow, proactive, alerts, timezone=settings.timezone, staff_changed=staff.forget
         ),

@@ -25,6 +25,8 @@ class ProactiveConfig:
     escalation_minutes: int = 30
     snooze_minutes: int = 15
     alert_sweep_seconds: int = 60
+    # Approved KB scripts shown with pushed alerts, per priority: any script with one of the tags.
+    talking_point_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ticket_near_hours: int = 24
     ticket_sla_hours: dict[str, int] = field(
         default_factory=lambda: {"complaint": 48, "trading": 24, "account": 72, "inquiry": 72}
@@ -72,6 +74,10 @@ def load_proactive_config(override: Path | None = None) -> ProactiveConfig:
         escalation_minutes=int(a.get("escalation_minutes", 30)),
         snooze_minutes=int(a.get("snooze_minutes", 15)),
         alert_sweep_seconds=int(a.get("sweep_seconds", 60)),
+        talking_point_tags={
+            str(priority): tuple(str(tag) for tag in tags or ())
+            for priority, tags in (a.get("talking_points") or {}).items()
+        },
         ticket_near_hours=int(tk.get("near_hours", 24)),
         ticket_sla_hours={str(k): int(v) for k, v in (tk.get("sla_hours") or {}).items()},
         digest_hnw_silent_days=int(d.get("hnw_silent_days", 30)),

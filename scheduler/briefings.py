@@ -9,15 +9,13 @@ beyond it the briefing is recorded as missed and the supervisor is told, once.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram.ext import ContextTypes
-
 from crm.staff import StaffMember
+from handlers.context import AmbotApplication, AppContext
 from handlers.render.briefing import briefing_view, digest_view, missed_report_view
-from scheduler.outbox import deliver_once, report_targets, services_of, state_of
+from scheduler.state import jobs_of, outbox_of, state_of
 
 log = logging.getLogger(__name__)
 KIND = "briefing"
@@ -28,14 +26,14 @@ def job_name(staff_id: str) -> str:
     return f"briefing:{staff_id}"
 
 
-def schedule_member(app: Any, member: StaffMember) -> None:
+def schedule_member(app: AmbotApplication, member: StaffMember) -> None:
     """(Re)schedule one member's daily job; idempotent: the old job of that name goes first."""
-    queue = app.job_queue
+    queue = jobs_of(app)
     for job in queue.get_jobs_by_name(job_name(member.staff_id)):
         job.schedule_removal()
     if not member.active or member.role not in ("manager", "supervisor"):
         return
-    grace = services_of(app).briefings.config.grace_minutes
+    grace = app.bot_data.services.briefings.config.grace_minutes
     queue.run_daily(
         send_morning_briefing,
         time=member.briefing_time.replace(tzinfo=ZoneInfo(member.timezone)),
@@ -46,31 +44,32 @@ def schedule_member(app: Any, member: StaffMember) -> None:
     )
 
 
-async def schedule_all(app: Any) -> int:
+async def schedule_all(app: AmbotApplication) -> int:
     """One job per active manager and supervisor, from the database."""
-    members = await services_of(app).briefings.recipients()
+    members = await app.bot_data.services.briefings.recipients()
     for member in members:
         schedule_member(app, member)
     return len(members)
 
 
-async def reschedule(app: Any, staff_id: str) -> None:
+async def reschedule(app: AmbotApplication, staff_id: str) -> None:
     """After /settings: the member's job again, from her new row (only where jobs run)."""
     if state_of(app).running:
-        schedule_member(app, await services_of(app).briefings.member(staff_id))
+        schedule_member(app, await app.bot_data.services.briefings.member(staff_id))
 
 
-async def send_morning_briefing(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def send_morning_briefing(context: AppContext) -> None:
     """Daily job: this member's briefing (or digest), if today is a trading day."""
     staff_id = str(context.job.data) if context.job else ""
-    member = await services_of(context.application).briefings.member(staff_id)
+    member = await context.services.briefings.member(staff_id)
     await brief_member(context.application, member)
 
 
-async def brief_member(app: Any, member: StaffMember, *, now: datetime | None = None) -> str:
+async def brief_member(
+    app: AmbotApplication, member: StaffMember, *, now: datetime | None = None
+) -> str:
     """Send today's briefing now if due and within grace; returns what happened (for logs/tests)."""
-    services = services_of(app)
-    briefings = services.briefings
+    briefings = app.bot_data.services.briefings
     now = now or briefings.clock()
     if not member.active or member.role not in ("manager", "supervisor"):
         return "not_a_recipient"
@@ -91,31 +90,32 @@ async def brief_member(app: Any, member: StaffMember, *, now: datetime | None = 
     else:
         briefing = await briefings.compose(member.staff_id, day)
         view = briefing_view(briefing, member.language, size=briefings.config.briefing_top_items)
-    queued = await deliver_once(app, member, day, KIND, view)
+    queued = await outbox_of(app).deliver(member, day, KIND, view)
     return "queued" if queued else "already"
 
 
-async def _missed(app: Any, member: StaffMember, day: Any, grace: int) -> str:
-    ledger = services_of(app).deliveries
+async def _missed(app: AmbotApplication, member: StaffMember, day: date, grace: int) -> str:
+    ledger = app.bot_data.services.deliveries
     settled = await ledger.get(member.staff_id, day, KIND)
     if settled is not None and settled.status != "pending":
         return "already"
     if not await ledger.mark_missed(member.staff_id, day, KIND, f"later than {grace} min"):
         return "already"
     log.warning("briefing of %s for %s missed its grace window", member.staff_id, day)
-    for target in await report_targets(app, member):
+    outbox = outbox_of(app)
+    for target in await outbox.report_targets(member):
         view = missed_report_view(member, day, grace, target.language)
-        await deliver_once(app, target, day, f"missed:{member.staff_id}", view)
+        await outbox.deliver(target, day, f"missed:{member.staff_id}", view)
     return "missed"
 
 
-async def catch_up(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def catch_up(context: AppContext) -> None:
     """At start: today's due briefings not yet sent — sent within grace, else reported."""
     await catch_up_all(context.application)
 
 
-async def catch_up_all(app: Any) -> dict[str, str]:
-    briefings = services_of(app).briefings
+async def catch_up_all(app: AmbotApplication) -> dict[str, str]:
+    briefings = app.bot_data.services.briefings
     now = briefings.clock()
     outcome = {}
     for member in await briefings.recipients():

@@ -5,11 +5,15 @@
   are re-armed from the database at start, so a restart loses nothing.
 - A sweep every minute sends whatever is due and not yet reminded (covers restarts, misfires
   beyond the grace time and anything the per-item jobs missed).
-- Both run the same thin callback under one lock per Application: ask the service for due
-  reminders, send one message per owner (all of her due items), then mark them reminded.
-  Send-then-mark: a crash between the two re-sends that message once after the restart; a
-  reminder is never silently lost. A send refused for good (blocked bot, bad chat) is marked
-  so it is not retried forever; a transient failure (network, 429) is left for the next sweep.
+- Both run the same thin callback: ask the service for due reminders and hand one message per
+  owner (all of her due items) to the outbox, the one outgoing path (ledger kind
+  `fu:<id>:<due time>`, paced sender). Once that message settles, its items are marked reminded.
+  The in-flight set and the ledger keep the sweep and a per-item job (or a second sweep) from
+  sending the same reminder twice; one lock per Application serialises the claiming.
+- At-least-once: a crash after the send and before the mark re-sends that message once after the
+  restart (its ledger row is still pending); a reminder is never silently lost. A send refused for
+  good (blocked bot, bad chat) or that timed out after it may have arrived is marked, not retried;
+  one that never got through (network down after every retry) stays pending for the next sweep.
 """
 
 from __future__ import annotations
@@ -17,17 +21,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import date, datetime
 from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
 
-from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, JobQueue
+from telegram.ext import JobQueue
 
-from crm.followups import FollowUp, Reminder
-from handlers.context import AppContext
+from crm.followups import FollowUp, FollowUpService, Reminder
+from handlers.context import AmbotApplication, AppContext, OnSettled
 from handlers.render.followups import reminder_view
-from handlers.reply import send_view
+from runtime.ledger import Settled
+from scheduler.state import jobs_of, outbox_of
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +41,24 @@ SWEEP_JOB = "followup-reminders-sweep"
 RESTORE_JOB = "followup-reminders-restore"
 SWEEP_SECONDS = 60
 MISFIRE_GRACE_SECONDS = 3600  # a reminder up to an hour late still goes out from its own job
-_locks: WeakKeyDictionary[Any, asyncio.Lock] = WeakKeyDictionary()
+PER_MESSAGE = 10  # due items in one owner's message; more go out with the next run
+_locks: WeakKeyDictionary[AmbotApplication, asyncio.Lock] = WeakKeyDictionary()
 
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-AnyJobQueue = JobQueue[Any]
+Jobs = JobQueue[AppContext]
 
 
 def job_name(follow_up_id: int) -> str:
     return f"{JOB_PREFIX}{follow_up_id}"
 
 
-def _lock(application: AnyApplication) -> asyncio.Lock:
+def ledger_key(reminder: Reminder) -> tuple[date, str]:
+    """(day, kind) of one reminder in the delivery ledger: a snooze (new due time) is a new one."""
+    due = reminder.follow_up.due_at
+    day = due.astimezone(ZoneInfo(reminder.timezone)).date()
+    return day, f"fu:{reminder.follow_up.id}:{int(due.timestamp())}"
+
+
+def _lock(application: AmbotApplication) -> asyncio.Lock:
     lock = _locks.get(application)
     if lock is None:
         lock = _locks[application] = asyncio.Lock()
@@ -54,7 +66,7 @@ def _lock(application: AnyApplication) -> asyncio.Lock:
 
 
 def schedule_follow_up(
-    job_queue: AnyJobQueue, follow_up_id: int, due_at: datetime, *, now: datetime, armed: bool
+    job_queue: Jobs, follow_up_id: int, due_at: datetime, *, now: datetime, armed: bool
 ) -> None:
     """(Re)arm the named job of one follow-up; idempotent. armed=False only removes it."""
     for job in job_queue.get_jobs_by_name(job_name(follow_up_id)):
@@ -69,10 +81,10 @@ def schedule_follow_up(
     )
 
 
-def _on_change(job_queue: AnyJobQueue, application: AnyApplication) -> Any:
+def _on_change(job_queue: Jobs, followups: FollowUpService) -> Callable[[FollowUp], None]:
     def listener(follow_up: FollowUp) -> None:
         armed = follow_up.status == "open" and follow_up.reminded_at is None
-        now = application.bot_data.services.followups.now()
+        now = followups.now()
         schedule_follow_up(job_queue, follow_up.id, follow_up.due_at, now=now, armed=armed)
 
     return listener
@@ -92,31 +104,52 @@ async def restore_reminder_jobs(context: AppContext) -> None:
 
 
 async def send_due_reminders(context: AppContext) -> None:
-    """Send every due, unreminded follow-up to its owner's chat, then mark it reminded."""
-    followups = context.services.followups
-    async with _lock(context.application):
-        due = await followups.due_reminders()
-        by_owner: dict[int, list[Reminder]] = defaultdict(list)
-        for reminder in due:
-            by_owner[reminder.chat_id].append(reminder)
-        for chat_id, reminders in by_owner.items():
-            try:
-                await send_view(context.bot, chat_id, reminder_view(reminders[:10]))
-            except (Forbidden, BadRequest) as exc:  # will never succeed: do not retry forever
-                log.warning("reminder to owner of #%s refused: %s", reminders[0].follow_up.id, exc)
-            except TelegramError as exc:  # network, 429: the next sweep tries again
-                log.warning("reminder for #%s not sent yet: %s", reminders[0].follow_up.id, exc)
-                continue
-            for reminder in reminders[:10]:
-                await followups.mark_reminded(reminder.follow_up.id)
+    """Queue every due, unreminded follow-up for its owner; marked reminded once settled."""
+    app = context.application
+    services = context.services
+    followups = services.followups
+    outbox = outbox_of(app)
+    async with _lock(app):
+        by_owner: dict[str, list[Reminder]] = defaultdict(list)
+        for reminder in await followups.due_reminders():
+            by_owner[reminder.follow_up.owner_id].append(reminder)
+        for owner_id, reminders in by_owner.items():
+            batch = reminders[:PER_MESSAGE]
+            keys = {ledger_key(r): r for r in batch}
+            owner = await services.staff.get(owner_id)
+            claimed = await outbox.claim(owner, list(keys))
+            chosen = [keys[(d.day, d.kind)] for d in claimed]
+            taken = {(d.day, d.kind) for d in claimed}
+            for key, reminder in keys.items():  # settled earlier but never marked: mark now
+                if key not in taken:
+                    row = await services.deliveries.get(owner_id, *key)
+                    if row is not None and row.status != "pending":
+                        await followups.mark_reminded(reminder.follow_up.id)
+            if chosen:
+                outbox.submit(
+                    owner,
+                    claimed,
+                    reminder_view(chosen),
+                    on_settled=_marked(followups, [r.follow_up.id for r in chosen]),
+                    report=False,
+                    retry_later=True,
+                )
 
 
-def register(app: AnyApplication) -> None:
+def _marked(followups: FollowUpService, follow_up_ids: list[int]) -> OnSettled:
+    async def mark(settled: Settled) -> None:
+        for follow_up_id in follow_up_ids:
+            await followups.mark_reminded(follow_up_id)
+
+    return mark
+
+
+def register(app: AmbotApplication) -> None:
     """The sweep, the start-up restore, and re-arming whenever a follow-up changes."""
-    job_queue = app.job_queue
-    if job_queue is None:
-        raise RuntimeError("python-telegram-bot's job queue (APScheduler) is not installed")
-    app.bot_data.services.followups.subscribe(_on_change(job_queue, app))
+    job_queue = jobs_of(app)
+    app.bot_data.services.followups.subscribe(
+        _on_change(job_queue, app.bot_data.services.followups)
+    )
     job_queue.run_once(
         restore_reminder_jobs,
         when=0,

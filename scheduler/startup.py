@@ -9,24 +9,25 @@ holder's lock expires. On stop the paced sender stops and the lock is released.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Literal
 
-from telegram.ext import ContextTypes
-
+from handlers.context import AmbotApplication, AppContext
 from scheduler.alerts import SWEEP_JOB, deliver_new_alerts
 from scheduler.briefings import catch_up, reschedule, schedule_all
 from scheduler.escalations import ESCALATION_JOB, escalate_unacknowledged
-from scheduler.outbox import services_of
+from scheduler.outbox import Outbox
 from scheduler.pacing import PacedSender, Sleep
 from scheduler.rules import RULES_JOB, evaluate_latest_data
-from scheduler.state import ProactiveState
+from scheduler.state import ProactiveState, jobs_of, state_of
 
 log = logging.getLogger(__name__)
 LOCK_JOB = "scheduler:lock"
 CATCH_UP_JOB = "scheduler:catch-up"
-Hook = Callable[[Any], Awaitable[Any]]
+Hook = Callable[[AmbotApplication], Awaitable[object]]
 
 
 def second_process_message(holder: str) -> str:
@@ -38,27 +39,25 @@ def second_process_message(holder: str) -> str:
 
 
 def install(
-    app: Any,
+    app: AmbotApplication,
     *,
     monotonic: Callable[[], float] | None = None,
     sleep: Sleep | None = None,
 ) -> ProactiveState:
-    """Attach the scheduler to an Application: its state, and the start/stop hooks."""
-    services = services_of(app)
+    """Attach the scheduler to an Application: its outbox and state, and the start/stop hooks.
+    The outbox works in every process (reminders, manual pings); the jobs only where enabled."""
+    services = app.bot_data.services
     config = services.briefings.config
-    pacer_options: dict[str, Any] = {}
-    if monotonic is not None:
-        pacer_options["clock"] = monotonic
-    if sleep is not None:
-        pacer_options["sleep"] = sleep
+    pacer = PacedSender(
+        app.bot,
+        overall_per_second=config.overall_per_second,
+        per_chat_per_second=config.per_chat_per_second,
+        max_attempts=config.max_attempts,
+        clock=monotonic or time.monotonic,
+        sleep=sleep or asyncio.sleep,
+    )
     state = ProactiveState(
-        pacer=PacedSender(
-            app.bot,
-            overall_per_second=config.overall_per_second,
-            per_chat_per_second=config.per_chat_per_second,
-            max_attempts=config.max_attempts,
-            **pacer_options,
-        ),
+        outbox=Outbox(pacer, services.deliveries, services.alerts),
         lock=services.scheduler_lock,
         clock=services.briefings.clock,
     )
@@ -68,7 +67,7 @@ def install(
 
     def _kick() -> None:
         if state.running:
-            app.job_queue.run_once(deliver_new_alerts, when=0, name=f"{SWEEP_JOB}:now")
+            jobs_of(app).run_once(deliver_new_alerts, when=0, name=f"{SWEEP_JOB}:now")
 
     state.reschedule = _reschedule
     state.kick = _kick
@@ -79,10 +78,14 @@ def install(
     return state
 
 
-def _chain(app: Any, hook: str, extra: Hook) -> None:
+def _chain(
+    app: AmbotApplication,
+    hook: Literal["post_init", "post_stop", "post_shutdown"],
+    extra: Hook,
+) -> None:
     previous: Hook | None = getattr(app, hook)
 
-    async def chained(application: Any) -> None:
+    async def chained(application: AmbotApplication) -> None:
         if previous is not None:
             await previous(application)
         await extra(application)
@@ -90,22 +93,22 @@ def _chain(app: Any, hook: str, extra: Hook) -> None:
     setattr(app, hook, chained)
 
 
-def enable(app: Any) -> None:
+def enable(app: AmbotApplication) -> None:
     """Run the proactive scheduler in this process (ambot run); tests and tools leave it off,
     so an Application built for them never sends briefings on the wall clock."""
-    state: ProactiveState = app.bot_data.scheduler
-    state.enabled = True
+    state_of(app).enabled = True
 
 
-async def start(app: Any) -> bool:
+async def start(app: AmbotApplication) -> bool:
     """post_init: take the lock (or say who has it) and keep trying/renewing."""
-    state: ProactiveState = app.bot_data.scheduler
+    state = state_of(app)
     if not state.enabled:
         return False
-    config = services_of(app).briefings.config
+    config = app.bot_data.services.briefings.config
     await try_lock(app)
-    if not app.job_queue.get_jobs_by_name(LOCK_JOB):
-        app.job_queue.run_repeating(
+    queue = jobs_of(app)
+    if not queue.get_jobs_by_name(LOCK_JOB):
+        queue.run_repeating(
             renew_lock,
             interval=config.lock_renew_seconds,
             first=config.lock_renew_seconds,
@@ -115,8 +118,8 @@ async def start(app: Any) -> bool:
     return state.running
 
 
-async def try_lock(app: Any) -> bool:
-    state: ProactiveState = app.bot_data.scheduler
+async def try_lock(app: AmbotApplication) -> bool:
+    state = state_of(app)
     lock = await state.lock.acquire()
     if lock.acquired and not state.running:
         state.running = True
@@ -134,15 +137,15 @@ async def try_lock(app: Any) -> bool:
     return state.running
 
 
-async def renew_lock(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def renew_lock(context: AppContext) -> None:
     """Repeating job: renew our lock, or take it over once the holder's has expired."""
     await try_lock(context.application)
 
 
-async def start_jobs(app: Any) -> int:
+async def start_jobs(app: AmbotApplication) -> int:
     """Every job derived from the database, plus the sweeps and an immediate catch-up."""
-    config = services_of(app).briefings.config
-    queue = app.job_queue
+    config = app.bot_data.services.briefings.config
+    queue = jobs_of(app)
     count = await schedule_all(app)
     for name, callback in (
         (SWEEP_JOB, deliver_new_alerts),
@@ -170,16 +173,16 @@ async def start_jobs(app: Any) -> int:
     return count
 
 
-def stop_jobs(app: Any) -> None:
-    for job in app.job_queue.jobs():
+def stop_jobs(app: AmbotApplication) -> None:
+    for job in jobs_of(app).jobs():
         if job.name != LOCK_JOB:
             job.schedule_removal()
 
 
-async def stop(app: Any) -> None:
+async def stop(app: AmbotApplication) -> None:
     """post_stop / post_shutdown: stop bulk sending and give the lock up (idempotent)."""
-    state: ProactiveState | None = getattr(app.bot_data, "scheduler", None)
-    if state is None:
+    state = app.bot_data.scheduler
+    if not isinstance(state, ProactiveState):
         return
     await state.pacer.stop()
     if state.running:

@@ -7,14 +7,18 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from crm.alert_delivery import AlertDeliveryService
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
-from crm.proactive import ProactiveConfig
+from crm.proactive import ProactiveConfig, load_proactive_config
 from handlers.context import Services
 from runtime.ledger import DeliveryLedger
 from runtime.lock import SchedulerLock
+from scheduler.alerts import approved_scripts
+from scheduler.outbox import Outbox
 from scheduler.pacing import PacedSender
 from scheduler.startup import enable
+from scheduler.state import state_of
 
 
 class FakeClock:
@@ -67,11 +71,12 @@ def proactive_services(
     owner: str = "test-process-1",
     config: ProactiveConfig | None = None,
 ) -> Services:
-    config = config or ProactiveConfig()
+    config = config or load_proactive_config()  # the shipped defaults (talking-point tags…)
     alerts = AlertService(uow, config, clock=clock)
     return dataclasses.replace(
         services,
         alerts=alerts,
+        alert_delivery=AlertDeliveryService(alerts, config, approved_scripts(services.curation)),
         briefings=BriefingService(uow, config, alerts, clock=clock),
         deliveries=DeliveryLedger(uow, clock=clock),
         scheduler_lock=SchedulerLock(uow, owner=owner, clock=clock),
@@ -89,10 +94,10 @@ def use_clock(
     """Point an Application's services and scheduler at the fake clock; enable the scheduler."""
     services = proactive_services(app.bot_data.services, uow, clock, owner=owner)
     app.bot_data.services = services
-    state = app.bot_data.scheduler
+    state = state_of(app)
     gate = gate or PacerTime()
-    state.pacer = PacedSender(app.bot, clock=gate.clock, sleep=gate.sleep)
-    gate.pacer = state.pacer
+    gate.pacer = PacedSender(app.bot, clock=gate.clock, sleep=gate.sleep)
+    state.outbox = Outbox(gate.pacer, services.deliveries, services.alerts)
     state.lock = services.scheduler_lock
     state.clock = clock
     enable(app)
