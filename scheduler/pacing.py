@@ -26,9 +26,8 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from telegram import Bot, InlineKeyboardMarkup
@@ -41,7 +40,7 @@ from handlers.splitting import split_html
 
 log = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[Any]]
+Sleep = Callable[[float], Awaitable[object]]
 # httpx errors raised before the request was written: Telegram cannot have seen it.
 NEVER_SENT = (
     httpx.ConnectError,
@@ -95,7 +94,6 @@ class _Parcel:
     not_before: float = 0.0
     urgent: bool = False
     uncertain: str | None = None  # why a piece may or may not have arrived
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class PacerStopped(RuntimeError):
