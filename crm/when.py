@@ -137,11 +137,12 @@ _EN_WEEKDAYS = {
     "sunday": 6,
 }
 _EN_SHIFTS = {"next": 1, "last": -1, "this": 0}
+_EN_WEEKDAY_WORDS = "|".join(sorted(_EN_WEEKDAYS, key=len, reverse=True))
 _ENGLISH_DAY = re.compile(
     rf"""
     ^\s*(?:
-        (?:(?P<wkmod>next|last|this|coming|on)\s+)?(?P<wd>{"|".join(sorted(_EN_WEEKDAYS, key=len, reverse=True))})\.?
-      | (?P<week>next|last)\s+week
+        (?:(?P<wkmod>next|last|this|coming|on)\s+)?(?P<wd>{_EN_WEEKDAY_WORDS})\.?
+      | (?P<week>next|last)\s+week(?:\s+(?:on\s+)?(?P<wwd>{_EN_WEEKDAY_WORDS})\.?)?
       | (?P<month>next|last)\s+month
       | (?:the\s+)?(?P<pos>end|beginning|start|middle)\s+of\s+(?:the\s+|this\s+)?(?P<pmod>next\s+)?month
     )(?![a-z])
@@ -462,11 +463,12 @@ def _read_english(text: str, local_now: datetime) -> tuple[When, int] | None:
         candidate = text[:end]
         if _HAS_CJK.search(candidate) or candidate.strip(_SEPARATORS).isdigit():
             continue  # dateparser reads a bare "10" as a month
-        when = (
-            _english_day(candidate, local_now)
-            or _english_clock(candidate, local_now)
-            or _dateparser(candidate, local_now, candidate)
-        )
+        if _ENGLISH_DAY.match(candidate):  # week and month words: our rules, never dateparser's
+            when = _english_day(candidate, local_now)
+        else:
+            when = _english_clock(candidate, local_now) or _dateparser(
+                candidate, local_now, candidate
+            )
         if when is not None:
             # dateparser drops an impossible "25:00" silently, or stops before it: say why
             upto = tokens[count].end() if count < len(tokens) else end
@@ -493,8 +495,9 @@ def _english_day(text: str, local_now: datetime) -> When | None:
         modifier = (match["wkmod"] or "").lower()
         shift = _EN_SHIFTS.get(modifier) if modifier != "this" else None  # "this X": coming X
         day = _weekday(shift, _EN_WEEKDAYS[match["wd"].lower()], start, local_now)
-    elif match["week"]:
-        day = _weekday(_EN_SHIFTS[match["week"].lower()], 0, start, local_now)
+    elif match["week"]:  # "next week" alone: its Monday
+        weekday = _EN_WEEKDAYS[match["wwd"].lower()] if match["wwd"] else 0
+        day = _weekday(_EN_SHIFTS[match["week"].lower()], weekday, start, local_now)
     elif match["month"]:
         day = _month_phrase(_EN_SHIFTS[match["month"].lower()], None, None, start, local_now)
     else:
@@ -508,14 +511,17 @@ def _english_day(text: str, local_now: datetime) -> When | None:
 
 
 def _english_time_of_day(text: str, local_now: datetime) -> time | None:
-    """ "3pm", "at 9:30", "noon" → the clock time; None if text is not just a time of day."""
+    """ "3pm", "at 9:30", "noon", "afternoon" → the clock time; None if text is not just a time
+    of day (dateparser reads it after a fixed date, which it must keep)."""
     clock = _english_clock_time(text)
     if clock is not None:
         return clock
-    data = _parser(local_now).get_date_data(text)
-    if data.date_obj is None or data.period != "time":
+    today = local_now.date()
+    data = _parser(local_now).get_date_data(f"{today.isoformat()} {text}")
+    if data.date_obj is None or data.period not in ("time", "part_of_day"):
         return None
-    return data.date_obj.astimezone(local_now.tzinfo).time().replace(tzinfo=None)
+    local = data.date_obj.astimezone(local_now.tzinfo)
+    return local.time().replace(tzinfo=None) if local.date() == today else None
 
 
 def _english_clock_time(text: str) -> time | None:

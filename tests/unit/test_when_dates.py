@@ -165,6 +165,9 @@ def test_a_day_of_month_is_the_next_month_that_has_it() -> None:
         (MONDAY, "周一下午5点", "Monday 5pm", "2026-11-16 Mon 17:00"),  # still ahead today
         (MONDAY, "下周三下午3点", "next Wed 3pm", "2026-11-25 Wed 15:00"),
         (MONDAY, "下周三 15:30", "next Wednesday at 3:30pm", "2026-11-25 Wed 15:30"),
+        (MONDAY, "下周五下午", "next Friday afternoon", "2026-11-27 Fri 15:00"),
+        (MONDAY, "下周二下午3点", "next week on Tue 3pm", "2026-11-24 Tue 15:00"),
+        (MONDAY, "周三傍晚", "Wednesday evening", "2026-11-18 Wed 18:00"),
     ],
 )
 def test_chinese_and_english_weeks_agree(
