@@ -18,12 +18,14 @@ and fails the test unless the test takes it with `harness.take_errors()`. Servic
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext
@@ -44,6 +46,7 @@ from crm.rules.config import load_rules_config
 from crm.staff import StaffService
 from emulator import BotApiEmulator, BotMessage, EmulatedUser, InProcessRequest
 from handlers.callback_data import CallbackDataError
+from knowledge_base import answering
 from knowledge_base.asking import AskingService
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.feedback import FeedbackService
@@ -381,6 +384,10 @@ def clocked_services(runtime: Runtime, clock: FakeClock, proactive: ProactiveCon
     return services
 
 
+_shipped_glossary = functools.cache(answering.load_glossary)
+_shipped_policy = functools.cache(answering.load_policy)
+
+
 def harness_settings(data_dir: Path) -> Settings:
     return Settings(_env_file=None, data_dir=data_dir, embedder=EMBEDDER)  # type: ignore[call-arg]
 
@@ -406,12 +413,21 @@ class Harness:
         self._telegram_ids = itertools.count(900_001)
 
     @classmethod
-    async def open(cls, data_dir: Path, *, now: datetime = DEFAULT_NOW) -> Harness:
+    async def open(
+        cls, data_dir: Path, *, now: datetime = DEFAULT_NOW, migrate: bool = True
+    ) -> Harness:
+        """The bot on data_dir; migrate=False for a copy of a database already migrated."""
         clock = FakeClock(now)
         emulator = BotApiEmulator(clock=lambda: clock.now.timestamp())
         request = RecordingRequest(emulator)
         settings = harness_settings(data_dir)
-        runtime = await build_runtime(settings)
+        # The shipped glossary and policy are read once per session, not once per test: they
+        # are read-only, and parsing them was most of a test's set-up time.
+        with (
+            mock.patch.object(answering, "load_glossary", _shipped_glossary),
+            mock.patch.object(answering, "load_policy", _shipped_policy),
+        ):
+            runtime = await build_runtime(settings, migrate=migrate)
         services = clocked_services(runtime, clock, runtime.services.briefings.config)
         application = build_application(
             settings,

@@ -49,7 +49,7 @@ async def harness(handler_template: Path, tmp_path: Path) -> AsyncIterator[Harne
     """The bot on a private copy of the demo data (tests may write)."""
     data_dir = tmp_path / "data"
     shutil.copytree(handler_template, data_dir)
-    opened = await Harness.open(data_dir)
+    opened = await Harness.open(data_dir, migrate=False)  # the template is migrated
     try:
         yield opened
     finally:
