@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from bot.bootstrap import Runtime
@@ -61,7 +62,8 @@ def db_upgrade() -> None:
     """Create or migrate the schema to the newest version."""
 
     async def work(runtime: Runtime) -> None:
-        out.print(f"schema up to date: {runtime.settings.resolved_database_url.split('@')[-1]}")
+        where = runtime.settings.resolved_database_url.split("@")[-1]
+        out.print(f"schema up to date: {where}", highlight=False, markup=False)
 
     with_runtime(work)
 
@@ -113,7 +115,7 @@ def import_file(
             transient=True,
             disable=size < 2_000_000 or not err.is_terminal,
         ) as progress:
-            task = progress.add_task(f"{kind} ← {file.name}", total=size)
+            task = progress.add_task(f"{kind} ← {escape(file.name)}", total=size)
             try:
                 report = await service.import_file(
                     kind,
@@ -131,20 +133,24 @@ def import_file(
 
 
 def print_report(report: Any) -> int:
-    """Summary line plus each bad row; returns the exit status (1 when rows were refused)."""
+    """Summary line plus each error; returns the exit status (1 when rows were refused).
+
+    Cells, file names and reasons are the file's own text: printed without Rich markup."""
     if report.error_count:
         for error in report.errors:
             column = f" [{error.column}]" if error.column else ""
             err.print(
                 f"{report.file}:{error.line}{column}: {error.reason}",
                 highlight=False,
+                markup=False,
                 soft_wrap=True,
             )
         shown = len(report.errors)
         if report.error_count > shown:
-            err.print(f"… and {report.error_count - shown} more bad rows")
+            err.print(f"… and {_count(report.error_count - shown, 'more error')}", highlight=False)
         err.print(
-            f"[red]refused:[/red] {report.error_count} bad row(s) in {report.rows_read} — "
+            f"[red]refused:[/red] {_count(report.bad_rows, 'bad row')}, "
+            f"{_count(report.error_count, 'error')} in {_count(report.rows_read, 'row')} read — "
             "nothing was changed",
             highlight=False,
         )
@@ -157,6 +163,10 @@ def print_report(report: Any) -> int:
         soft_wrap=True,
     )
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @app.command("demo")

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from bot.bootstrap import Runtime, build_runtime
 from bot.logs import configure_logging
@@ -23,8 +24,12 @@ T = TypeVar("T")
 
 
 def fail(reason: str) -> typer.Exit:
-    """Print a one-line reason to stderr; the caller raises the returned Exit(1)."""
-    err.print(f"[red]error:[/red] {reason}", highlight=False, soft_wrap=True)
+    """Print a one-line reason to stderr; the caller raises the returned Exit(1).
+
+    The reason often quotes user input (a file name, a cell, a document title): it is escaped,
+    so `[/x]` is printed as typed instead of crashing Rich's markup parser."""
+    one_line = " ".join(reason.split())
+    err.print(f"[red]error:[/red] {escape(one_line)}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 

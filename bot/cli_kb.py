@@ -11,6 +11,7 @@ import typer
 
 from bot import cli_common as cli
 from bot.bootstrap import Runtime
+from crm.masking import mask_text
 from knowledge_base.answering import Answer
 from knowledge_base.documents import DocumentLoadError
 from knowledge_base.errors import KnowledgeBaseError, NotFoundError
@@ -55,7 +56,9 @@ def kb_import(
             outcome = await runtime.services.curation.import_directory(directory)
         except DocumentLoadError as exc:
             for problem in exc.problems:
-                cli.err.print(str(problem), highlight=False, soft_wrap=True)
+                # One line per problem (a YAML error spans several), printed as typed.
+                one_line = " ".join(str(problem).split())
+                cli.err.print(one_line, highlight=False, markup=False, soft_wrap=True)
             raise cli.fail(f"{len(exc.problems)} problem(s); nothing was imported") from None
         cli.out.print(
             f"documents: added {outcome.added}, updated {outcome.updated}, unchanged {outcome.unchanged}; "
@@ -63,7 +66,7 @@ def kb_import(
             highlight=False,
         )
         for draft in outcome.drafts:
-            cli.out.print(f"  draft: {draft}", highlight=False, soft_wrap=True)
+            cli.out.print(f"  draft: {draft}", highlight=False, markup=False, soft_wrap=True)
         await _reindex(runtime)
 
     _run(work)
@@ -136,6 +139,7 @@ def kb_approve(
         cli.out.print(
             f"{v.doc_id} v{v.version} approved by {v.approved_by} on {v.approved_at}",
             highlight=False,
+            markup=False,
         )
         await _reindex(runtime)
 
@@ -151,7 +155,9 @@ def kb_retire(
     async def work(runtime: Runtime) -> None:
         retired = await runtime.services.curation.retire(doc_id, by=by)
         cli.out.print(
-            f"{doc_id}: retired v{', v'.join(str(v.version) for v in retired)}", highlight=False
+            f"{doc_id}: retired v{', v'.join(str(v.version) for v in retired)}",
+            highlight=False,
+            markup=False,
         )
         await _reindex(runtime)
 
@@ -211,6 +217,7 @@ def kb_search(
                 f"decision: answer — {best.doc_id} v{best.version} «{best.title} · {best.section}», "
                 f"approved by {best.approved_by}, effective {best.effective_from}",
                 highlight=False,
+                markup=False,
             )
             cli.out.print(best.text, highlight=False, markup=False)
         cli.out.print()
@@ -264,8 +271,11 @@ def kb_gaps() -> None:
             cli.out.print("no open content gaps")
         for gap_id, question, asked_by, at in gaps:
             when = at.astimezone(runtime.settings.tz).strftime("%Y-%m-%d %H:%M")
+            # A question may quote a client's phone or ID number: masked like any outgoing text.
             cli.out.print(
-                f"#{gap_id} {when} {asked_by or '-'}: {question}", highlight=False, markup=False
+                f"#{gap_id} {when} {asked_by or '-'}: {mask_text(question)}",
+                highlight=False,
+                markup=False,
             )
 
     _run(work)

@@ -127,6 +127,7 @@ class ImportService:
             unchanged=rows_read - inserted - updated if ok else 0,
             errors=errors.result(),
             error_count=errors.count,
+            bad_rows=errors.bad_rows,
             dry_run=dry_run,
             committed=committed,
         )

@@ -24,6 +24,10 @@ _BOM_UTF8 = b"\xef\xbb\xbf"
 _BOM_GB18030 = b"\x84\x31\x95\x33"
 _BOMS_UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
+_END = "\x00"
+_END_LINE = _END + '"\n'
+_END_CELL = _END + '"'
+
 _REFUSED = "unsupported encoding: the file is neither UTF-8 nor GB18030"
 
 
@@ -115,6 +119,13 @@ class CsvSource:
 
     def _decoded_lines(self) -> Iterator[str]:
         codec = self._codec
+        yield from self._decoded_file_lines(codec)
+        # After the last line, a line no file can hold (files with NUL bytes are refused): if
+        # a quote is still open the reader closes it with this line's '"', and the field ends
+        # with _END; otherwise it is a record of its own, which _next_record drops.
+        yield _END_LINE
+
+    def _decoded_file_lines(self, codec: str) -> Iterator[str]:
         for raw in _raw_lines(self._handle):
             self.lines_read += 1
             self.bytes_done += len(raw)
@@ -135,8 +146,27 @@ class CsvSource:
         except StopIteration:
             return None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise ImportFileError(
+                    f"unterminated quote: the quoted field from line {start} is longer than"
+                    f" {csv.field_size_limit()} characters (still open at line {self.lines_read})"
+                ) from None
             raise ImportFileError(f"malformed CSV at line {start}: {exc}") from None
+        if cells == [_END_CELL]:
+            return None  # the end-of-file line itself: every quote was closed
+        if cells and cells[-1].endswith(_END):
+            raise ImportFileError(self._unterminated(start, cells))
         return start, cells
+
+    def _unterminated(self, start: int, cells: list[str]) -> str:
+        """Name the line where the quote that never closes was opened."""
+        # Only the last field can be open at the end; each line break in the fields before it
+        # (and in the part of the record before its quote) moves the opening line down.
+        opened = start + sum(cell.count("\n") for cell in cells[:-1])
+        return (
+            f"unterminated quote: the quote opened on line {opened} is never closed (the file"
+            f" ends at line {self.lines_read})"
+        )
 
     def _first_record(self) -> tuple[int, list[str]]:
         while (record := self._next_record()) is not None:

@@ -101,6 +101,9 @@ async def check(conn: AsyncConnection, staging: Staging, errors: ErrorCollector)
     spec, s = staging.spec, staging.table
     await _duplicates(conn, s, spec.key, errors)
     for column in spec.unique:
+        if column in spec.private:
+            await _shared_private_value(conn, staging, column, errors)
+            continue
         await _duplicates(conn, s, (column,), errors, where=s.c[column].is_not(None))
         await _already_taken(conn, staging, column, errors)
     for ref in spec.references:
@@ -159,6 +162,50 @@ async def _already_taken(
     )
 
 
+async def _shared_private_value(
+    conn: AsyncConnection, staging: Staging, column: str, errors: ErrorCollector
+) -> None:
+    """A value that identifies one person (an ID number) on two rows: name both rows' keys,
+    never the value (error messages do not repeat ID numbers)."""
+    spec, s, t = staging.spec, staging.table, staging.spec.table
+    (key,) = spec.key
+    first_line = func.min(s.c[LINE]).over(partition_by=s.c[column])
+    first_key = func.first_value(s.c[key]).over(partition_by=s.c[column], order_by=s.c[LINE])
+    inner = select(
+        s.c[LINE].label("line"),
+        s.c[key].label("holder"),
+        first_line.label("first"),
+        first_key.label("first_holder"),
+    ).where(s.c[column].is_not(None))
+    ranked = inner.subquery()
+    in_file = select(ranked).where(
+        ranked.c.line > ranked.c.first, ranked.c.holder != ranked.c.first_holder
+    )
+    await _collect(
+        conn,
+        in_file,
+        column,
+        lambda r: (
+            f"{key} {r.holder} has the same {column} as line {r.first} ({key} {r.first_holder});"
+            f" one {column} belongs to one {key}"
+        ),
+        errors,
+    )
+    stored = select(
+        s.c[LINE].label("line"), s.c[key].label("holder"), t.c[key].label("other")
+    ).join(t, and_(t.c[column] == s.c[column], t.c[key] != s.c[key]))
+    await _collect(
+        conn,
+        stored,
+        column,
+        lambda r: (
+            f"{key} {r.holder} has the same {column} as {key} {r.other}, already stored;"
+            f" one {column} belongs to one {key}"
+        ),
+        errors,
+    )
+
+
 async def _collect(
     conn: AsyncConnection,
     stmt: Select[Any],
@@ -170,8 +217,11 @@ async def _collect(
     ordered = stmt.subquery()
     rows = (await conn.execute(select(ordered).order_by(ordered.c.line).limit(cap + 1))).all()
     total = len(rows)
-    if total > cap:
-        total = (await conn.execute(select(func.count()).select_from(ordered))).scalar_one()
+    if total > cap:  # more than are kept: count them all, and mark every bad line
+        total = 0
+        async for (line,) in await conn.stream(select(ordered.c.line)):
+            total += 1
+            errors.bad_lines.add(line)
     errors.extend([RowError(r.line, column, reason(r)) for r in rows[:cap]], total)
 
 

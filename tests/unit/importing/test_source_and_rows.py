@@ -115,7 +115,36 @@ def test_header_after_leading_blank_lines(tmp_path):
 
 def test_unterminated_quote_is_a_file_error(tmp_path):
     data = b'a,b\n1,"' + b"x" * 200_000 + b"\n"
-    assert refused(write(tmp_path, data)).startswith("malformed CSV at line 2")
+    assert refused(write(tmp_path, data)).startswith(
+        "unterminated quote: the quoted field from line 2 is longer than 131072 characters"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        # Before, the reader silently swallowed every later line into the open field.
+        (
+            b'a,b\n1,"x\n2,3\n3,4\n',
+            "the quote opened on line 2 is never closed (the file ends at line 4)",
+        ),
+        (b'a,b\n1,x\n2,"3', "the quote opened on line 3 is never closed (the file ends at line 3)"),
+        (
+            b'a,b\n1,"multi\nline"\n2,"ok"\n"p\nq","open\nr\n',
+            "the quote opened on line 6 is never closed (the file ends at line 7)",
+        ),
+        (b'a,"b\n', "the quote opened on line 1 is never closed (the file ends at line 1)"),
+    ],
+)
+def test_a_quote_left_open_names_the_line_it_opened_on(tmp_path, data, reason):
+    assert refused(write(tmp_path, data)) == f"unterminated quote: {reason}"
+
+
+def test_a_closed_multiline_field_at_the_end_of_the_file_is_fine(tmp_path):
+    for data in (b'a,b\n1,"x\ny"', b'a,b\n1,"x\ny"\n', b'a,b\n1,"x\ny"\n2,3'):
+        source = CsvSource(write(tmp_path, data))
+        assert list(source.records())[0] == (2, ["1", "x\ny"])
+        source.close()
 
 
 # --- header -------------------------------------------------------------------------------
