@@ -141,9 +141,14 @@ def test_a_quote_left_open_names_the_line_it_opened_on(tmp_path, data, reason):
 
 
 def test_a_closed_multiline_field_at_the_end_of_the_file_is_fine(tmp_path):
-    for data in (b'a,b\n1,"x\ny"', b'a,b\n1,"x\ny"\n', b'a,b\n1,"x\ny"\n2,3'):
+    multiline = (2, ["1", "x\ny"])
+    for data, records in (
+        (b'a,b\n1,"x\ny"', [multiline]),
+        (b'a,b\n1,"x\ny"\n', [multiline]),
+        (b'a,b\n1,"x\ny"\n2,3', [multiline, (4, ["2", "3"])]),
+    ):
         source = CsvSource(write(tmp_path, data))
-        assert list(source.records())[0] == (2, ["1", "x\ny"])
+        assert list(source.records()) == records
         source.close()
 
 
