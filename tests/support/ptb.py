@@ -310,6 +310,8 @@ class Chat:
         return await self.harness.deliver("message", message, self.id)
 
     async def send_document(self, file_name: str) -> Outcome:
+        """A file sent as a document (built by the factory: no feature quotes or downloads it,
+        so the emulator need not know the message)."""
         update = document_update(
             file_name,
             user=self.user.to_api(),
