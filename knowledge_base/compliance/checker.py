@@ -17,6 +17,7 @@ from typing import Any
 
 from knowledge_base.compliance.lexicon import Category, Lexicon, LexiconEntry, MatchType
 from knowledge_base.compliance.normalize import FoldedText, TextFolder
+from knowledge_base.compliance.semantic import SemanticCheck, flagged, language, vetoed
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,12 @@ class _CompiledRegex:
 class ComplianceChecker:
     """Finds banned phrases in drafts. Build once per lexicon; ``check`` is thread-safe."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, semantic: SemanticCheck | None = None) -> None:
+        """`semantic` (optional) adds the second signal: sentences close to an exemplar of a
+        banned claim are flagged too, and a lexicon hit whose sentence reads as compliant use
+        of the words (a warning, a correction) is dropped (knowledge_base/compliance/semantic.py)."""
         self.lexicon = lexicon
+        self.semantic = semantic
         self._folder = TextFolder()
         compact = self._folder.compact
         self._normalized: list[tuple[str, int, LexiconEntry]] = []
@@ -114,7 +119,7 @@ class ComplianceChecker:
         found: dict[str, list[tuple[int, int]]] = {}
         hits = [hit for hit in self._hits(folded) if not self._excepted(hit, folded, found)]
         chosen = _longest_without_overlap(hits)
-        violations = tuple(
+        violations = [
             Violation(
                 phrase=hit.entry.display,
                 category=hit.entry.category,
@@ -125,8 +130,46 @@ class ComplianceChecker:
                 suggest_doc=hit.entry.suggest_doc,
             )
             for hit in chosen
-        )
-        return CheckResult(ok=not violations, violations=violations)
+        ]
+        if self.semantic is not None:
+            violations = self._second_signal(text, violations, self.semantic)
+        return CheckResult(ok=not violations, violations=tuple(violations))
+
+    def _second_signal(
+        self, text: str, violations: list[Violation], semantic: SemanticCheck
+    ) -> list[Violation]:
+        scored = semantic.scores(text)
+        vetoes = vetoed(scored, [(v.start, v.end) for v in violations], semantic.veto)
+        kept = [v for v, drop in zip(violations, vetoes, strict=True) if not drop]
+        for start, end, sentence, b, similarity, lead in scored:
+            if not flagged(
+                [(start, end, sentence, b, similarity, lead)],
+                semantic.floor,
+                semantic.margin,
+                semantic.floor_en,
+            ):
+                continue
+            if any(v.start < end and start < v.end for v in kept):
+                continue  # the lexicon already names this sentence's problem
+            _claim, category, exemplar = semantic.claims[b]
+            entry = self._suggestion_entry(category, language(sentence))
+            kept.append(
+                Violation(
+                    phrase=f"≈ {exemplar}",
+                    category=category,
+                    start=start,
+                    end=end,
+                    suggestion=entry.suggestion if entry else "",
+                    matched_text=sentence,
+                    suggest_doc=entry.suggest_doc if entry else None,
+                )
+            )
+        return sorted(kept, key=lambda v: (v.start, v.end))
+
+    def _suggestion_entry(self, category: Category, lang: str) -> LexiconEntry | None:
+        """The first lexicon entry of the category in the language (its compliant wording)."""
+        same = [e for e in self.lexicon.entries if e.category is category]
+        return next((e for e in same if e.language == lang), same[0] if same else None)
 
     def _hits(self, folded: FoldedText) -> Iterator[_Hit]:
         compact = folded.compact
