@@ -5,10 +5,12 @@ Times are shown in the reader's zone; task text is masked (phone / ID numbers) a
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from crm.errors import InvalidDateError, SnoozeNotLaterError
 from crm.followups import FollowUp, FollowUpDraft, FollowUpPage, Reminder
 from crm.when import zone_of
 from handlers.buttons_followups import DraftAction, TodoAction, to_minute
@@ -178,3 +180,28 @@ def reminder_view(reminders: Sequence[Reminder]) -> View:
     head = t(language, "fu_reminder_many", count=len(reminders))
     body = listed.text.split("\n\n", 1)[1]
     return View(f"{head}\n\n{body}", listed.buttons)
+
+
+def invalid_date_view(exc: InvalidDateError, language: str) -> View:
+    """Why a date or time does not exist: 「2月没有30日」, "There is no 25 o'clock"."""
+    month_name = calendar.month_name[exc.month] if exc.month and 1 <= exc.month <= 12 else ""
+    values = {
+        "year": exc.year,
+        "month": exc.month,
+        "day": exc.day,
+        "hour": exc.hour,
+        "minute": exc.minute,
+        "month_name": month_name,
+    }
+    return View(escape(t(language, f"fu_invalid_{exc.problem}", **values)))
+
+
+def snooze_not_later_text(exc: SnoozeNotLaterError, language: str) -> str:
+    """The dialog of a snooze that would move a follow-up earlier: both times, nothing changed."""
+    return t(
+        language,
+        "fu_snooze_not_later",
+        id=exc.follow_up_id,
+        due=format_due(exc.due_at, exc.zone, language),
+        until=format_due(exc.until, exc.zone, language),
+    )[:200]
