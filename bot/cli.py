@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from bot.bootstrap import Runtime
+from bot.cli_audit import audit_app
 from bot.cli_briefing import briefing_app
 from bot.cli_common import SAMPLE_DOCS, err, fail, load_settings, out, with_runtime
 from bot.cli_kb import kb_app
@@ -280,6 +281,7 @@ def start(
 app.add_typer(kb_app, name="kb")
 app.add_typer(briefing_app, name="briefing")
 app.add_typer(rules_app, name="rules")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import activity_rows, alert_rows, kb_rows, rows  # noqa: F401  (every table)
+from storage import activity_rows, alert_rows, journal_rows, kb_rows, rows  # noqa: F401  (every table)
 from storage.base import Base
 
 

@@ -20,6 +20,7 @@ PACKAGES = (
     "retrieval",
     "storage",
     "emulator",
+    "audit",
 )
 
 # package → project packages it may import (besides itself)
@@ -27,13 +28,15 @@ ALLOWED = {
     "retrieval": set(),
     "storage": set(),
     "emulator": set(),
+    "audit": {"storage"},  # the journal (DESIGN §9)
     "runtime": {"storage"},
-    "crm": {"storage"},
+    "crm": {"storage", "audit"},
     "importing": {"crm", "storage"},
     "demo": {"crm", "importing"},
-    "knowledge_base": {"storage", "retrieval"},
-    "handlers": {"crm", "knowledge_base", "runtime"},  # context.py: the one Services container
-    "scheduler": {"crm", "knowledge_base", "handlers", "runtime"},
+    "knowledge_base": {"storage", "retrieval", "audit"},
+    # context.py: the one Services container
+    "handlers": {"crm", "knowledge_base", "runtime", "audit"},
+    "scheduler": {"crm", "knowledge_base", "handlers", "runtime", "audit"},
     "bot": set(PACKAGES),
 }
 # emulator: the Bot API emulator speaks PTB's request interface (the console's transport).

@@ -1,0 +1,376 @@
+"""The journal: append, verify, export (DESIGN §9).
+
+Every entry is `seq, at, actor, kind, subject, body, prev_hash, hash`, where
+`hash = sha256(prev_hash + canonical JSON of the other six fields)` and the first entry's
+prev_hash is 64 zeros. The canonical JSON has sorted keys, no whitespace, non-ASCII kept as is
+(UTF-8), and `at` as an aware UTC timestamp in ISO format with microseconds
+(`2026-12-07T01:02:03.000004+00:00`).
+
+Appending: the one-row `journal_head` is updated first (seq + 1), which takes the row lock on
+PostgreSQL and the write lock on SQLite, so concurrent appenders — other sessions, other
+processes — queue there; the appender then reads the previous hash from the head, inserts the
+entry and stores its hash in the head. The lock is held until the transaction ends: an append
+joined to a caller's unit of work (`session=`) commits or rolls back with the caller's change
+(a note and its entry together) and holds other appenders until then, so callers append last,
+just before they commit. This relies on PostgreSQL's default READ COMMITTED isolation (a
+blocked update proceeds on the row the other transaction committed) and on SQLite starting the
+transaction at the first write (pysqlite's default).
+
+seq has no gaps (a rolled-back append rolls back the head with it), so `verify` checks both the
+seq sequence and the prev_hash links: it names a deleted entry by its missing seq, an altered
+one by its own seq, an entry written around the journal (not through `append`) by its seq, and
+a deleted last entry by comparing the chain's end with the head.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.clock import Clock, utc_now
+from storage.journal_rows import GENESIS_HASH, HEAD_ID, JournalHeadRow, JournalRow
+from storage.uow import UnitOfWorkFactory
+
+ExportFormat = Literal["jsonl", "csv"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv")
+FIELDS = ("seq", "at", "actor", "kind", "subject", "body", "prev_hash", "hash")
+LIMITS = {"actor": 64, "kind": 40, "subject": 200}
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection). A cell
+# starting with the guard itself (') is guarded too, so reading an export back is exact.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+GUARDED_STARTS = (*FORMULA_STARTS, "'")
+
+
+class JournalError(RuntimeError):
+    """The journal cannot be appended to (its head row is missing)."""
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace, non-ASCII as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def timestamp(at: datetime) -> str:
+    """An aware datetime as ISO 8601 in UTC with microseconds."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime refused: pass an aware datetime")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(
+    prev_hash: str, seq: int, at: datetime, actor: str, kind: str, subject: str, body: str
+) -> str:
+    """sha256(prev_hash + canonical JSON of the other fields), hex."""
+    fields = {
+        "seq": seq,
+        "at": timestamp(at),
+        "actor": actor,
+        "kind": kind,
+        "subject": subject,
+        "body": body,
+    }
+    return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    at: datetime
+    actor: str
+    kind: str
+    subject: str
+    body: str
+    prev_hash: str
+    hash: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": timestamp(self.at),
+            "actor": self.actor,
+            "kind": self.kind,
+            "subject": self.subject,
+            "body": self.body,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Entry:
+        """An entry from `as_json` (an exported line); numbers may come as strings (CSV)."""
+        return cls(
+            seq=int(data["seq"]),
+            at=datetime.fromisoformat(str(data["at"])),
+            actor=str(data["actor"]),
+            kind=str(data["kind"]),
+            subject=str(data["subject"]),
+            body=str(data["body"]),
+            prev_hash=str(data["prev_hash"]),
+            hash=str(data["hash"]),
+        )
+
+    @property
+    def computed_hash(self) -> str:
+        return entry_hash(
+            self.prev_hash, self.seq, self.at, self.actor, self.kind, self.subject, self.body
+        )
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of `verify`: how many entries hold, and the first bad seq if any."""
+
+    count: int
+    head_hash: str
+    bad_seq: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.bad_seq is None
+
+
+class ChainCheck:
+    """Checks entries fed in seq order; keeps only the last seq and hash (constant memory)."""
+
+    def __init__(self, *, first_seq: int = 1, prev_hash: str | None = GENESIS_HASH) -> None:
+        # prev_hash None: start from whatever the first entry links to (an exported range).
+        self.expected_seq = first_seq
+        self.prev_hash = prev_hash
+        self.count = 0
+        self.bad_seq: int | None = None
+        self.reason = ""
+
+    def feed(self, entry: Entry) -> bool:
+        """False (and bad_seq, reason set) at the first entry that breaks the chain."""
+        if entry.seq != self.expected_seq:
+            if entry.seq > self.expected_seq:
+                return self._bad(self.expected_seq, "missing (deleted?)")
+            return self._bad(entry.seq, f"out of sequence (expected seq {self.expected_seq})")
+        if self.prev_hash is not None and entry.prev_hash != self.prev_hash:
+            return self._bad(entry.seq, "does not link to the entry before it")
+        if entry.computed_hash != entry.hash:
+            return self._bad(entry.seq, "does not match its hash (altered?)")
+        self.prev_hash = entry.hash
+        self.expected_seq += 1
+        self.count += 1
+        return True
+
+    def _bad(self, seq: int, reason: str) -> bool:
+        self.bad_seq, self.reason = seq, reason
+        return False
+
+
+def check_entries(entries: Iterable[Entry], **start: Any) -> ChainCheck:
+    """Run a ChainCheck over entries (an export read back, a test)."""
+    check = ChainCheck(**start)
+    for entry in entries:
+        if not check.feed(entry):
+            break
+    return check
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        kind=row.kind,
+        subject=row.subject,
+        body=row.body,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+_COLUMNS = tuple(getattr(JournalRow, name) for name in FIELDS)
+
+
+class Journal:
+    """Append-only, hash-chained journal of DESIGN §9 (see the module docstring)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock = utc_now) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def append(
+        self,
+        actor: str,
+        kind: str,
+        subject: str,
+        body: str | Mapping[str, Any] = "",
+        *,
+        session: AsyncSession | None = None,
+    ) -> Entry:
+        """Append one entry. With `session`, inside the caller's transaction (the caller
+        commits, and should append last: the journal stays locked until then); without, in a
+        transaction of its own, committed here. A mapping body is stored as canonical JSON."""
+        text = body if isinstance(body, str) else canonical_json(dict(body))
+        for name, value in (("actor", actor), ("kind", kind), ("subject", subject)):
+            if len(value) > LIMITS[name]:
+                raise ValueError(f"journal {name} longer than {LIMITS[name]}: {value[:40]!r}…")
+        if session is not None:
+            return await self._append_in(session, actor, kind, subject, text)
+        async with self._uow() as work:
+            entry = await self._append_in(work.session, actor, kind, subject, text)
+            await work.commit()
+            return entry
+
+    async def _append_in(
+        self, session: AsyncSession, actor: str, kind: str, subject: str, body: str
+    ) -> Entry:
+        # The write to the head comes first: it is what serialises appenders.
+        head = (
+            await session.execute(
+                update(JournalHeadRow)
+                .where(JournalHeadRow.id == HEAD_ID)
+                .values(seq=JournalHeadRow.seq + 1)
+                .returning(JournalHeadRow.seq, JournalHeadRow.hash)
+                .execution_options(synchronize_session=False)
+            )
+        ).one_or_none()
+        if head is None:
+            raise JournalError("the journal head row is missing (run `ambot db upgrade`)")
+        seq, prev_hash = int(head.seq), str(head.hash)
+        at = self._clock()
+        digest = entry_hash(prev_hash, seq, at, actor, kind, subject, body)
+        await session.execute(
+            insert(JournalRow).values(
+                seq=seq,
+                at=at,
+                actor=actor,
+                kind=kind,
+                subject=subject,
+                body=body,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        await session.execute(
+            update(JournalHeadRow)
+            .where(JournalHeadRow.id == HEAD_ID)
+            .values(hash=digest)
+            .execution_options(synchronize_session=False)
+        )
+        return Entry(seq, at, actor, kind, subject, body, prev_hash, digest)
+
+    async def _head(self, session: AsyncSession) -> tuple[int, str] | None:
+        row = (
+            await session.execute(
+                select(JournalHeadRow.seq, JournalHeadRow.hash).where(JournalHeadRow.id == HEAD_ID)
+            )
+        ).one_or_none()
+        return None if row is None else (int(row.seq), str(row.hash))
+
+    async def verify(self, *, batch_size: int = 1000) -> Verification:
+        """Walk the whole journal in seq order, `batch_size` rows at a time (memory does not
+        grow with the journal), and compare its end with the head, read before and after the
+        walk (entries appended meanwhile are checked too, and are not mistaken for tampering)."""
+        async with self._uow() as work:
+            session = work.session
+            before = await self._head(session)
+            check = ChainCheck()
+            last_hash = GENESIS_HASH
+            hash_at_head: str | None = GENESIS_HASH if before and before[0] == 0 else None
+            result = await session.stream(
+                select(*_COLUMNS).order_by(JournalRow.seq).execution_options(yield_per=batch_size)
+            )
+            broken = False
+            async for rows in result.partitions(batch_size):
+                for row in rows:
+                    entry = _entry(row)
+                    if not check.feed(entry):
+                        broken = True
+                        break
+                    last_hash = entry.hash
+                    if before is not None and entry.seq == before[0]:
+                        hash_at_head = entry.hash
+                if broken:
+                    break
+            await result.close()
+            if broken:
+                return Verification(check.count, last_hash, check.bad_seq, check.reason)
+            after = await self._head(session)
+        if before is None or after is None:
+            return Verification(check.count, last_hash, check.count + 1, "the head row is missing")
+        if check.count < before[0]:
+            return Verification(
+                check.count, last_hash, check.count + 1, "missing (deleted at the end?)"
+            )
+        if hash_at_head != before[1]:
+            return Verification(
+                check.count, last_hash, before[0], "does not match the journal's head (altered?)"
+            )
+        if check.count > after[0]:
+            return Verification(
+                check.count, last_hash, after[0] + 1, "was not appended through the journal"
+            )
+        return Verification(check.count, last_hash)
+
+    async def entries(
+        self, since: datetime, until: datetime | None = None, *, batch_size: int = 1000
+    ) -> AsyncIterator[Entry]:
+        """Entries with since ≤ at < until, in seq order, streamed."""
+        query = select(*_COLUMNS).where(JournalRow.at >= since)
+        if until is not None:
+            query = query.where(JournalRow.at < until)
+        async with self._uow() as work:
+            result = await work.session.stream(
+                query.order_by(JournalRow.seq).execution_options(yield_per=batch_size)
+            )
+            try:
+                async for rows in result.partitions(batch_size):
+                    for row in rows:
+                        yield _entry(row)
+            finally:
+                await result.close()
+
+    async def export(
+        self, since: datetime, until: datetime | None = None, fmt: ExportFormat = "jsonl"
+    ) -> AsyncIterator[str]:
+        """The entries as text, a line at a time: JSON lines, or CSV with a header row and the
+        formula guard (a cell starting with = + - @ gets a leading ', see `guard_formula`)."""
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"unknown export format {fmt!r}: jsonl or csv")
+        if fmt == "csv":
+            yield csv_line(FIELDS)
+        async for entry in self.entries(since, until):
+            if fmt == "jsonl":
+                yield canonical_json(entry.as_json()) + "\n"
+            else:
+                data = entry.as_json()
+                yield csv_line(guard_formula(str(data[name])) for name in FIELDS)
+
+
+def guard_formula(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula, made text with a leading ' (and a cell
+    that starts with ' gets one more, so `unguard` is exact)."""
+    return "'" + cell if cell.startswith(GUARDED_STARTS) else cell
+
+
+def unguard(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(list(cells))
+    return buffer.getvalue()
+
+
+def read_csv_export(text: str) -> list[Entry]:
+    """Entries back from a CSV export (the formula guard undone on the guarded cells)."""
+    rows = csv.DictReader(io.StringIO(text, newline=""))
+    entries = []
+    for row in rows:
+        entries.append(Entry.from_json({name: unguard(value) for name, value in row.items()}))
+    return entries
