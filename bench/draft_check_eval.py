@@ -96,12 +96,12 @@ def main() -> None:
         p, r, tp, fp, fn = scores([flags[i] for i in idx], [labels[i] for i in idx])
         print(f"| {name} | {p:.3f} | {r:.3f} | {tp} | {fp} | {fn} |")
     if args.misses:
-        for i, (d, f) in enumerate(zip(drafts, flags, strict=True)):
-            if f != (d["label"] == "violation") and i % 2 == 0:  # tuning half only
-                best = max(sentence_scores[i], key=lambda x: x[5], default=None)
+        for i, (d, flag) in enumerate(zip(drafts, flags, strict=True)):
+            if flag != (d["label"] == "violation") and i % 2 == 0:  # tuning half only
+                top = max(sentence_scores[i], key=lambda x: x[5], default=None)
                 print(
-                    f"[{d['label']}/{d['category']}/{d['lang']}] flagged={f} lex={lexical[i]} "
-                    f"sem={best[4:] if best else None}: {d['text']}"
+                    f"[{d['label']}/{d['category']}/{d['lang']}] flagged={flag} lex={lexical[i]} "
+                    f"sem={top[4:] if top else None}: {d['text']}"
                 )
 
 

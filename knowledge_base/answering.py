@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from knowledge_base.aliases import EMPTY_ALIASES, AliasIndex
+from knowledge_base.calibration import RefusalModel, load_model
 from knowledge_base.coverage import CoverageIndex, document_text, question_tokens
 from knowledge_base.curation import ApprovedText, CurationService
 from knowledge_base.glossary import Glossary, load_glossary
@@ -59,6 +61,7 @@ SEARCH_THREADS = 32  # at most this many questions are searched (and embedded in
 CROSS_LANGUAGE_OFFSET = 0.02
 LEXICAL_WEIGHT = 0.08
 LEXICAL_HALF = 20.0
+ALIASES_TO_MODEL = True
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -94,6 +97,9 @@ class RankedResult:
     margin: float | None = None  # lead over the best other doc with the same coverage
     lexical_coverage: float | None = None  # share of the question's tokens found in the doc
     agreement: bool | None = None  # the doc is both the dense-top and the lexical-top one
+    weighted_coverage: float | None = None  # lexical_coverage with tokens weighted by rarity
+    unknown_share: float | None = None  # weighted share of the question's tokens no doc has
+    dense_margin: float | None = None  # cosine lead over the best other document
 
     @property
     def citation(self) -> Citation:
@@ -147,9 +153,15 @@ class Decision:
     min_lexical_coverage: float = 0.0
     min_margin: float = 0.0
     dense_agreeing: float = 1.0  # > 1: off
+    # hybrid mode: the calibrated refusal model replaces the thresholds and the coverage gate
+    model: RefusalModel | None = None
 
     def judge(self, best: RankedResult, mode: Mode) -> str | None:
         """None to answer with `best`, else the reason code for no answer."""
+        if self.model is not None and mode == "hybrid":
+            if self.model.answers(best):
+                return None
+            return f"uncovered:{best.uncovered[0]}" if best.uncovered else "low_score"
         if self.require_coverage and best.uncovered:
             return f"uncovered:{best.uncovered[0]}"
         if self.min_margin > 0 and best.margin is not None and best.margin < self.min_margin:
@@ -281,6 +293,8 @@ def with_features(
     words = question_tokens(question)
     dense_top = max(ranked, key=lambda r: r.dense_score if r.dense_score is not None else -9.0)
     lexical_top = max(ranked, key=lambda r: r.lexical_score or 0.0)
+    cosines = sorted((r.dense_score for r in ranked if r.dense_score is not None), reverse=True)
+    unknown = coverage.unknown_share(words)
     rows = [(r, coverage.uncovered(concepts, r.doc_id, r.version)) for r in ranked]
     rows.sort(key=lambda row: bool(row[1]))  # stable: score order within each group
     # margin: lead over the next document that covers the question as well as this one
@@ -296,6 +310,9 @@ def with_features(
             lexical_coverage=coverage.lexical_coverage(words, r.doc_id, r.version),
             agreement=r is dense_top and r is lexical_top and r.lexical_score is not None,
             margin=_lead(r, best[bool(uncovered)]),
+            weighted_coverage=coverage.weighted_coverage(words, r.doc_id, r.version),
+            unknown_share=unknown,
+            dense_margin=_dense_lead(r.dense_score, cosines),
         )
         for r, uncovered in rows[:limit]
     ]
@@ -307,6 +324,13 @@ def _lead(result: RankedResult, top: list[float]) -> float | None:
     if len(top) < 2:
         return None
     return result.score - (top[1] if result.score >= top[0] else top[0])
+
+
+def _dense_lead(cosine: float | None, cosines: list[float]) -> float | None:
+    """The cosine's lead over the best other document's (`cosines`: all, best first)."""
+    if cosine is None or len(cosines) < 2:
+        return None
+    return cosine - (cosines[1] if cosine >= cosines[0] else cosines[0])
 
 
 def _max(a: float | None, b: float | None) -> float | None:
@@ -350,6 +374,7 @@ class AnswerService:
         clock: Clock | None = None,
         timezone: str = "Asia/Shanghai",
         search_threads: int = SEARCH_THREADS,
+        abbreviations: bool = True,
     ) -> None:
         """`glossary` expands questions and defines concept coverage, `policy` lists what is
         never answered (defaults: the sample files shipped with the code).
@@ -364,10 +389,16 @@ class AnswerService:
         self._curation = curation
         self._embedder = embedder
         self._index_dir = index_dir
-        self._decision = decision or Decision()
+        if decision is None:
+            # the refusal model fitted for this embedder's scores, else the rule
+            model = load_model(embedder=embedder.model_id)
+            decision = Decision(model=model) if model is not None else Decision()
+        self._decision = decision
         self._glossary = glossary if glossary is not None else load_glossary()
         self._policy = policy if policy is not None else load_policy()
         self._coverage = CoverageIndex(self._glossary, {}, {})
+        self._abbreviations = abbreviations
+        self._aliases = EMPTY_ALIASES
         self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
         self._searcher: HybridSearcher | None = None
@@ -391,6 +422,10 @@ class AnswerService:
                 self._glossary,
                 [(t.doc_id, t.version, document_text(t.title, t.tags, t.body)) for t in texts],
             )
+            if self._abbreviations:
+                self._aliases = await asyncio.to_thread(
+                    AliasIndex.build, [(t.title, t.tags, t.body) for t in texts]
+                )
             self._searcher = searcher
             return report
 
@@ -434,6 +469,10 @@ class AnswerService:
         ranked = rank_documents(hits, mode, language=question_language(query), today=today)
         return with_features(ranked, query, coverage, limit=k)
 
+    def decide(self, best: RankedResult, mode: Mode = "hybrid") -> str | None:
+        """None to answer with `best` (the top of a ranking), else the no-answer reason."""
+        return self._decision.judge(best, mode)
+
     def out_of_scope(self, question: str) -> OutOfScopeMatch | None:
         """The out-of-scope category the question falls in (policy data), if any."""
         return self._policy.classify(question[:MAX_QUESTION_CHARS])
@@ -446,11 +485,15 @@ class AnswerService:
         0.908 → 0.923 on the blind set, no-answer decisions unchanged, and 14 % fewer tokens
         through the model."""
         expansion = self._glossary.expand(query)
+        spelled_out = self._aliases.expand(query)  # rzrq → 融资融券 (from the KB's own tags)
+        dense = expansion.dense_query() if mode == "dense" else query
+        if spelled_out and ALIASES_TO_MODEL:
+            dense = " ".join([dense, *spelled_out])
         return searcher.search(
-            expansion.dense_query() if mode == "dense" else query,
+            dense,
             max(CANDIDATES, 1),
             mode,
-            lexical_query=expansion.lexical_query(),
+            lexical_query=" ".join([expansion.lexical_query(), *spelled_out]),
         )
 
     async def answer(
@@ -467,7 +510,7 @@ class AnswerService:
         match = self.out_of_scope(question)
         reason = match.code if match is not None else None
         if reason is None:
-            reason = self._decision.judge(ranked[0], mode) if ranked else "empty"
+            reason = self.decide(ranked[0], mode) if ranked else "empty"
         if reason is None:
             return Answer(question, "answer", ranked[0], tuple(ranked[1:3]), tuple(ranked))
         gap_id = None

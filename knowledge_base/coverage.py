@@ -14,8 +14,10 @@ question's tokens — CJK bigrams and words, as BM25 sees them — that occur in
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from knowledge_base.glossary import Glossary, GlossaryEntry
 from retrieval import tokenize
@@ -28,6 +30,8 @@ class CoverageIndex:
     glossary: Glossary
     documents: Mapping[tuple[str, int], frozenset[GlossaryEntry]]
     tokens: Mapping[tuple[str, int], frozenset[str]]
+    # in how many documents each token occurs (for `weighted_coverage`)
+    frequency: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def build(cls, glossary: Glossary, texts: Iterable[tuple[str, int, str]]) -> CoverageIndex:
@@ -37,7 +41,33 @@ class CoverageIndex:
         for doc, version, text in texts:
             concepts[(doc, version)] = frozenset(glossary.mentions(text))
             tokens[(doc, version)] = frozenset(tokenize(text))
-        return cls(glossary, concepts, tokens)
+        frequency = Counter(t for words in tokens.values() for t in words)
+        return cls(glossary, concepts, tokens, dict(frequency))
+
+    def weight(self, token: str) -> float:
+        """Inverse document frequency of a token in this knowledge base; a token no document
+        uses weighs the most (it names something the knowledge base may not be about)."""
+        n = len(self.tokens)
+        return math.log((n + 1) / (self.frequency.get(token, 0) + 0.5))
+
+    def weighted_coverage(self, words: frozenset[str], doc_id: str, version: int) -> float | None:
+        """Like `lexical_coverage`, each token weighted by its rarity in the knowledge base:
+        a question whose rare words the document lacks (an unknown product's name) scores low
+        even when its everyday words all occur."""
+        known = self.tokens.get((doc_id, version))
+        if not words or known is None:
+            return None
+        total = sum(self.weight(t) for t in words)
+        return sum(self.weight(t) for t in words & known) / total if total > 0 else None
+
+    def unknown_share(self, words: frozenset[str]) -> float | None:
+        """Weighted share of the question's tokens that no document of the knowledge base
+        contains."""
+        if not words or not self.tokens:
+            return None
+        total = sum(self.weight(t) for t in words)
+        unknown = sum(self.weight(t) for t in words if t not in self.frequency)
+        return unknown / total if total > 0 else None
 
     def distinctive(self, question: str) -> tuple[GlossaryEntry, ...]:
         """The non-generic concepts the question names by their exact spelling (a listed

