@@ -1,0 +1,101 @@
+"""Issue 15: refusals from a calibrated model, abbreviations from the knowledge base's own tags,
+and coverage weighted by rarity — all derived from the knowledge base, none from questions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from knowledge_base.aliases import AliasIndex, initials
+from knowledge_base.answering import Decision, RankedResult
+from knowledge_base.calibration import FEATURES, RefusalModel, default_model_path, load_model
+from knowledge_base.coverage import CoverageIndex, document_text, question_tokens
+from knowledge_base.glossary import EMPTY_GLOSSARY
+
+BEST = RankedResult(
+    doc_id="KB-A",
+    version=1,
+    title="融资融券开户条件",
+    section="条件",
+    text="资产50万元。",
+    kind="script",
+    product_risk=None,
+    approved_by="C001",
+    effective_from=date(2026, 1, 1),
+    score=0.9,
+    dense_score=0.9,
+    lexical_score=10.0,
+)
+
+
+def model(**changes: object) -> RefusalModel:
+    """A model that answers on the cosine alone: P(answer) = σ(100 · (dense − 0.88))."""
+    base = RefusalModel(
+        FEATURES,
+        tuple(0.0 for _ in FEATURES),
+        tuple(1.0 for _ in FEATURES),
+        tuple(100.0 if n == "dense" else 0.0 for n in FEATURES),
+        -88.0,
+        0.5,
+        "engine-1.0:some-model",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_pinyin_initials_of_the_knowledge_base_terms_spell_them_out() -> None:
+    assert initials("融资融券") == "rzrq"
+    aliases = AliasIndex.build([("约定购回业务", ["约定购回", "融资融券"], "ETF 与 GC001 说明")])
+    assert aliases.expand("ydgh期间分红归谁") == ["约定购回"]
+    assert aliases.expand("RZRQ 开户") == ["融资融券"]
+    assert aliases.expand("融资融券 rzrq") == []  # already spelled out
+
+
+def test_a_word_the_knowledge_base_uses_is_never_read_as_an_abbreviation() -> None:
+    aliases = AliasIndex.build([("股票期权", ["gqq"], "gqq 是本文的代号")])
+    assert "gqq" in aliases.vocabulary
+    assert aliases.expand("gqq 是什么") == []
+
+
+def test_rare_words_weigh_more_in_coverage() -> None:
+    texts = [
+        ("KB-A", 1, document_text("融资融券", [], "客户资产")),
+        ("KB-B", 1, document_text("股票期权", [], "客户资产")),
+        ("KB-C", 1, document_text("国债逆回购", [], "客户资产")),
+    ]
+    coverage = CoverageIndex.build(EMPTY_GLOSSARY, texts)
+    words = question_tokens("客户资产 期权")
+    plain = coverage.lexical_coverage(words, "KB-A", 1)
+    weighted = coverage.weighted_coverage(words, "KB-A", 1)
+    assert plain is not None and weighted is not None
+    assert weighted < plain  # KB-A has the common words, not the rare one
+    unknown = coverage.unknown_share(question_tokens("黄金 客户"))
+    assert unknown is not None and unknown > 0.5  # 黄金: nowhere in the knowledge base
+    assert coverage.unknown_share(question_tokens("客户资产")) == 0.0
+
+
+def test_the_model_decides_in_hybrid_mode_and_explains_itself() -> None:
+    decision = Decision(model=model())
+    assert decision.judge(BEST, "hybrid") is None
+    assert decision.judge(replace(BEST, dense_score=0.85), "hybrid") == "low_score"
+    uncovered = replace(BEST, dense_score=0.85, uncovered=("期权",))
+    assert decision.judge(uncovered, "hybrid") == "uncovered:期权"
+    # other modes keep their thresholds
+    assert decision.judge(replace(BEST, dense_score=0.86), "dense") is None
+
+
+def test_the_model_round_trips_and_only_serves_its_own_embedder(tmp_path: Path) -> None:
+    file = tmp_path / "model.json"
+    file.write_text(json.dumps(model().to_json()), encoding="utf-8")
+    assert load_model(file) == model()
+    assert load_model(file, embedder="engine-2.0:some-model") == model()  # engine upgrade
+    assert load_model(file, embedder="hashing-256") is None
+    assert load_model(tmp_path / "absent.json") is None
+
+
+def test_the_shipped_model_is_readable() -> None:
+    shipped = load_model(default_model_path())
+    assert shipped is not None
+    assert set(shipped.features) <= set(FEATURES)
+    assert 0.0 < shipped.threshold < 1.0
