@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from telegram import BotCommand
 from telegram.ext import ApplicationBuilder, ContextTypes, JobQueue
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
+from bot import journaling
 from bot.settings import Settings
 from handlers import register_all
 from handlers.context import AmbotApplication, AppContext, BotData, Services
@@ -48,6 +49,9 @@ def build_application(
         .concurrent_updates(True)
         .post_init(set_commands)
     )
+    if services.journal is not None:  # every message out is journaled (bot/journaling.py)
+        bot_request = request or HTTPXRequest(connection_pool_size=256)  # PTB's own default
+        request = journaling.JournalingRequest(bot_request, services.journal)
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:
@@ -55,5 +59,7 @@ def build_application(
     app = builder.build()
     app.bot_data.services = services
     register_all(app)
+    if services.journal is not None:
+        journaling.register(app)  # every update in, before the guard
     register_jobs(app, reminders=reminders)
     return app

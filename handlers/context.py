@@ -10,6 +10,7 @@ from typing import Any, Protocol, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from audit import Journal
 from crm.alert_delivery import AlertDeliveryService
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
@@ -51,6 +52,9 @@ class Services:
     data_watch: DataWatch
     default_language: str = "zh"
     bot_username: str = "ambot_demo_bot"
+    # The journal of DESIGN §9 (audit/); None: nothing is recorded (tools and tests that build
+    # services by hand).
+    journal: Journal | None = None
 
 
 OnSettled = Callable[[Settled], Awaitable[None]]

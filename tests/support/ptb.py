@@ -31,6 +31,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext
 from telegram.request import BaseRequest, RequestData
 
+from audit import Journal
 from bot.app import build_application
 from bot.bootstrap import Runtime, build_runtime
 from bot.settings import Settings
@@ -383,6 +384,7 @@ def clocked_services(runtime: Runtime, clock: FakeClock, proactive: ProactiveCon
         uow, clock=clock, ttl_seconds=proactive.lock_ttl_seconds
     )
     services.rules = RulesService(uow, rules_config, clock=clock, timezone=tz)
+    services.journal = Journal(uow, clock=clock)
     return services
 
 
