@@ -8,6 +8,7 @@ from emulator.models import (
     Button,
     EmulatedChat,
     EmulatedUser,
+    EntityOverflow,
     StoredFile,
     UploadedFile,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "Button",
     "EmulatedChat",
     "EmulatedUser",
+    "EntityOverflow",
     "InProcessRequest",
     "RateLimiter",
     "RateLimits",

@@ -18,7 +18,7 @@ import struct
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from emulator.html import html_to_entities, utf16_length
 from emulator.models import (
@@ -27,12 +27,14 @@ from emulator.models import (
     BotMessage,
     EmulatedChat,
     EmulatedUser,
+    EntityOverflow,
     MessageVersion,
     StoredFile,
     UploadedFile,
 )
 from emulator.ratelimit import RateLimiter, RateLimits
 from emulator.validation import (
+    MAX_ENTITIES,
     ApiError,
     JSONDict,
     Params,
@@ -82,7 +84,13 @@ class BotApiEmulator:
         bot_first_name: str = "ambot",
         rate_limits: RateLimits | None = None,
         clock: Callable[[], float] = time.time,
+        entity_limit: Literal["reject", "telegram"] = "reject",
     ) -> None:
+        """`entity_limit`: what a text with more than 100 formatting entities gets. Telegram
+        accepts it and shows everything after the 100th entity unformatted ("telegram": the
+        same here, the message keeps its first 100 entities); "reject" (the default) answers
+        400 instead, so a view that would lose its formatting fails the test that sends it.
+        Either way the overflow is recorded in `entity_overflows`."""
         prefix = token.split(":", 1)[0]
         self.token = token
         self.bot_user = EmulatedUser(
@@ -124,6 +132,8 @@ class BotApiEmulator:
 
         self.calls: Counter[str] = Counter()
         self.api_errors: list[ApiCallError] = []
+        self.entity_limit = entity_limit
+        self.entity_overflows: list[EntityOverflow] = []
         self._listeners: list[Callable[[BotActivity], None]] = []
         self._changed: asyncio.Event | None = None
 
@@ -580,7 +590,7 @@ class BotApiEmulator:
         chat = self._resolve_chat(p)
         text = p.string("text") or ""
         parse_mode = p.string("parse_mode")
-        check_text(text, parse_mode)
+        self._entities_within_limit("sendMessage", chat.id, check_text(text, parse_mode))
         markup = check_markup(p.json("reply_markup"))
         reply_to = self._reply_target(p, chat)
         self._acquire(chat)
@@ -608,7 +618,8 @@ class BotApiEmulator:
         caption = p.string("caption")
         parse_mode = p.string("parse_mode")
         if caption:
-            check_caption(caption, parse_mode)
+            method = "sendPhoto" if kind == "photo" else "sendDocument"
+            self._entities_within_limit(method, chat.id, check_caption(caption, parse_mode))
         markup = check_markup(p.json("reply_markup"))
         stored = self._input_file(p, files, kind)
         reply_to = self._reply_target(p, chat)
@@ -635,7 +646,9 @@ class BotApiEmulator:
             raise bad_request("there is no text in the message to edit")
         text = p.string("text") or ""
         parse_mode = p.string("parse_mode")
-        check_text(text, parse_mode)
+        self._entities_within_limit(
+            "editMessageText", message.chat_id, check_text(text, parse_mode)
+        )
         markup = check_markup(p.json("reply_markup"))
         return self._apply_edit(message, text, parse_mode, markup)
 
@@ -646,7 +659,9 @@ class BotApiEmulator:
         caption = p.string("caption")
         parse_mode = p.string("parse_mode")
         if caption:
-            check_caption(caption, parse_mode)
+            self._entities_within_limit(
+                "editMessageCaption", message.chat_id, check_caption(caption, parse_mode)
+            )
         markup = check_markup(p.json("reply_markup"))
         return self._apply_edit(message, caption, parse_mode, markup)
 
@@ -774,6 +789,18 @@ class BotApiEmulator:
             return copy.deepcopy(self._incoming[(chat_id, message_id)])
         raise LookupError(f"no message {message_id} in chat {chat_id}")
 
+    def _entities_within_limit(self, method: str, chat_id: int, count: int) -> None:
+        """Record a text over Telegram's entity limit; refuse it unless emulating Telegram's
+        silent truncation."""
+        if count <= MAX_ENTITIES:
+            return
+        self.entity_overflows.append(EntityOverflow(method, chat_id, count))
+        if self.entity_limit == "reject":
+            raise bad_request(
+                f"too many message entities: {count} > {MAX_ENTITIES} "
+                "(Telegram would show the formatting after the 100th as plain text)"
+            )
+
     def _store_bot_message(self, message: BotMessage) -> JSONDict:
         self._bot_messages[(message.chat_id, message.message_id)] = message
         self.outbox.append(message)
@@ -793,6 +820,7 @@ class BotApiEmulator:
             plain, entities = message.text, list[dict[str, object]]()
             if (message.parse_mode or "").lower() == "html":
                 plain, entities = html_to_entities(message.text)
+                entities = entities[:MAX_ENTITIES]  # Telegram ignores the rest
             data[text_key] = plain
             if entities:
                 data["entities" if text_key == "text" else "caption_entities"] = entities

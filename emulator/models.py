@@ -196,3 +196,12 @@ class ApiCallError:
     error_code: int
     description: str
     chat_id: int | str | None = None
+
+
+@dataclass(frozen=True)
+class EntityOverflow:
+    """A text the bot sent with more formatting entities than Telegram keeps (100)."""
+
+    method: str
+    chat_id: int
+    entities: int

@@ -11,6 +11,9 @@ from emulator.html import HtmlParseError, html_to_entities, utf16_length
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+# Telegram keeps the first 100 formatting entities of a message and silently ignores the rest
+# (the message is accepted; everything after the 100th shows as plain text).
+MAX_ENTITIES = 100
 
 JSONDict = dict[str, Any]
 
@@ -103,32 +106,42 @@ class Params:
             raise bad_request("chat not found") from None
 
 
-def check_text(text: str, parse_mode: str | None) -> None:
-    """Refuse empty or over-long message text (measured on the visible text)."""
-    visible = visible_text(text, parse_mode).strip()
-    if not visible:
+def check_text(text: str, parse_mode: str | None) -> int:
+    """Refuse empty or over-long message text (measured on the visible text). Returns the
+    number of formatting entities the text carries (the caller applies MAX_ENTITIES)."""
+    visible, count = _parse(text, parse_mode)
+    if not visible.strip():
         raise bad_request("message text is empty")
-    if utf16_length(visible) > MAX_TEXT_LENGTH:
+    if utf16_length(visible.strip()) > MAX_TEXT_LENGTH:
         raise bad_request("message is too long")
+    return count
 
 
-def check_caption(caption: str, parse_mode: str | None) -> None:
-    """Refuse a caption over 1,024 visible UTF-16 units."""
-    if utf16_length(visible_text(caption, parse_mode).strip()) > MAX_CAPTION_LENGTH:
+def check_caption(caption: str, parse_mode: str | None) -> int:
+    """Refuse a caption over 1,024 visible UTF-16 units. Returns its number of entities."""
+    visible, count = _parse(caption, parse_mode)
+    if utf16_length(visible.strip()) > MAX_CAPTION_LENGTH:
         raise bad_request("message caption is too long")
+    return count
+
+
+def _parse(text: str, parse_mode: str | None) -> tuple[str, int]:
+    """The visible text and its number of formatting entities; refuses unparsable markup."""
+    mode = (parse_mode or "").lower()
+    if mode == "html":
+        try:
+            plain, entities = html_to_entities(text)
+        except HtmlParseError as exc:
+            raise bad_request(f"can't parse entities: {exc}") from None
+        return plain, len(entities)
+    if mode in ("", "markdown", "markdownv2"):
+        return text, 0
+    raise bad_request("unsupported parse_mode")
 
 
 def visible_text(text: str, parse_mode: str | None) -> str:
     """The text the user sees; refuses markup Telegram cannot parse."""
-    mode = (parse_mode or "").lower()
-    if mode == "html":
-        try:
-            return html_to_entities(text)[0]
-        except HtmlParseError as exc:
-            raise bad_request(f"can't parse entities: {exc}") from None
-    if mode in ("", "markdown", "markdownv2"):
-        return text
-    raise bad_request("unsupported parse_mode")
+    return _parse(text, parse_mode)[0]
 
 
 def check_markup(markup: Any) -> JSONDict | None:

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from emulator.html import html_to_entities
 from handlers.splitting import split_html, utf16_len
 
 TAGS = ("b", "i", "code")
@@ -80,3 +81,40 @@ def test_any_balanced_html_splits_into_valid_pieces(parts, limit):
     assert "".join(visible(p) for p in pieces) == visible(html) or "".join(
         visible(p) for p in pieces
     ).replace("\n", "") == visible(html).replace("\n", "")
+
+
+def entity_count(html: str) -> int:
+    return len(html_to_entities(html)[1])
+
+
+def test_a_short_text_with_too_many_entities_is_split_at_line_breaks():
+    lines = [f"<b>{i}</b> <u>x</u>" for i in range(120)]  # 240 entities, ~2,000 characters
+    text = "\n".join(lines)
+    pieces = split_html(text)
+    assert len(pieces) == 3
+    assert all(entity_count(p) <= 100 for p in pieces)
+    assert "".join(visible(p) for p in pieces).replace("\n", "") == visible(text).replace("\n", "")
+
+
+def test_a_paragraph_of_tags_without_line_breaks_counts_reopened_tags():
+    text = "<i>" + "".join(f"<u><b>保本</b></u>[{i}]，" for i in range(150)) + "</i>"
+    pieces = split_html(text)
+    assert all(entity_count(p) <= 100 for p in pieces)
+    assert all(p.startswith("<i>") and p.endswith("</i>") for p in pieces)
+    assert "".join(visible(p) for p in pieces) == visible(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([*TAGS, None]), st.sampled_from(["a", "客户", "\n", "😀 "])),
+        min_size=1,
+        max_size=400,
+    ),
+    st.integers(min_value=2, max_value=100),
+)
+def test_no_piece_carries_more_entities_than_allowed(parts, max_entities):
+    html = "".join((f"<{tag}>{body}</{tag}>" if tag else body) for tag, body in parts)
+    pieces = split_html(html, max_entities=max_entities)
+    assert all(entity_count(p) <= max_entities for p in pieces)
+    assert "".join(visible(p) for p in pieces).replace("\n", "") == visible(html).replace("\n", "")
