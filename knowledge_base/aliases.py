@@ -49,19 +49,31 @@ class AliasIndex:
     vocabulary: frozenset[str]
 
     @classmethod
-    def build(cls, documents: Iterable[tuple[str, Iterable[str], str]]) -> AliasIndex:
-        """`documents` yields (title, tags, body)."""
+    def build(
+        cls,
+        documents: Iterable[tuple[str, Iterable[str], str]],
+        tokens: Iterable[str] | None = None,
+    ) -> AliasIndex:
+        """`documents` yields (title, tags, body); `tokens`, when the caller has them already
+        (CoverageIndex.frequency), are the knowledge base's search tokens (else the bodies are
+        tokenized here)."""
         aliases: dict[str, dict[str, None]] = {}
         vocabulary: set[str] = set()
+        seen: dict[str, str] = {}
         for title, tags, body in documents:
             tag_list = list(tags)
-            vocabulary.update(
-                t for t in tokenize(" ".join([title, *tag_list, body])) if t.isascii()
-            )
+            if tokens is None:
+                vocabulary.update(
+                    t for t in tokenize(" ".join([title, *tag_list, body])) if t.isascii()
+                )
             for term in terms_of(title, tag_list):
-                key = initials(term)
+                key = seen.get(term)
+                if key is None:
+                    key = seen[term] = initials(term)
                 if len(key) >= MIN_ALIAS_LETTERS:
                     aliases.setdefault(key, {})[term] = None
+        if tokens is not None:
+            vocabulary.update(t for t in tokens if t.isascii())
         return cls({k: tuple(v) for k, v in aliases.items()}, frozenset(vocabulary))
 
     def expand(self, question: str) -> list[str]:

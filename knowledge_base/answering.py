@@ -424,7 +424,9 @@ class AnswerService:
             )
             if self._abbreviations:
                 self._aliases = await asyncio.to_thread(
-                    AliasIndex.build, [(t.title, t.tags, t.body) for t in texts]
+                    AliasIndex.build,
+                    [(t.title, t.tags, t.body) for t in texts],
+                    self._coverage.frequency,
                 )
             self._searcher = searcher
             return report
