@@ -6,10 +6,11 @@ prev_hash is 64 zeros. The canonical JSON has sorted keys, no whitespace, non-AS
 (UTF-8), and `at` as an aware UTC timestamp in ISO format with microseconds
 (`2026-12-07T01:02:03.000004+00:00`).
 
-Appending: the one-row `journal_head` is updated first (seq + 1), which takes the row lock on
-PostgreSQL and the write lock on SQLite, so concurrent appenders — other sessions, other
-processes — queue there; the appender then reads the previous hash from the head, inserts the
-entry and stores its hash in the head. The lock is held until the transaction ends: an append
+Appending: the one-row `journal_head` is updated first (seq + n for n entries), which takes the
+row lock on PostgreSQL and the write lock on SQLite, so concurrent appenders — other sessions,
+other processes — queue there; the appender then has the previous hash from the head, inserts
+the entries and stores the last one's hash in the head. Within a process, appends in their own
+transaction are grouped: one transaction writes all those waiting (see `Journal.__init__`). The lock is held until the transaction ends: an append
 joined to a caller's unit of work (`session=`) commits or rolls back with the caller's change
 (a note and its entry together) and holds other appenders until then, so callers append last,
 just before they commit. This relies on PostgreSQL's default READ COMMITTED isolation (a
@@ -24,6 +25,7 @@ a deleted last entry by comparing the chain's end with the head.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -31,7 +33,7 @@ import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,6 +127,13 @@ class Entry:
         )
 
 
+class _Record(NamedTuple):
+    actor: str
+    kind: str
+    subject: str
+    body: str
+
+
 @dataclass(frozen=True)
 class Verification:
     """The outcome of `verify`: how many entries hold, and the first bad seq if any."""
@@ -203,6 +212,15 @@ class Journal:
     def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock = utc_now) -> None:
         self._uow = uow
         self._clock = clock
+        # Appends in their own transaction are written together (group commit): whoever takes
+        # the lock writes every entry queued so far in one transaction, and the others find
+        # theirs written. One writer per process also keeps SQLite's busy handler out of it
+        # (writers waiting for its write lock sleep 1, 2, 5, … 100 ms: with 20 concurrent
+        # appenders a 5 ms append had a p95 of 160 ms). Joined appends do not queue: their
+        # transaction may already hold the database's write lock, which this lock's holder
+        # would then wait for (a deadlock until the busy timeout).
+        self._own = asyncio.Lock()
+        self._queued: list[tuple[_Record, asyncio.Future[Entry]]] = []
 
     async def append(
         self,
@@ -215,52 +233,63 @@ class Journal:
     ) -> Entry:
         """Append one entry. With `session`, inside the caller's transaction (the caller
         commits, and should append last: the journal stays locked until then); without, in a
-        transaction of its own, committed here. A mapping body is stored as canonical JSON."""
+        transaction of its own (shared with other appends queued at the same moment), committed
+        before this returns. A mapping body is stored as canonical JSON."""
         text = body if isinstance(body, str) else canonical_json(dict(body))
         for name, value in (("actor", actor), ("kind", kind), ("subject", subject)):
             if len(value) > LIMITS[name]:
                 raise ValueError(f"journal {name} longer than {LIMITS[name]}: {value[:40]!r}…")
+        record = _Record(actor, kind, subject, text)
         if session is not None:
-            return await self._append_in(session, actor, kind, subject, text)
-        async with self._uow() as work:
-            entry = await self._append_in(work.session, actor, kind, subject, text)
-            await work.commit()
-            return entry
+            return (await self._write(session, [record]))[0]
+        mine: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
+        self._queued.append((record, mine))
+        async with self._own:
+            if not mine.done():
+                batch, self._queued = self._queued, []
+                try:
+                    async with self._uow() as work:
+                        entries = await self._write(work.session, [r for r, _ in batch])
+                        await work.commit()
+                except BaseException as exc:
+                    for _, future in batch:
+                        if future is not mine and not future.done():
+                            future.set_exception(JournalError(f"append failed: {exc!r}"))
+                    raise
+                for (_, future), entry in zip(batch, entries, strict=True):
+                    if not future.done():
+                        future.set_result(entry)
+        return mine.result()
 
-    async def _append_in(
-        self, session: AsyncSession, actor: str, kind: str, subject: str, body: str
-    ) -> Entry:
+    async def _write(self, session: AsyncSession, records: list[_Record]) -> list[Entry]:
         # Core statements on the session's connection (the ORM adds nothing here and costs
         # more than the statements). The write to the head comes first: it is what serialises
-        # appenders.
+        # appenders across sessions and processes.
         connection = await session.connection()
         head = (
             await connection.execute(
                 update(_HEAD)
                 .where(_HEAD.c.id == HEAD_ID)
-                .values(seq=_HEAD.c.seq + 1)
+                .values(seq=_HEAD.c.seq + len(records))
                 .returning(_HEAD.c.seq, _HEAD.c.hash)
             )
         ).one_or_none()
         if head is None:
             raise JournalError("the journal head row is missing (run `ambot db upgrade`)")
-        seq, prev_hash = int(head.seq), str(head.hash)
-        at = self._clock()
-        digest = entry_hash(prev_hash, seq, at, actor, kind, subject, body)
+        seq, prev_hash = int(head.seq) - len(records), str(head.hash)
+        entries = []
+        for record in records:
+            seq += 1
+            at = self._clock()
+            digest = entry_hash(prev_hash, seq, at, *record)
+            entries.append(Entry(seq, at, *record, prev_hash, digest))
+            prev_hash = digest
         await connection.execute(
-            insert(_JOURNAL).values(
-                seq=seq,
-                at=at,
-                actor=actor,
-                kind=kind,
-                subject=subject,
-                body=body,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
+            insert(_JOURNAL),
+            [{name: getattr(entry, name) for name in FIELDS} for entry in entries],
         )
-        await connection.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(hash=digest))
-        return Entry(seq, at, actor, kind, subject, body, prev_hash, digest)
+        await connection.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(hash=prev_hash))
+        return entries
 
     async def _head(self, session: AsyncSession) -> tuple[int, str] | None:
         row = (

@@ -169,3 +169,14 @@ async def test_export_keeps_the_range_and_the_range_checks_on_its_own(journal):
     assert [e.seq for e in part] == [2, 3]
     check = check_entries(part, first_seq=2, prev_hash=None)
     assert (check.bad_seq, check.count) == (None, 2)
+
+
+async def test_concurrent_appends_of_one_process_are_written_together_in_order(journal):
+    entries = await asyncio.gather(
+        *(journal.append(f"M{n:03d}", "message.in", f"chat:{n}:1", str(n)) for n in range(50))
+    )
+    assert sorted(e.seq for e in entries) == list(range(1, 51))
+    by_seq = sorted(entries, key=lambda e: e.seq)
+    assert all(b.prev_hash == a.hash for a, b in pairwise(by_seq))
+    result = await journal.verify()
+    assert (result.ok, result.count) == (True, 50)
