@@ -178,16 +178,22 @@ async def seed(url: str, data_dir: Path, now: datetime) -> None:
         await runtime.aclose()
 
 
-def proactive_yaml(today: date) -> str:
+@dataclass(frozen=True)
+class LockTiming:
+    ttl: int = LOCK_TTL
+    renew: int = LOCK_RENEW
+
+
+def proactive_yaml(today: date, timing: LockTiming) -> str:
     return (
-        f"scheduler:\n  lock_ttl_seconds: {LOCK_TTL}\n  lock_renew_seconds: {LOCK_RENEW}\n"
+        f"scheduler:\n  lock_ttl_seconds: {timing.ttl}\n  lock_renew_seconds: {timing.renew}\n"
         f"calendar:\n  extra_open: [{today.isoformat()}]\n"
     )
 
 
-def write_proactive_yaml(data_dir: Path, today: date) -> None:
+def write_proactive_yaml(data_dir: Path, today: date, timing: LockTiming) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / "proactive.yaml").write_text(proactive_yaml(today), encoding="utf-8")
+    (data_dir / "proactive.yaml").write_text(proactive_yaml(today, timing), encoding="utf-8")
 
 
 @dataclass
@@ -218,9 +224,9 @@ class BotProcess:
 
 
 async def start_process(
-    name: str, server: BotApiServer, url: str, data_dir: Path, today: date
+    name: str, server: BotApiServer, url: str, data_dir: Path, today: date, timing: LockTiming
 ) -> BotProcess:
-    write_proactive_yaml(data_dir, today)
+    write_proactive_yaml(data_dir, today, timing)
     port = free_port()
     env = {
         **os.environ,
@@ -322,7 +328,11 @@ class Takeover:
 
 
 async def kill_holder_mid_fanout(
-    server: BotApiServer, gate: GatedEmulator, engine: AsyncEngine, bots: list[BotProcess]
+    server: BotApiServer,
+    gate: GatedEmulator,
+    engine: AsyncEngine,
+    bots: list[BotProcess],
+    timing: LockTiming = LockTiming(),
 ) -> Takeover:
     """Free the lock; once its new holder has sent `gate.allow` briefings (settled in the
     ledger) and waits on the next, SIGKILL it and time the other's takeover."""
@@ -336,7 +346,7 @@ async def kill_holder_mid_fanout(
     async def held_by_one() -> bool:
         return owner_pid(await lock_owner(engine)) in pids
 
-    await wait_for(held_by_one, LOCK_RENEW + 5, "a process takes the freed lock", *bots)
+    await wait_for(held_by_one, timing.renew + 5, "a process takes the freed lock", *bots)
     holder = pids[owner_pid(await lock_owner(engine)) or 0]
     survivor = next(bot for bot in bots if bot is not holder)
     async with asyncio.timeout(30):
@@ -354,12 +364,14 @@ async def kill_holder_mid_fanout(
     async def taken_over() -> bool:
         return owner_pid(await lock_owner(engine)) == survivor.pid
 
-    await wait_for(taken_over, LOCK_TTL + LOCK_RENEW + 5, "the other process takes over", *bots)
+    await wait_for(taken_over, timing.ttl + timing.renew + 5, "the other process takes over", *bots)
     return Takeover(time.monotonic() - killed_at, holder, survivor)
 
 
 @asynccontextmanager
-async def cluster(tmp_path: Path, *, allow: int = 2) -> AsyncIterator[tuple[Any, ...]]:
+async def cluster(
+    tmp_path: Path, *, allow: int = 2, timing: LockTiming = LockTiming()
+) -> AsyncIterator[tuple[Any, ...]]:
     """Two started processes on a fresh database, the emulated Telegram and an engine."""
     admin_url = postgres_url()
     assert admin_url is not None
@@ -372,7 +384,7 @@ async def cluster(tmp_path: Path, *, allow: int = 2) -> AsyncIterator[tuple[Any,
             for _, telegram_id in RECIPIENTS:
                 server.emulator.add_user(EmulatedUser(id=telegram_id, first_name=str(telegram_id)))
             bots = [
-                await start_process(name, server, url, tmp_path / name, today)
+                await start_process(name, server, url, tmp_path / name, today, timing)
                 for name in ("a", "b")
             ]
             engine = create_engine(url)
