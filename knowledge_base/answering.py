@@ -62,6 +62,8 @@ CROSS_LANGUAGE_OFFSET = 0.02
 LEXICAL_WEIGHT = 0.08
 LEXICAL_HALF = 20.0
 ALIASES_TO_MODEL = True
+CODE_BOOST = 0.04  # added to the score of documents holding a rare identifier of the question
+MAX_CODE_DOCS = 3  # an identifier in more documents than this is not distinctive
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -291,6 +293,7 @@ def with_features(
         return ranked
     concepts = coverage.distinctive(question)
     words = question_tokens(question)
+    ranked = _codes_first(ranked, words, coverage)
     dense_top = max(ranked, key=lambda r: r.dense_score if r.dense_score is not None else -9.0)
     lexical_top = max(ranked, key=lambda r: r.lexical_score or 0.0)
     cosines = sorted((r.dense_score for r in ranked if r.dense_score is not None), reverse=True)
@@ -316,6 +319,31 @@ def with_features(
         )
         for r, uncovered in rows[:limit]
     ]
+
+
+def _codes_first(
+    ranked: list[RankedResult], words: frozenset[str], coverage: CoverageIndex
+) -> list[RankedResult]:
+    """Raise the documents that contain an identifier of the question (a token with a digit,
+    like 510050, GC001 or 2026: a product code, not a word) that few documents of the knowledge
+    base contain: an exact code is stronger evidence than a close paraphrase. Off when
+    CODE_BOOST is 0."""
+    codes = {
+        t
+        for t in words
+        if len(t) >= 3
+        and any(c.isdigit() for c in t)
+        and 0 < coverage.frequency.get(t, 0) <= MAX_CODE_DOCS
+    }
+    if not codes or CODE_BOOST <= 0:
+        return ranked
+    boosted = []
+    for r in ranked:
+        known = coverage.tokens.get((r.doc_id, r.version), frozenset())
+        share = len(codes & known) / len(codes)
+        boosted.append(replace(r, score=r.score + CODE_BOOST * share) if share else r)
+    boosted.sort(key=lambda r: (-r.score, -(r.dense_score or 0.0), r.doc_id))
+    return boosted
 
 
 def _lead(result: RankedResult, top: list[float]) -> float | None:
