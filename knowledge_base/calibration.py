@@ -18,10 +18,32 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from knowledge_base.answering import RankedResult
+
+class RankedResult(Protocol):
+    """What the model reads of a ranking's best document (knowledge_base.answering's
+    RankedResult; a protocol here so the two modules do not import each other)."""
+
+    @property
+    def dense_score(self) -> float | None: ...
+    @property
+    def lexical_score(self) -> float | None: ...
+    @property
+    def margin(self) -> float | None: ...
+    @property
+    def dense_margin(self) -> float | None: ...
+    @property
+    def lexical_coverage(self) -> float | None: ...
+    @property
+    def weighted_coverage(self) -> float | None: ...
+    @property
+    def unknown_share(self) -> float | None: ...
+    @property
+    def uncovered(self) -> tuple[str, ...]: ...
+    @property
+    def agreement(self) -> bool | None: ...
+
 
 LEXICAL_HALF = 20.0  # BM25 enters as bm25 / (bm25 + LEXICAL_HALF), in [0, 1)
 NO_MARGIN = 0.05  # the lead of a document with no competitor
