@@ -30,6 +30,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.clock import Clock, utc_now
 from storage.journal_rows import GENESIS_HASH, HEAD_ID, JournalHeadRow, JournalRow
 from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 ExportFormat = Literal["jsonl", "csv"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv")
@@ -220,7 +223,16 @@ class Journal:
         # transaction may already hold the database's write lock, which this lock's holder
         # would then wait for (a deadlock until the busy timeout).
         self._own = asyncio.Lock()
-        self._queued: list[tuple[_Record, asyncio.Future[Entry]]] = []
+        self._queued: list[tuple[_Record, asyncio.Future[Entry] | None]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    @staticmethod
+    def _record(actor: str, kind: str, subject: str, body: str | Mapping[str, Any]) -> _Record:
+        text = body if isinstance(body, str) else canonical_json(dict(body))
+        for name, value in (("actor", actor), ("kind", kind), ("subject", subject)):
+            if len(value) > LIMITS[name]:
+                raise ValueError(f"journal {name} longer than {LIMITS[name]}: {value[:40]!r}…")
+        return _Record(actor, kind, subject, text)
 
     async def append(
         self,
@@ -235,31 +247,58 @@ class Journal:
         commits, and should append last: the journal stays locked until then); without, in a
         transaction of its own (shared with other appends queued at the same moment), committed
         before this returns. A mapping body is stored as canonical JSON."""
-        text = body if isinstance(body, str) else canonical_json(dict(body))
-        for name, value in (("actor", actor), ("kind", kind), ("subject", subject)):
-            if len(value) > LIMITS[name]:
-                raise ValueError(f"journal {name} longer than {LIMITS[name]}: {value[:40]!r}…")
-        record = _Record(actor, kind, subject, text)
+        record = self._record(actor, kind, subject, body)
         if session is not None:
             return (await self._write(session, [record]))[0]
         mine: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
         self._queued.append((record, mine))
         async with self._own:
             if not mine.done():
-                batch, self._queued = self._queued, []
                 try:
-                    async with self._uow() as work:
-                        entries = await self._write(work.session, [r for r, _ in batch])
-                        await work.commit()
-                except BaseException as exc:
-                    for _, future in batch:
-                        if future is not mine and not future.done():
-                            future.set_exception(JournalError(f"append failed: {exc!r}"))
+                    await self._write_queued()
+                except BaseException:
+                    if mine.done() and not mine.cancelled():
+                        mine.exception()  # raised below as it was, not as the followers' error
                     raise
-                for (_, future), entry in zip(batch, entries, strict=True):
-                    if not future.done():
-                        future.set_result(entry)
         return mine.result()
+
+    def record(
+        self, actor: str, kind: str, subject: str, body: str | Mapping[str, Any] = ""
+    ) -> None:
+        """Queue an entry and return at once; a task writes it within milliseconds, with
+        whatever else is queued (the bot's hooks: a message in or out waits for no disk).
+        `flush()` waits until everything queued is written; a failure is logged."""
+        self._queued.append((self._record(actor, kind, subject, body), None))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_in_background())
+
+    async def flush(self) -> None:
+        """Write everything queued by `record` (at shutdown, and in tests)."""
+        async with self._own:
+            if self._queued:
+                await self._write_queued()
+
+    async def _flush_in_background(self) -> None:
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("journal: queued entries were not written")
+
+    async def _write_queued(self) -> None:
+        """Write every queued entry in one transaction (the caller holds `_own`)."""
+        batch, self._queued = self._queued, []
+        try:
+            async with self._uow() as work:
+                entries = await self._write(work.session, [r for r, _ in batch])
+                await work.commit()
+        except BaseException as exc:
+            for _, future in batch:
+                if future is not None and not future.done():
+                    future.set_exception(JournalError(f"append failed: {exc!r}"))
+            raise
+        for (_, future), entry in zip(batch, entries, strict=True):
+            if future is not None and not future.done():
+                future.set_result(entry)
 
     async def _write(self, session: AsyncSession, records: list[_Record]) -> list[Entry]:
         # Core statements on the session's connection (the ORM adds nothing here and costs

@@ -44,7 +44,12 @@ class Runtime:
     services: Services
 
     async def aclose(self) -> None:
-        await self.engine.dispose()
+        journal = self.services.journal
+        try:
+            if journal is not None:
+                await journal.flush()  # the entries the bot's hooks queued
+        finally:
+            await self.engine.dispose()
 
 
 async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:

@@ -7,8 +7,11 @@ outgoing call takes (handlers' replies, jobs, the paced sender, the console); a 
 edits or deletes a message is recorded once Telegram accepted it (actor `bot`).
 
 Bodies are masked (`crm.masking.mask_text`: phone and ID numbers) and hold the text or caption,
-the button pressed or the file name — never the file. Record keeping does not gate the bot: an
-entry that cannot be written is logged (without content) and the update or the message goes on.
+the button pressed or the file name — never the file. Record keeping does not gate the bot: the
+entries are queued (`Journal.record`) and written within milliseconds by one transaction for all
+queued at that moment, so no update and no reply waits for the disk; an entry that cannot be
+written is logged (without content). `Runtime.aclose` flushes the queue; a crash loses what was
+queued in the last milliseconds.
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ async def on_update(update: Update, context: AppContext) -> None:
         if user is not None:
             staff = await context.services.staff.by_telegram_user(user.id)
             actor = staff.staff_id if staff is not None else f"telegram:{user.id}"
-        await journal.append(actor, *record)
+        journal.record(actor, *record)
     except Exception:
         log.exception("journal: an incoming %s was not recorded", record[0])
 
@@ -154,7 +157,7 @@ class JournalingRequest(BaseRequest):
             if api_method != "answerCallbackQuery" or params.get("text"):
                 try:
                     subject, body = outgoing(api_method, params, payload)
-                    await self._journal.append("bot", "message.out", subject, body)
+                    self._journal.record("bot", "message.out", subject, body)
                 except Exception:
                     log.exception("journal: an outgoing %s was not recorded", api_method)
         return code, payload

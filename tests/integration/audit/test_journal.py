@@ -180,3 +180,13 @@ async def test_concurrent_appends_of_one_process_are_written_together_in_order(j
     assert all(b.prev_hash == a.hash for a, b in pairwise(by_seq))
     result = await journal.verify()
     assert (result.ok, result.count) == (True, 50)
+
+
+async def test_recorded_entries_are_written_by_the_next_flush_in_order(journal):
+    for n in range(3):
+        journal.record("bot", "message.out", f"chat:1:{n}", {"text": str(n)})
+    await journal.append("M001", "message.in", "chat:1:9", "after")  # writes the queue too
+    await journal.flush()
+    found = [e async for e in journal.entries(START - timedelta(days=1))]
+    assert [e.subject for e in found] == ["chat:1:0", "chat:1:1", "chat:1:2", "chat:1:9"]
+    assert (await journal.verify()).count == 4

@@ -10,6 +10,7 @@ from tests.support.ptb import Chat, Harness
 
 async def entries(harness: Harness) -> list[Entry]:
     journal = harness.services.journal
+    await journal.flush()  # the hooks queue their entries
     return [e async for e in journal.entries(datetime(2000, 1, 1, tzinfo=UTC))]
 
 
