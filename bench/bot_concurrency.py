@@ -90,7 +90,7 @@ async def prepare(folder: Path, managers: int) -> Settings:
             report = await importer.import_file(demo_file.kind, demo_file.path)
             if report.error_count:
                 raise SystemExit(f"demo import failed: {demo_file.kind}")
-        await runtime.services.curation.import_directory(SAMPLES)
+        await runtime.services.curation.import_directory(SAMPLES, by="A001", migrate=True)
         await runtime.services.answers.reindex()
         async with runtime.uow() as work:
             for n in range(DEMO_MANAGERS + 1, managers + 1):

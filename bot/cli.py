@@ -207,7 +207,10 @@ def demo(
             f"rules evaluated for {as_of}: {len(evaluation.new_alert_ids)} alerts, "
             f"{sum(evaluation.tag_counts.values())} tiers and tags"
         )
-        outcome = await runtime.services.curation.import_directory(SAMPLE_DOCS)
+        # The samples stand for content approved in a previous system: migrated, by the admin.
+        outcome = await runtime.services.curation.import_directory(
+            SAMPLE_DOCS, by=book.admin_id, migrate=True
+        )
         out.print(
             f"knowledge base: {outcome.added} added, {outcome.unchanged} unchanged "
             f"({len(outcome.approved)} approved); building the search index…"

@@ -1,4 +1,6 @@
-"""`ambot kb …`: curation (import, list, show, approve, retire), search, draft check, reindex."""
+"""`ambot kb …`: curation (import, list, show, approve, reject, retire), search, draft check,
+reindex. Approval is an act of a person (DESIGN §5): imports create drafts authored by `--by`,
+except `--migrate` for content approved in a previous system."""
 
 from __future__ import annotations
 
@@ -48,12 +50,24 @@ async def _reindex(runtime: Runtime) -> None:
 @kb_app.command("import")
 def kb_import(
     directory: Annotated[Path, typer.Argument(help="Folder of Markdown documents")],
+    by: Annotated[str, typer.Option("--by", help="Staff id of the author (who imports)")],
+    migrate: Annotated[
+        bool,
+        typer.Option(
+            "--migrate",
+            help="Content approved in a previous system: keep the files' approval "
+            "(approved_by must be an active compliance officer); journaled",
+        ),
+    ] = False,
 ) -> None:
-    """Import document versions: drafts unless approved by an active compliance officer."""
+    """Import document versions as drafts authored by --by (another compliance officer
+    approves them), whatever the files say; --migrate keeps approvals from a previous system."""
 
     async def work(runtime: Runtime) -> None:
         try:
-            outcome = await runtime.services.curation.import_directory(directory)
+            outcome = await runtime.services.curation.import_directory(
+                directory, by=by, migrate=migrate
+            )
         except DocumentLoadError as exc:
             for problem in exc.problems:
                 # One line per problem (a YAML error spans several), printed as typed.
@@ -146,14 +160,36 @@ def kb_approve(
     _run(work)
 
 
-@kb_app.command("retire")
-def kb_retire(
-    doc_id: str, by: Annotated[str | None, typer.Option("--by", help="Compliance staff id")] = None
+@kb_app.command("reject")
+def kb_reject(
+    doc_id: str,
+    by: Annotated[str, typer.Option("--by", help="Compliance staff id")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the draft is rejected")],
+    version: Annotated[int | None, typer.Option(help="Version (default: newest draft)")] = None,
 ) -> None:
-    """Retire a document: it is no longer shown to anyone."""
+    """Reject a draft (compliance only, with a reason): it is never approved nor served."""
 
     async def work(runtime: Runtime) -> None:
-        retired = await runtime.services.curation.retire(doc_id, by=by)
+        v = await runtime.services.curation.reject(doc_id, by=by, reason=reason, version=version)
+        cli.out.print(
+            f"{v.doc_id} v{v.version} rejected by {by}: {' '.join(reason.split())}",
+            highlight=False,
+            markup=False,
+        )
+
+    _run(work)
+
+
+@kb_app.command("retire")
+def kb_retire(
+    doc_id: str,
+    by: Annotated[str, typer.Option("--by", help="Compliance staff id")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is retired (recorded)")],
+) -> None:
+    """Retire a document: it is no longer shown to anyone, in every running process."""
+
+    async def work(runtime: Runtime) -> None:
+        retired = await runtime.services.curation.retire(doc_id, by=by, reason=reason)
         cli.out.print(
             f"{doc_id}: retired v{', v'.join(str(v.version) for v in retired)}",
             highlight=False,

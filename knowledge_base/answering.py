@@ -430,6 +430,9 @@ class AnswerService:
         self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
         self._searcher: HybridSearcher | None = None
+        # what may be served now, following the database's generation (DESIGN §5)
+        self._served = curation.served_set()
+        self._reloading: asyncio.Task[BuildReport] | None = None
         self._lock = asyncio.Lock()
         self._search_pool = ThreadPoolExecutor(search_threads, thread_name_prefix="kb-search")
         weakref.finalize(self, self._search_pool.shutdown, wait=False)
@@ -440,7 +443,7 @@ class AnswerService:
     async def reindex(self) -> BuildReport:
         """(Re)build the index from the database's approved, in-effect text; reuses unchanged vectors."""
         async with self._lock:
-            texts = await self._curation.approved_in_effect(self.today())
+            generation, texts = await self._curation.served(self.today())
             passages = passages_for(texts)
             searcher, report = await asyncio.to_thread(
                 load_or_build, self._index_dir, passages, self._embedder
@@ -457,6 +460,7 @@ class AnswerService:
                     self._coverage.frequency,
                 )
             self._searcher = searcher
+            self._served.adopt(generation, texts)
             return report
 
     async def warm_up(self) -> None:
@@ -478,10 +482,27 @@ class AnswerService:
         query = question.strip()[:MAX_QUESTION_CHARS]
         if not query:
             return []
+        served = await self._served_now()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._search_pool, self._rank, searcher, self._coverage, query, mode, self.today(), k
+            self._search_pool,
+            self._rank,
+            searcher,
+            self._coverage,
+            query,
+            mode,
+            self.today(),
+            k,
+            served,
         )
+
+    async def _served_now(self) -> frozenset[tuple[str, int]] | None:
+        """The approved (doc id, version) keys to serve: a change any process made (approve,
+        retire, supersede) is seen within `CurationService.check_every` seconds, and filters
+        results at once; the index rebuilds in the background to take in new text."""
+        if await self._served.refresh() and (self._reloading is None or self._reloading.done()):
+            self._reloading = asyncio.create_task(self.reindex())
+        return self._served.keys
 
     def _rank(
         self,
@@ -491,11 +512,14 @@ class AnswerService:
         mode: Mode,
         today: date,
         k: int,
+        served: frozenset[tuple[str, int]] | None = None,
     ) -> list[RankedResult]:
         """On a search thread: the search and the ranking after it. The ranking (pooling,
         coverage, glossary mentions) took ~1.5 ms of each question's ~4 ms on the event loop,
         where 20 managers' questions queue one behind another."""
         hits = self._search(searcher, query, mode)
+        if served is not None:  # never a version retired since the index was built
+            hits = [h for h in hits if (h.metadata["doc_id"], int(h.metadata["version"])) in served]
         ranked = rank_documents(hits, mode, language=question_language(query), today=today)
         return with_features(ranked, query, coverage, limit=k)
 

@@ -1,25 +1,47 @@
-"""Curation: documents arrive as drafts unless approved by active compliance staff; the newest
-approved version of a document supersedes older ones; only approved, in-effect text is served.
+"""Curation (DESIGN §5): approval is an act of a person, never a claim of a file.
 
-Every transition (imported, approved, superseded, retired) is recorded with actor and time.
+- `import_directory(dir, by=STAFF)` stores every version as a draft authored by STAFF, whatever
+  its front matter says; `migrate=True` (content approved in a previous system) keeps the
+  files' approval, requires each approver to be an active compliance officer, and is journaled
+  with who ran it;
+- `approve` needs an active compliance officer other than the draft's author (four eyes);
+  `retire` and `reject` need a compliance officer and a reason; all three are journaled;
+- the newest approved version of a document supersedes older ones; only approved, in-effect
+  text is served.
+
+Every transition (imported, approved, migrated, superseded, retired, rejected) is recorded with
+actor, time and note. Every change to what is served bumps the one-row generation in the same
+transaction; `ServedSet` lets each process notice it within seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from audit import Journal
 from knowledge_base.documents import DocumentVersion, load_directory
 from knowledge_base.errors import NotAuthorizedError, NotFoundError, UsageError
 from storage.clock import Clock, utc_now
-from storage.kb_rows import ContentGapRow, KbCurationEventRow, KbVersionRow
+from storage.kb_rows import (
+    GENERATION_ID,
+    ContentGapRow,
+    KbCurationEventRow,
+    KbGenerationRow,
+    KbVersionRow,
+)
 from storage.rows import StaffRow
 from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+CHECK_EVERY = 3.0  # seconds between two reads of the generation (DESIGN §5: served within 10 s)
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,23 @@ class ImportOutcome:
     retired: tuple[str, ...]
 
 
+async def bump_generation(session: AsyncSession) -> None:
+    """Tell every process that what is served changed: call inside the transaction of the
+    change (approve, retire, supersede, migrate, lexicon), so both commit together."""
+    await session.execute(
+        update(KbGenerationRow)
+        .where(KbGenerationRow.id == GENERATION_ID)
+        .values(generation=KbGenerationRow.generation + 1)
+    )
+
+
+async def read_generation(session: AsyncSession) -> int:
+    value = await session.scalar(
+        select(KbGenerationRow.generation).where(KbGenerationRow.id == GENERATION_ID)
+    )
+    return int(value or 0)
+
+
 def _summary(row: KbVersionRow) -> VersionSummary:
     return VersionSummary(
         row.doc_id,
@@ -123,13 +162,28 @@ class CurationService:
     """Import, approve, retire and list knowledge-base documents."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, *, clock: Clock | None = None, timezone: str = "Asia/Shanghai"
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        clock: Clock | None = None,
+        timezone: str = "Asia/Shanghai",
+        journal: Journal | None = None,
+        check_every: float = CHECK_EVERY,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         from zoneinfo import ZoneInfo
 
         self._uow = uow
         self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
+        self._journal = journal if journal is not None else Journal(uow, clock=self._clock)
+        self.check_every = check_every
+        self.monotonic = monotonic
+
+    def served_set(self) -> ServedSet:
+        """A tracker of what this process may serve, polling the generation every
+        `check_every` seconds (of `monotonic`, injectable for tests)."""
+        return ServedSet(self)
 
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()
@@ -142,12 +196,37 @@ class CurationService:
             return None
         return row
 
-    async def import_directory(self, directory: Path) -> ImportOutcome:
-        """Load every file (strictly) and store new versions; all files or none."""
-        versions = load_directory(directory)
-        return await self.import_versions(versions)
+    async def _active_staff(self, uow: UnitOfWork, staff_id: str | None) -> StaffRow | None:
+        if not staff_id:
+            return None
+        row = await uow.session.get(StaffRow, staff_id)
+        return row if row is not None and row.active else None
 
-    async def import_versions(self, versions: Iterable[DocumentVersion]) -> ImportOutcome:
+    async def import_directory(
+        self, directory: Path, *, by: str, migrate: bool = False
+    ) -> ImportOutcome:
+        """Load every file (strictly) and store new versions; all files or none.
+
+        Without `migrate`, every version becomes a draft authored by `by`, whatever its front
+        matter claims (approval is an act of a person, DESIGN §5). With `migrate` (content
+        approved in a previous system) the files' approval is kept; see `import_versions`."""
+        versions = load_directory(directory)
+        return await self.import_versions(versions, by=by, migrate=migrate, origin=str(directory))
+
+    async def import_versions(
+        self,
+        versions: Iterable[DocumentVersion],
+        *,
+        by: str,
+        migrate: bool = False,
+        origin: str = "",
+    ) -> ImportOutcome:
+        """Store the versions as drafts authored by `by` (an active staff member).
+
+        `migrate`: keep each file's status; every `approved_by` must be an active compliance
+        officer (else nothing is imported), `by` must be an active admin or compliance officer,
+        and the migration is journaled with who ran it."""
+        versions = list(versions)
         now = self._clock()
         added = updated = unchanged = 0
         approved: list[str] = []
@@ -155,6 +234,22 @@ class CurationService:
         retired: list[str] = []
         async with self._uow() as uow:
             session = uow.session
+            runner = await self._active_staff(uow, by)
+            if runner is None:
+                raise NotAuthorizedError(f"{by} is not an active staff member")
+            if migrate:
+                if runner.role not in ("admin", "compliance"):
+                    raise NotAuthorizedError(
+                        f"{by} may not migrate approved content (admin or compliance only)"
+                    )
+                unapproved = [
+                    f"{v.source}: approved_by {v.approved_by} is not an active compliance officer"
+                    for v in versions
+                    if v.status == "approved"
+                    and await self._compliance_officer(uow, v.approved_by) is None
+                ]
+                if unapproved:
+                    raise NotAuthorizedError("\n".join([*unapproved, "nothing was imported"]))
             existing = {
                 (r.doc_id, r.version): r
                 for r in (await session.scalars(select(KbVersionRow))).all()
@@ -170,26 +265,22 @@ class CurationService:
             if conflicts:
                 raise UsageError("\n".join(conflicts))
             touched: set[str] = set()
+            served_changed = False
             for v in versions:
                 label = f"{v.doc_id} v{v.version}"
                 row = existing.get((v.doc_id, v.version))
-                status, reason = v.status, None
-                if (
-                    v.status == "approved"
-                    and await self._compliance_officer(uow, v.approved_by) is None
-                ):
-                    status = "draft"
-                    reason = f"approver {v.approved_by} is not an active compliance officer"
+                status = v.status if migrate else "draft"
                 if row is not None and row.content_hash == v.content_hash:
-                    if status == "retired" and row.status != "retired":
+                    if status == "retired" and row.status not in ("retired", "rejected"):
+                        served_changed |= row.status == "approved"
                         row.status = "retired"
-                        await self._event(uow, row, "retired", None, now, "retired in source file")
+                        await self._event(
+                            uow, row, "retired", by, now, "retired in the previous system"
+                        )
                         retired.append(label)
                     elif status == "approved" and row.status == "draft":
                         self._apply_approval(row, v.approved_by, v.approved_at, now)
-                        await self._event(
-                            uow, row, "approved", v.approved_by, now, "approved in source file"
-                        )
+                        await self._migrated(uow, row, by, v.approved_by, now)
                         approved.append(label)
                         touched.add(v.doc_id)
                     else:
@@ -202,24 +293,43 @@ class CurationService:
                 else:
                     updated += 1
                 self._fill(row, v, status)
+                row.authored_by = by
                 await session.flush()
-                await self._event(uow, row, "imported", None, now, v.source)
+                await self._event(uow, row, "imported", by, now, v.source)
                 if status == "approved":
-                    await self._event(
-                        uow, row, "approved", v.approved_by, now, "approved in source file"
-                    )
+                    await self._migrated(uow, row, by, v.approved_by, now)
                     approved.append(label)
                     touched.add(v.doc_id)
                 elif status == "retired":
                     retired.append(label)
+                elif migrate:
+                    drafts.append(f"{label}: draft in the previous system, authored by {by}")
                 else:
-                    drafts.append(f"{label}: {reason or 'draft in source file'}")
+                    drafts.append(
+                        f"{label}: draft authored by {by}; another compliance officer approves it"
+                    )
             for doc_id in sorted(touched):
                 await self._supersede_older(uow, doc_id, now)
+            if touched or served_changed:
+                await bump_generation(session)
+            if migrate:
+                await self._journal.append(
+                    by,
+                    "kb.migrated",
+                    f"kb:{origin}"[:200],
+                    {"approved": approved, "drafts": drafts, "retired": retired},
+                    session=session,
+                )
             await uow.commit()
         return ImportOutcome(
             added, updated, unchanged, tuple(approved), tuple(drafts), tuple(retired)
         )
+
+    async def _migrated(
+        self, uow: UnitOfWork, row: KbVersionRow, by: str, approver: str | None, now: datetime
+    ) -> None:
+        await self._event(uow, row, "approved", approver, now, "approved in a previous system")
+        await self._event(uow, row, "migrated", by, now, f"approval by {approver} kept")
 
     @staticmethod
     def _fill(row: KbVersionRow, v: DocumentVersion, status: str) -> None:
@@ -295,18 +405,35 @@ class CurationService:
                 raise UsageError(
                     f"{doc_id} v{row.version} is older than an already published version"
                 )
+            if row.authored_by == by:
+                raise NotAuthorizedError(
+                    f"{by} authored {doc_id} v{row.version}; another compliance officer must "
+                    "approve it (four eyes)"
+                )
             self._apply_approval(row, by, None, now)
             await self._event(uow, row, "approved", by, now, None)
             await uow.session.flush()
             await self._supersede_older(uow, doc_id, now)
+            await bump_generation(uow.session)
+            await self._journal.append(
+                by,
+                "kb.approved",
+                f"kb:{doc_id}",
+                {"version": row.version, "author": row.authored_by},
+                session=uow.session,
+            )
             await uow.commit()
             return _summary(row)
 
-    async def retire(self, doc_id: str, *, by: str | None = None) -> list[VersionSummary]:
-        """Retire every approved version of doc_id: it is no longer served."""
+    async def retire(self, doc_id: str, *, by: str, reason: str) -> list[VersionSummary]:
+        """Retire every approved version of doc_id: it is no longer served. A compliance
+        officer, with a reason; both are recorded and journaled."""
+        reason = " ".join(reason.split())
+        if not reason:
+            raise UsageError("say why the document is retired (--reason)")
         now = self._clock()
         async with self._uow() as uow:
-            if by is not None and await self._compliance_officer(uow, by) is None:
+            if await self._compliance_officer(uow, by) is None:
                 raise NotAuthorizedError(f"{by} is not an active compliance officer")
             rows = (
                 await uow.session.scalars(select(KbVersionRow).where(KbVersionRow.doc_id == doc_id))
@@ -318,9 +445,69 @@ class CurationService:
                 raise UsageError(f"{doc_id} has no approved version to retire")
             for row in live:
                 row.status = "retired"
-                await self._event(uow, row, "retired", by, now, None)
+                await self._event(uow, row, "retired", by, now, reason)
+            await bump_generation(uow.session)
+            await self._journal.append(
+                by,
+                "kb.retired",
+                f"kb:{doc_id}",
+                {"versions": [r.version for r in live], "reason": reason},
+                session=uow.session,
+            )
             await uow.commit()
             return [_summary(r) for r in live]
+
+    async def reject(
+        self, doc_id: str, *, by: str, reason: str, version: int | None = None
+    ) -> VersionSummary:
+        """Reject the newest draft (or the given version) of doc_id: a compliance officer, with
+        a reason; recorded and journaled. A rejected draft is never served nor approved."""
+        reason = " ".join(reason.split())
+        if not reason:
+            raise UsageError("say why the draft is rejected (--reason)")
+        now = self._clock()
+        async with self._uow() as uow:
+            if await self._compliance_officer(uow, by) is None:
+                raise NotAuthorizedError(f"{by} is not an active compliance officer")
+            query = select(KbVersionRow).where(
+                KbVersionRow.doc_id == doc_id, KbVersionRow.status == "draft"
+            )
+            if version is not None:
+                query = query.where(KbVersionRow.version == version)
+            row = (await uow.session.scalars(query.order_by(KbVersionRow.version.desc()))).first()
+            if row is None:
+                label = doc_id if version is None else f"{doc_id} v{version}"
+                raise UsageError(f"{label}: no draft to reject")
+            row.status = "rejected"
+            await self._event(uow, row, "rejected", by, now, reason)
+            await self._journal.append(
+                by,
+                "kb.rejected",
+                f"kb:{doc_id}",
+                {"version": row.version, "reason": reason},
+                session=uow.session,
+            )
+            await uow.commit()
+            return _summary(row)
+
+    async def generation(self) -> int:
+        """The database's knowledge-base generation (one indexed row: cheap to poll)."""
+        async with self._uow() as uow:
+            return await read_generation(uow.session)
+
+    async def served(self, today: date | None = None) -> tuple[int, list[ApprovedText]]:
+        """The generation and the approved, in-effect text, read in that order (the text is
+        at least as new as the generation it is labelled with)."""
+        day = today or self.today()
+        async with self._uow() as uow:
+            generation = await read_generation(uow.session)
+            rows = await uow.session.scalars(
+                select(KbVersionRow)
+                .where(KbVersionRow.status == "approved")
+                .order_by(KbVersionRow.doc_id, KbVersionRow.version)
+            )
+            texts = [t for t in (_approved_text(r) for r in rows) if t.in_effect(day)]
+        return generation, texts
 
     async def list_versions(self) -> list[VersionSummary]:
         async with self._uow() as uow:
@@ -407,3 +594,43 @@ class CurationService:
                 .order_by(ContentGapRow.id)
             )
             return [(r.id, r.question, r.asked_by, r.asked_at) for r in rows]
+
+
+class ServedSet:
+    """What this process may serve: the (doc id, version) keys of the approved, in-effect set
+    of the newest generation it has seen. `refresh` reads the one-row generation at most every
+    `check_every` seconds; when it moved, the keys are re-read at once (callers filter results
+    by them immediately; rebuilding the search index may follow in the background)."""
+
+    def __init__(self, curation: CurationService) -> None:
+        self._curation = curation
+        self.generation = -1
+        self.keys: frozenset[tuple[str, int]] | None = None
+        self._checked_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    def adopt(self, generation: int, texts: Iterable[ApprovedText]) -> None:
+        """Take a set read at `generation` unless a newer one is already held."""
+        if generation >= self.generation:
+            self.generation = generation
+            self.keys = frozenset((t.doc_id, t.version) for t in texts)
+
+    def _due(self) -> bool:
+        return (
+            self._checked_at is None
+            or self._curation.monotonic() - self._checked_at >= self._curation.check_every
+        )
+
+    async def refresh(self) -> bool:
+        """True when the generation moved since the set held was read (keys are then new)."""
+        if not self._due():
+            return False
+        async with self._lock:
+            if not self._due():
+                return False
+            self._checked_at = self._curation.monotonic()
+            if await self._curation.generation() == self.generation:
+                return False
+            generation, texts = await self._curation.served()
+            self.adopt(generation, texts)
+            return True

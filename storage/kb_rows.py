@@ -1,10 +1,12 @@
-"""Rows for the approved knowledge base: documents, versions, curation events, content gaps."""
+"""Rows for the approved knowledge base: documents, versions, curation events, content gaps,
+the stored lexicon and the generation number every process watches (DESIGN §5)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
+    DDL,
     CheckConstraint,
     Date,
     Float,
@@ -14,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,8 +25,9 @@ from storage.rows import _one_of
 from storage.types import UTCDateTime
 
 DOC_KINDS = ("script", "product", "disclosure", "faq", "research", "template")
-VERSION_STATUSES = ("draft", "approved", "superseded", "retired")
-CURATION_ACTIONS = ("imported", "approved", "superseded", "retired")
+VERSION_STATUSES = ("draft", "approved", "superseded", "retired", "rejected")
+CURATION_ACTIONS = ("imported", "approved", "superseded", "retired", "rejected", "migrated")
+GENERATION_ID = 1
 GAP_STATUSES = ("open", "answered", "dismissed")
 
 
@@ -49,6 +53,8 @@ class KbVersionRow(Base):
     status: Mapped[str] = mapped_column(String(12))
     approved_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("staff.staff_id"))
     approved_at: Mapped[date | None] = mapped_column(Date)
+    # Who brought this version in (`kb import --by`): never its approver (four eyes).
+    authored_by: Mapped[str | None] = mapped_column(String(32))
     effective_from: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
     product_risk: Mapped[str | None] = mapped_column(String(2))
@@ -86,3 +92,35 @@ class ContentGapRow(Base):
     best_doc_id: Mapped[str | None] = mapped_column(String(80))
     best_score: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+
+
+class KbGenerationRow(Base):
+    """One row: a number bumped in the same transaction as every change to what is served
+    (approve, retire, supersede, migrate, lexicon). Every process compares it with the one it
+    loaded, so a change reaches all of them without a restart."""
+
+    __tablename__ = "kb_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# Schemas built from the models (tests, tools) get the row too; the migration inserts it.
+event.listen(
+    KbGenerationRow.__table__,
+    "after_create",
+    DDL(f"INSERT INTO kb_generation (id, generation) VALUES ({GENERATION_ID}, 0)"),
+)
+
+
+class KbLexiconRow(Base):
+    """A version of the banned-phrase lexicon loaded by a compliance officer (`kb lexicon`);
+    the newest one is in force in every process, the shipped file until there is one."""
+
+    __tablename__ = "kb_lexicons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_by: Mapped[str] = mapped_column(String(32))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -24,6 +24,7 @@ SUBSET = (
 STAFF = (
     "staff_id,name,role,supervisor_id,telegram_user_id,timezone,language,briefing_time\n"
     "C001,钱合规,compliance,,,Asia/Shanghai,zh,08:30\n"
+    "C002,孙复核,compliance,,,Asia/Shanghai,zh,08:30\n"
     "M001,王芳,manager,,,Asia/Shanghai,zh,08:30\n"
 )
 
@@ -44,7 +45,8 @@ def kb(tmp_path_factory: pytest.TempPathFactory):
 
     (root / "staff.csv").write_text(STAFF, encoding="utf-8")
     assert run("import", "staff", str(root / "staff.csv")).exit_code == 0
-    imported = run("kb", "import", str(docs))
+    # The samples were approved in a previous system: migrated (journaled), C001 running it.
+    imported = run("kb", "import", str(docs), "--by", "C001", "--migrate")
     assert imported.exit_code == 0, imported.output
     run.output = imported.output  # type: ignore[attr-defined]
     run.db = root / "data" / "ambot.db"  # type: ignore[attr-defined]
@@ -53,7 +55,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory):
 
 def test_import_reports_drafts_and_builds_the_index(kb):
     assert "added 6" in kb.output
-    assert "KB-OPTIONS-ELIGIBILITY v1: draft in source file" in kb.output
+    assert "KB-OPTIONS-ELIGIBILITY v1: draft in the previous system" in kb.output
     assert "search index built" in kb.output
 
 
@@ -109,14 +111,18 @@ def test_list_and_show_tell_the_curation_story(kb):
 def test_only_compliance_approves_and_retired_text_disappears(kb):
     refused = kb("kb", "approve", "KB-OPTIONS-ELIGIBILITY", "--by", "M001")
     assert refused.exit_code == 1 and "not an active compliance officer" in refused.output
-    approved = kb("kb", "approve", "KB-OPTIONS-ELIGIBILITY", "--by", "C001")
-    assert approved.exit_code == 0 and "approved by C001" in approved.output
+    own = kb("kb", "approve", "KB-OPTIONS-ELIGIBILITY", "--by", "C001")
+    assert own.exit_code == 1 and "four eyes" in own.output  # C001 imported it
+    approved = kb("kb", "approve", "KB-OPTIONS-ELIGIBILITY", "--by", "C002")
+    assert approved.exit_code == 0 and "approved by C002" in approved.output
     with sqlite3.connect(kb.db) as conn:
         status = conn.execute(
             "SELECT status FROM kb_versions WHERE doc_id='KB-OPTIONS-ELIGIBILITY'"
         ).fetchone()[0]
     assert status == "approved"
-    retired = kb("kb", "retire", "KB-STAR-MARKET-ELIGIBILITY", "--by", "C001")
+    retired = kb(
+        "kb", "retire", "KB-STAR-MARKET-ELIGIBILITY", "--by", "C001", "--reason", "规则更新"
+    )
     assert retired.exit_code == 0
     after = json.loads(kb("kb", "search", "科创板开户条件", "--json", "--k", "5").output)
     assert all(r["doc_id"] != "KB-STAR-MARKET-ELIGIBILITY" for r in after["results"])
@@ -130,7 +136,7 @@ def test_reindex_reuses_vectors_and_gaps_start_empty(kb):
 
 def test_bad_folder_is_reported_by_file_and_line(kb, tmp_path):
     (tmp_path / "bad.md").write_text("---\nid: KB-X\nversion: 1\n---\nbody\n", encoding="utf-8")
-    result = kb("kb", "import", str(tmp_path))
+    result = kb("kb", "import", str(tmp_path), "--by", "C001")
     assert result.exit_code == 1
     assert (
         "bad.md:1: missing field: kind" in result.output and "nothing was imported" in result.output

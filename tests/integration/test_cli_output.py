@@ -153,7 +153,7 @@ def test_markup_in_a_knowledge_base_title_is_printed_as_typed(ambot, tmp_path):
         "status: draft\n---\n## 条件\n\n正文\n",
         encoding="utf-8",
     )
-    result = ambot("kb", "import", str(docs))
+    result = ambot("kb", "import", str(docs), "--by", "C001")
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     problem, summary = error_lines(result.output)
     assert problem.startswith(f"{docs / 'KB-X.v1.md'}:5: front matter is not valid YAML")

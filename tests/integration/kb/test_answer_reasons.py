@@ -57,7 +57,7 @@ async def answers(engine, tmp_path: Path):
             encoding="utf-8",
         )
     curation = CurationService(uow, clock=lambda: NOW)
-    await curation.import_directory(docs)
+    await curation.import_directory(docs, by="C001", migrate=True)
     service = AnswerService(
         curation,
         HashingEmbedder(),

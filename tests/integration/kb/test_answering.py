@@ -106,7 +106,7 @@ async def service(engine, tmp_path: Path):
         )
     clock = Clock()
     curation = CurationService(uow, clock=clock)
-    await curation.import_directory(docs)
+    await curation.import_directory(docs, by="C001", migrate=True)
     answers = AnswerService(
         curation,
         HashingEmbedder(),

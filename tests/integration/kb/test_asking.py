@@ -49,7 +49,7 @@ async def services(engine, tmp_path: Path):
     }
     for name, text in docs.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    await curation.import_directory(tmp_path)
+    await curation.import_directory(tmp_path, by="C001", migrate=True)
     return (
         AskingService(uow, curation, clock=lambda: NOW),
         FeedbackService(uow, clock=lambda: NOW),
@@ -66,7 +66,7 @@ async def test_a_section_is_fetched_by_its_heading_key_while_served(services):
     assert await asking.section("KB-A", 2, section_key("材料")) is None
     assert await asking.section("KB-A", 1, "000000") is None
     assert await asking.section("KB-OLD", 1, section_key("条件")) is None  # expired
-    await curation.retire("KB-A")
+    await curation.retire("KB-A", by="C001", reason="停止使用")
     assert await asking.section("KB-A", 1, section_key("材料")) is None
 
 

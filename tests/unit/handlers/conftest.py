@@ -34,7 +34,7 @@ def handler_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             for demo_file in book.files:
                 report = await importer.import_file(demo_file.kind, demo_file.path)
                 assert report.error_count == 0, (demo_file.kind, report.errors[:3])
-            await runtime.services.curation.import_directory(SAMPLES)
+            await runtime.services.curation.import_directory(SAMPLES, by="A001", migrate=True)
             await runtime.services.answers.reindex()
         finally:
             await runtime.aclose()
