@@ -7,8 +7,8 @@ database: a row `update:<bot id>:<update id>` in the lease table the scheduler l
 by insert-first (the primary key decides between two processes). A copy whose id is already
 claimed is dropped, so it is neither answered nor journaled twice. The claim is made after PTB
 has acknowledged the update to Telegram, so a process that dies while handling it was never going
-to see it again anyway. Claims expire after a day (Telegram keeps an update no longer), and an
-hourly job deletes expired ones.
+to see it again anyway. Claims expire after a day (Telegram keeps an update no longer); each
+process deletes the expired ones at its first update and then every 1,000th.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 CLAIM_GROUP = -120  # before the journal (−110) and the guard (−100)
 CLAIM_SECONDS = 24 * 3600
 PREFIX = "update:"
-CLEANUP_JOB = "update-claims:cleanup"
+CLEANUP_EVERY = 1000  # updates between two deletions of expired claims
 
 
 def claim_name(bot_id: str, update_id: int) -> str:
@@ -43,6 +43,7 @@ def install(app: AmbotApplication, uow: UnitOfWorkFactory) -> None:
     """Drop an update another process (or this one) has already claimed."""
     owner = process_owner()
     bot_id = app.bot.token.split(":", 1)[0]
+    claimed = [0]  # updates seen by this process
 
     async def claim(update: Update, context: AppContext) -> None:
         lease = SchedulerLock(
@@ -51,17 +52,14 @@ def install(app: AmbotApplication, uow: UnitOfWorkFactory) -> None:
             ttl_seconds=CLAIM_SECONDS,
             name=claim_name(bot_id, update.update_id),
         )
+        claimed[0] += 1
+        if claimed[0] % CLEANUP_EVERY == 1:  # the first update, then every CLEANUP_EVERY
+            await delete_expired(uow)
         if not (await lease.acquire()).acquired:
             log.info("update %s is handled by another process: dropped", update.update_id)
             raise ApplicationHandlerStop
 
     app.add_handler(TypeHandler(Update, claim), group=CLAIM_GROUP)
-
-    async def cleanup(context: AppContext) -> None:
-        await delete_expired(uow)
-
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(cleanup, interval=3600, first=60, name=CLEANUP_JOB)
 
 
 async def delete_expired(uow: UnitOfWorkFactory, *, grace: timedelta = timedelta(0)) -> int:

@@ -10,6 +10,9 @@
   `fu:<id>:<due time>`, paced sender). Once that message settles, its items are marked reminded.
   The in-flight set and the ledger keep the sweep and a per-item job (or a second sweep) from
   sending the same reminder twice; one lock per Application serialises the claiming.
+- Where the proactive scheduler is enabled (`ambot run`), only the process holding the
+  scheduler lock sends them (the others' jobs return at once), so two processes on one database
+  never both claim a pending reminder; a process taking the lock over sweeps at once.
 - At-least-once: a crash after the send and before the mark re-sends that message once after the
   restart (its ledger row is still pending); a reminder is never silently lost. A send refused for
   good (blocked bot, bad chat) or that timed out after it may have arrived is marked, not retried;
@@ -32,7 +35,7 @@ from crm.followups import FollowUp, FollowUpService, Reminder
 from handlers.context import AmbotApplication, AppContext, OnSettled
 from handlers.render.followups import reminder_view
 from runtime.ledger import Settled
-from scheduler.state import jobs_of, outbox_of
+from scheduler.state import jobs_of, outbox_of, state_of
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +109,9 @@ async def restore_reminder_jobs(context: AppContext) -> None:
 async def send_due_reminders(context: AppContext) -> None:
     """Queue every due, unreminded follow-up for its owner; marked reminded once settled."""
     app = context.application
+    state = state_of(app)
+    if state.enabled and not state.running:
+        return  # `ambot run` beside another process: the scheduler-lock holder sends them
     services = context.services
     followups = services.followups
     outbox = outbox_of(app)

@@ -21,12 +21,18 @@ from scheduler.briefings import catch_up, reschedule, schedule_all
 from scheduler.escalations import ESCALATION_JOB, escalate_unacknowledged
 from scheduler.outbox import Outbox
 from scheduler.pacing import PacedSender, Sleep
+from scheduler.reminders import JOB_PREFIX as REMINDER_JOB_PREFIX
+from scheduler.reminders import RESTORE_JOB as REMINDER_RESTORE_JOB
+from scheduler.reminders import SWEEP_JOB as REMINDER_SWEEP_JOB
+from scheduler.reminders import send_due_reminders
 from scheduler.rules import RULES_JOB, evaluate_latest_data
 from scheduler.state import ProactiveState, jobs_of, state_of
 
 log = logging.getLogger(__name__)
 LOCK_JOB = "scheduler:lock"
 CATCH_UP_JOB = "scheduler:catch-up"
+REMINDERS_TAKEOVER_JOB = "scheduler:reminders"
+REMINDER_JOBS = (REMINDER_JOB_PREFIX, REMINDER_SWEEP_JOB, REMINDER_RESTORE_JOB)
 Hook = Callable[[AmbotApplication], Awaitable[object]]
 
 
@@ -170,12 +176,17 @@ async def start_jobs(app: AmbotApplication) -> int:
         job_kwargs={"misfire_grace_time": config.alert_sweep_seconds, "coalesce": True},
     )
     queue.run_once(catch_up, when=0, name=CATCH_UP_JOB)
+    # Reminders are sent by the lock holder only (scheduler/reminders.py): sweep on taking over.
+    queue.run_once(send_due_reminders, when=0, name=REMINDERS_TAKEOVER_JOB)
     return count
 
 
 def stop_jobs(app: AmbotApplication) -> None:
+    """The lock was lost: stop the holder's jobs. The lock's own job stays, and so do the
+    reminder jobs, which check for themselves whether this process holds the lock."""
     for job in jobs_of(app).jobs():
-        if job.name != LOCK_JOB:
+        name = job.name or ""
+        if name != LOCK_JOB and not name.startswith(REMINDER_JOBS):
             job.schedule_removal()
 
 
