@@ -22,6 +22,7 @@ from handlers.context import Services
 from knowledge_base.answering import AnswerService
 from knowledge_base.asking import AskingService
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
+from knowledge_base.compliance.live import LexiconStore, LiveChecker
 from knowledge_base.curation import CurationService
 from knowledge_base.feedback import FeedbackService
 from retrieval import make_embedder
@@ -65,7 +66,11 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         settings.data_dir / "index",
         timezone=settings.timezone,
     )
-    checker = ComplianceChecker(load_lexicon(settings.lexicon_path or default_lexicon_path()))
+    # The lexicon in force: the newest one compliance stored, followed within seconds.
+    checker = await LiveChecker.start(
+        LexiconStore(uow),
+        ComplianceChecker(load_lexicon(settings.lexicon_path or default_lexicon_path())),
+    )
     proactive = load_proactive_config(settings.data_dir / "proactive.yaml")
     alerts = AlertService(uow, proactive, timezone=settings.timezone)
     rules_config = load_rules_config(settings.rules_config)

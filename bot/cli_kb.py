@@ -15,6 +15,7 @@ from bot import cli_common as cli
 from bot.bootstrap import Runtime
 from crm.masking import mask_text
 from knowledge_base.answering import Answer
+from knowledge_base.compliance.live import LexiconStore, LiveChecker
 from knowledge_base.documents import DocumentLoadError
 from knowledge_base.errors import KnowledgeBaseError, NotFoundError
 
@@ -196,6 +197,30 @@ def kb_retire(
             markup=False,
         )
         await _reindex(runtime)
+
+    _run(work)
+
+
+@kb_app.command("lexicon")
+def kb_lexicon(
+    path: Annotated[Path, typer.Argument(help="Lexicon YAML file (validated strictly)")],
+    by: Annotated[str, typer.Option("--by", help="Compliance staff id")],
+) -> None:
+    """Put a banned-phrase lexicon in force (compliance only): stored, journaled, and used by
+    every running process within seconds."""
+
+    async def work(runtime: Runtime) -> None:
+        checker = runtime.services.checker
+        if not isinstance(checker, LiveChecker):
+            raise cli.fail("this runtime cannot change its lexicon")
+        stored, lexicon = await LexiconStore(runtime.uow).load(path, by=by)
+        checker.use(lexicon, loaded=stored)
+        cli.out.print(
+            f"lexicon #{stored} in force: {len(lexicon.entries)} entries"
+            f"{f', version {lexicon.version}' if lexicon.version is not None else ''}, loaded by {by}",
+            highlight=False,
+            markup=False,
+        )
 
     _run(work)
 

@@ -121,7 +121,7 @@ async def test_the_check_is_a_cheap_read_at_most_once_per_interval(bot, tmp_path
         reads += 1
         return await original()
 
-    curation.generation = counted  # type: ignore[method-assign]
+    curation.generation = counted
     clock.now += CHECK_EVERY
     for _ in range(5):
         await cited(runtime)
