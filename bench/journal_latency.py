@@ -10,8 +10,9 @@ polling mode against the in-process emulated Bot API), with the demo's clients s
 that every manager has some. Each manager sends N commands one after another, alternating
 `/note <client id> …` and `/ask <question>`, after an exponential think time; all managers at
 once. Latency per command = the update queued → the bot's reply in that chat. With
-`--journal on` every update in and every message out is appended to the journal (bot/journaling.py:
-two appends per command, each its own transaction); with `off` the services have no journal.
+`--journal on` every update in and every message out is journaled (bot/journaling.py: queued,
+and written by one transaction for all queued at that moment); with `off` the services have no
+journal.
 `both` alternates off/on for `--rounds` rounds on the same database, so drift on a shared host
 hits both modes alike. Also: the cost of one append alone (1,000 in a row, one writer).
 """
