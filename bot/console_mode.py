@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import zlib
 
 from bot.app import CONSOLE_TOKEN, build_application
@@ -16,8 +17,26 @@ from emulator import BotApiEmulator, InProcessRequest
 CONSOLE_ID_BASE = 9_000_000_000_000
 
 
+# Console sessions get bot ids from here up: far above every real bot id (Telegram's are ten
+# digits today), so a session's rows never meet a real bot's.
+CONSOLE_BOT_ID_BASE = 10**12
+
+
 def console_user_id(staff_id: str) -> int:
     return CONSOLE_ID_BASE + zlib.crc32(staff_id.encode())
+
+
+def console_session_token() -> str:
+    """A bot token with a bot id of its own for one console session.
+
+    The in-process Bot API numbers messages from 1 in every session, and every message-driven
+    write is keyed by (bot id, chat id, message id): with the bot id of the previous session,
+    a new session's message 1 would meet the old session's rows (issue 12). A random id among
+    10^12 (not the wall clock) keeps sessions apart; a collision would need two sessions to draw
+    the same number, and even then a stored row is never shown for a message with other text.
+    """
+    prefix = CONSOLE_TOKEN.split(":", 1)[1]
+    return f"{CONSOLE_BOT_ID_BASE + secrets.randbelow(10**12)}:{prefix}"
 
 
 async def run_console_chat(settings: Settings, staff_id: str) -> None:
@@ -32,11 +51,12 @@ async def run_console_chat(settings: Settings, staff_id: str) -> None:
             member = await runtime.services.staff.bind_directly(staff_id, console_user_id(staff_id))
             telegram_id = member.telegram_user_id
         assert telegram_id is not None
-        emulator = BotApiEmulator(token=CONSOLE_TOKEN, bot_username=settings.bot_username)
+        token = console_session_token()
+        emulator = BotApiEmulator(token=token, bot_username=settings.bot_username)
         application = build_application(
             settings,
             runtime.services,
-            token=CONSOLE_TOKEN,
+            token=token,
             request=InProcessRequest(emulator),
             get_updates_request=InProcessRequest(emulator),
             reminders=False,

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, false, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.busy import busy_as_domain_error
 from crm.client_search import Candidate, rank_candidates
 from crm.errors import NoBookError, NotAuthorizedError, NotFoundError, UsageError
 from crm.masking import mask_id_number, mask_phone
@@ -124,6 +126,7 @@ class Contact:
     channel: str
     at: datetime
     client_name: str
+    created: bool = True  # False: this press (its card message) had recorded it already
 
 
 @dataclass(frozen=True)
@@ -341,15 +344,47 @@ class ClientService:
             return AssetHistory(row.client_id, row.name, points)
 
     async def mark_contacted(
-        self, client_id: str, viewer: StaffMember, now: datetime | None = None
+        self,
+        client_id: str,
+        viewer: StaffMember,
+        now: datetime | None = None,
+        *,
+        key: tuple[int, int, int] | None = None,
     ) -> Contact:
-        """Record that the viewer contacted the client (channel "marked")."""
+        """Record that the viewer contacted the client (channel "marked").
+
+        key is the pressed card message (bot_id, chat_id, message_id): one contact per card, so
+        a redelivered or repeated press returns the contact already recorded (created False)."""
         at = now or self._clock()
+        with busy_as_domain_error("contact"):
+            for _attempt in range(2):  # a concurrent duplicate press loses the race once
+                try:
+                    return await self._mark(client_id, viewer, at, key)
+                except IntegrityError:
+                    continue
+        raise RuntimeError("contact could not be recorded")  # pragma: no cover
+
+    async def _mark(
+        self, client_id: str, viewer: StaffMember, at: datetime, key: tuple[int, int, int] | None
+    ) -> Contact:
         async with self._uow() as uow:
             row = await _visible_client(uow.session, client_id, viewer)
+            if key is not None:
+                bot_id, chat_id, message_id = key
+                existing = await uow.session.scalar(
+                    select(ContactRow).where(
+                        ContactRow.bot_id == bot_id,
+                        ContactRow.chat_id == chat_id,
+                        ContactRow.message_id == message_id,
+                    )
+                )
+                if existing is not None:
+                    return replace(_contact(existing, row.name), created=False)
             contact = ContactRow(
                 client_id=row.client_id, staff_id=viewer.staff_id, channel="marked", at=at
             )
+            if key is not None:
+                contact.bot_id, contact.chat_id, contact.message_id = key
             uow.session.add(contact)
             await uow.session.flush()
             result = _contact(contact, row.name)

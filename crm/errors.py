@@ -192,3 +192,26 @@ class SnoozeNotLaterError(UsageError):
         self.due_at = due_at
         self.until = until
         self.zone = zone
+
+
+class MessageReusedError(DomainError):
+    """The message key (bot, chat, message id) of a write already holds other content: the ids
+    were numbered again (a bot or session that reuses a bot id). Nothing was saved, and the
+    stored row is not shown as if it were this message's."""
+
+    code = "message_reused"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}: message key holds other content")
+        self.what = what
+
+
+class StorageBusyError(DomainError):
+    """The database did not take the write (locked past the busy timeout, or unreachable).
+    Nothing was saved; the user should send it again. Carries no SQL and no user text."""
+
+    code = "storage_busy"
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(f"database busy or unavailable during {operation}; nothing saved")
+        self.operation = operation

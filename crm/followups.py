@@ -1,7 +1,10 @@
 """Follow-ups (tasks with a due time) and the reminders derived from them.
 
-A follow-up is created from a Telegram request message and is idempotent on that message's
-(chat_id, message_id): a replay or a second ✅ press returns the same row. Reminders are not held
+A follow-up is created from a Telegram request message and is idempotent on that message's key
+(bot_id, chat_id, message_id): a replay or a second ✅ press returns the same row (created False),
+and a row under the key that holds another task (ids numbered again under a reused bot id) is
+never shown as this request's: MessageReusedError. A database busy past its timeout raises
+StorageBusyError (nothing saved). Reminders are not held
 anywhere but the database: an open follow-up whose due_at has passed and whose reminded_at is NULL
 is due; snoozing moves due_at and clears reminded_at (re-arms it). Every action re-checks that the
 actor owns the follow-up or supervises its owner.
@@ -19,10 +22,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.busy import busy_as_domain_error
 from crm.clients import ClientService, ClientSummary
 from crm.errors import (
     AlreadyClosedError,
     AmbiguousClientError,
+    MessageReusedError,
     NoMatchingClientError,
     NotAuthorizedError,
     NotFoundError,
@@ -192,15 +197,40 @@ class FollowUpService:
         due_at: datetime,
         chat_id: int,
         message_id: int,
+        bot_id: int = 0,
     ) -> Saved:
-        """Save the confirmed follow-up, idempotent on the request message (chat_id, message_id).
+        """Save the confirmed follow-up, idempotent on the request message's key
+        (bot_id, chat_id, message_id; bot_id 0 is "no bot": tools and tests).
 
         The task text is read again from the request (the confirmation button cannot carry it);
         due_at is the exact time the user confirmed.
         """
-        existing = await self._by_message(chat_id, message_id)
+        with busy_as_domain_error("follow-up"):
+            return await self._create(
+                viewer,
+                client_id=client_id,
+                request=request,
+                names_client=names_client,
+                due_at=due_at,
+                key=(bot_id, chat_id, message_id),
+            )
+
+    async def _create(
+        self,
+        viewer: StaffMember,
+        *,
+        client_id: str,
+        request: str,
+        names_client: bool,
+        due_at: datetime,
+        key: tuple[int, int, int],
+    ) -> Saved:
+        bot_id, chat_id, message_id = key
+        existing = await self._by_message(*key)
         if existing is not None:
             await self._authorise(existing.id, viewer)
+            if existing.title not in request:  # another request's row under a reused key
+                raise MessageReusedError("follow-up")
             return Saved(existing, created=False)
         client = await self._clients.get(client_id, viewer)
         now = self._clock()
@@ -221,6 +251,7 @@ class FollowUpService:
                         title=title,
                         due_at=due_at,
                         status="open",
+                        bot_id=bot_id,
                         chat_id=chat_id,
                         message_id=message_id,
                         created_at=now,
@@ -232,18 +263,24 @@ class FollowUpService:
                 self._notify(saved)
                 return Saved(saved, created=True)
             except IntegrityError:
-                existing = await self._by_message(chat_id, message_id)
+                existing = await self._by_message(*key)
                 if existing is not None:
+                    if existing.title != title:
+                        raise MessageReusedError("follow-up") from None
                     return Saved(existing, created=False)
         raise RuntimeError("follow-up could not be saved")  # pragma: no cover
 
-    async def _by_message(self, chat_id: int, message_id: int) -> FollowUp | None:
+    async def _by_message(self, bot_id: int, chat_id: int, message_id: int) -> FollowUp | None:
         async with self._uow() as uow:
             found = (
                 await uow.session.execute(
                     select(FollowUpRow, ClientRow.name)
                     .outerjoin(ClientRow, ClientRow.client_id == FollowUpRow.client_id)
-                    .where(FollowUpRow.chat_id == chat_id, FollowUpRow.message_id == message_id)
+                    .where(
+                        FollowUpRow.bot_id == bot_id,
+                        FollowUpRow.chat_id == chat_id,
+                        FollowUpRow.message_id == message_id,
+                    )
                 )
             ).first()
             return _follow_up(found[0], found[1]) if found else None

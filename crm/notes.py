@@ -1,8 +1,13 @@
 """Call notes: saved exactly once per Telegram message, revised on edit, undone by tombstone.
 
-Idempotency: a note carries (chat_id, message_id) under a unique constraint. A replayed update
-finds the existing row (or loses the INSERT race and re-reads it), so the caller always gets the
-same note id and no second row, contact or compliance finding is written. Undo never deletes:
+Idempotency: a note carries its message key (bot_id, chat_id, message_id) under a unique index —
+message ids are numbered per bot and chat, so a second bot token or console session on the same
+database has its own keys. A replayed update finds the existing row (or loses the INSERT race
+and re-reads it), so the caller always gets the same note id and no second row, contact or
+compliance finding is written. A stored row is only ever answered for the message that wrote
+it: if the row under the key holds other content (ids numbered again under a reused bot id),
+MessageReusedError says nothing was saved — the old note is never shown as the new one. A
+database that refuses the write (busy past its timeout) raises StorageBusyError: nothing saved. Undo never deletes:
 it sets deleted_at/deleted_by within the undo window. Every saved text goes through the
 compliance checker; violations are recorded in compliance_findings for review.
 """
@@ -19,8 +24,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.busy import busy_as_domain_error
 from crm.clients import may_view
 from crm.errors import (
+    MessageReusedError,
     NotAuthorizedError,
     NoteDeletedError,
     NoteTooLongError,
@@ -135,10 +142,35 @@ def _note(row: NoteRow) -> Note:
     )
 
 
-async def _by_message(session: AsyncSession, chat_id: int, message_id: int) -> NoteRow | None:
+async def _by_message(
+    session: AsyncSession, bot_id: int, chat_id: int, message_id: int
+) -> NoteRow | None:
     return await session.scalar(
-        select(NoteRow).where(NoteRow.chat_id == chat_id, NoteRow.message_id == message_id)
+        select(NoteRow).where(
+            NoteRow.bot_id == bot_id, NoteRow.chat_id == chat_id, NoteRow.message_id == message_id
+        )
     )
+
+
+async def _same_message(
+    session: AsyncSession, row: NoteRow, *, text: str | None, voice_file_id: str | None
+) -> bool:
+    """Did `row` come from the message now carrying text (or voice)? Its text now or any
+    earlier revision (the message may have been edited since) must be the same."""
+    if voice_file_id is not None:
+        return row.kind == "voice" and row.voice_file_id == voice_file_id[:200]
+    if text is None:
+        return True
+    if row.kind != "text":
+        return False
+    if row.text == text:
+        return True
+    earlier = await session.scalar(
+        select(func.count())
+        .select_from(NoteRevisionRow)
+        .where(NoteRevisionRow.note_id == row.id, NoteRevisionRow.text == text)
+    )
+    return bool(earlier)
 
 
 class NoteService:
@@ -156,13 +188,14 @@ class NoteService:
         self._checker = checker
         self._clock = clock
         self.undo_window = undo_window
-        # chat id → the highest message id in that chat that may carry a note. Telegram numbers
-        # a chat's messages in increasing order, so a message above the mark is new, never a
-        # redelivery, and needs no lookup. Loaded once per chat, raised on every save here.
-        self._note_marks: dict[int, int] = {}
+        # (bot id, chat id) → the highest message id there that may carry a note. Telegram
+        # numbers a chat's messages in increasing order, so a message above the mark is new,
+        # never a redelivery, and needs no lookup. Loaded once per chat, raised on every save.
+        self._note_marks: dict[tuple[int, int], int] = {}
 
-    def _raise_mark(self, chat_id: int, message_id: int) -> None:
-        self._note_marks[chat_id] = max(self._note_marks.get(chat_id, 0), message_id)
+    def _raise_mark(self, bot_id: int, chat_id: int, message_id: int) -> None:
+        key = (bot_id, chat_id)
+        self._note_marks[key] = max(self._note_marks.get(key, 0), message_id)
 
     def _flags(self, text: str) -> tuple[NoteFlag, ...]:
         if self._checker is None or not text:
@@ -174,16 +207,25 @@ class NoteService:
         )
 
     async def add(
-        self, client_id: str, author: StaffMember, text: str, *, chat_id: int, message_id: int
+        self,
+        client_id: str,
+        author: StaffMember,
+        text: str,
+        *,
+        chat_id: int,
+        message_id: int,
+        bot_id: int = 0,
     ) -> NoteSaved:
-        """Save a text note for the Telegram message (chat_id, message_id), exactly once."""
+        """Save a text note for the Telegram message (bot_id, chat_id, message_id), exactly once.
+
+        bot_id 0 is "no bot" (tools, tests); handlers pass the receiving bot's id."""
         cleaned = clean_text(text)
         if not cleaned:
             raise UsageError("empty note")
         if len(cleaned) > MAX_NOTE_CHARS:
             raise NoteTooLongError(limit=MAX_NOTE_CHARS, length=len(cleaned))
         return await self._save(
-            client_id, author, chat_id, message_id, kind="text", text=cleaned, voice=None
+            client_id, author, (bot_id, chat_id, message_id), kind="text", text=cleaned, voice=None
         )
 
     async def add_voice(
@@ -195,6 +237,7 @@ class NoteService:
         duration: int,
         chat_id: int,
         message_id: int,
+        bot_id: int = 0,
     ) -> NoteSaved:
         """Save a voice note (Telegram file id and seconds), marked as not transcribed."""
         if not file_id:
@@ -202,8 +245,7 @@ class NoteService:
         return await self._save(
             client_id,
             author,
-            chat_id,
-            message_id,
+            (bot_id, chat_id, message_id),
             kind="voice",
             text="",
             voice=(file_id[:200], max(0, int(duration))),
@@ -213,26 +255,46 @@ class NoteService:
         self,
         client_id: str,
         author: StaffMember,
-        chat_id: int,
-        message_id: int,
+        key: tuple[int, int, int],
         *,
         kind: str,
         text: str,
         voice: tuple[str, int] | None,
     ) -> NoteSaved:
         flags = self._flags(text)
+        with busy_as_domain_error("note"):
+            return await self._insert(client_id, author, key, kind, text, voice, flags)
+
+    async def _insert(
+        self,
+        client_id: str,
+        author: StaffMember,
+        key: tuple[int, int, int],
+        kind: str,
+        text: str,
+        voice: tuple[str, int] | None,
+        flags: tuple[NoteFlag, ...],
+    ) -> NoteSaved:
+        bot_id, chat_id, message_id = key
         now = self._clock()
+        content = {
+            "text": text if kind == "text" else None,
+            "voice_file_id": voice[0] if voice else None,
+        }
         async with self._uow() as uow:
             session = uow.session
             client = await self._client_for(session, client_id, author)
             client_name = client.name
-            existing = await _by_message(session, chat_id, message_id)
+            existing = await _by_message(session, *key)
             if existing is not None:
-                self._raise_mark(chat_id, message_id)
+                if not await _same_message(session, existing, **content):
+                    raise MessageReusedError("note")
+                self._raise_mark(*key)
                 return NoteSaved(_note(existing), client_name, False, flags)
             row = NoteRow(
                 client_id=client.client_id,
                 author_id=author.staff_id,
+                bot_id=bot_id,
                 chat_id=chat_id,
                 message_id=message_id,
                 kind=kind,
@@ -260,19 +322,21 @@ class NoteService:
                     session.add(self._finding(row.id, author.staff_id, text, flags, now))
                 saved = _note(row)
                 await uow.commit()
-                self._raise_mark(chat_id, message_id)
+                self._raise_mark(*key)
             except IntegrityError:
                 # Lost the race with a concurrent delivery of the same update: theirs is the note.
                 await session.rollback()
-                existing = await _by_message(session, chat_id, message_id)
+                existing = await _by_message(session, *key)
                 if existing is None:
                     raise
-                self._raise_mark(chat_id, message_id)
+                if not await _same_message(session, existing, **content):
+                    raise MessageReusedError("note") from None
+                self._raise_mark(*key)
                 return NoteSaved(_note(existing), client_name, False, flags)
             return NoteSaved(saved, client_name, True, flags)
 
     async def revise(
-        self, author: StaffMember, *, chat_id: int, message_id: int, text: str
+        self, author: StaffMember, *, chat_id: int, message_id: int, text: str, bot_id: int = 0
     ) -> NoteRevised:
         """The Telegram message behind a note was edited: keep the old text as a revision."""
         cleaned = clean_text(text)
@@ -283,9 +347,9 @@ class NoteService:
         now = self._clock()
         async with self._uow() as uow:
             session = uow.session
-            row = await _by_message(session, chat_id, message_id)
+            row = await _by_message(session, bot_id, chat_id, message_id)
             if row is None:
-                raise NotFoundError(f"{chat_id}/{message_id}")
+                raise NotFoundError(f"{bot_id}/{chat_id}/{message_id}")
             if row.author_id != author.staff_id:
                 raise NotAuthorizedError("not the author")
             client = await self._client_for(session, row.client_id, author)
@@ -340,25 +404,40 @@ class NoteService:
             return undone
 
     async def saved_for_message(
-        self, author: StaffMember, *, chat_id: int, message_id: int
+        self,
+        author: StaffMember,
+        *,
+        chat_id: int,
+        message_id: int,
+        bot_id: int = 0,
+        text: str | None = None,
+        voice_file_id: str | None = None,
     ) -> NoteSaved | None:
         """The note already saved from this Telegram message by `author` (a redelivery), if any.
 
+        With text (or voice_file_id), only a note saved from that very content counts: a row
+        under the same key holding other content is another message's, and this one is new.
         Asked for every incoming message, so a message newer than the chat's last note is
         answered from memory (see _note_marks)."""
-        mark = self._note_marks.get(chat_id)
+        chat = (bot_id, chat_id)
+        mark = self._note_marks.get(chat)
         if mark is not None and message_id > mark:
             return None
         async with self._uow() as uow:
             if mark is None:
                 newest = await uow.session.scalar(
-                    select(func.max(NoteRow.message_id)).where(NoteRow.chat_id == chat_id)
+                    select(func.max(NoteRow.message_id)).where(
+                        NoteRow.bot_id == bot_id, NoteRow.chat_id == chat_id
+                    )
                 )
-                self._raise_mark(chat_id, newest or 0)
-                if message_id > self._note_marks[chat_id]:
+                self._raise_mark(bot_id, chat_id, newest or 0)
+                if message_id > self._note_marks[chat]:
                     return None
-            row = await _by_message(uow.session, chat_id, message_id)
+            row = await _by_message(uow.session, bot_id, chat_id, message_id)
             if row is None or row.author_id != author.staff_id:
+                return None
+            cleaned = clean_text(text) if text is not None else None
+            if not await _same_message(uow.session, row, text=cleaned, voice_file_id=voice_file_id):
                 return None
             client = await uow.session.get(ClientRow, row.client_id)
             return NoteSaved(

@@ -64,6 +64,19 @@ class NoteStart(CallbackData):
 
 
 @dataclasses.dataclass(frozen=True)
+class NotePick(CallbackData):
+    """The client for a `/note` whose word was not exact; the pick replies to the request
+    (message_id), whose text a press reads back."""
+
+    prefix: ClassVar[str] = "npick"
+    client_id: str
+    message_id: int
+
+    def validate(self) -> bool:
+        return _client_id_ok(self.client_id) and is_row_id(self.message_id)
+
+
+@dataclasses.dataclass(frozen=True)
 class NoteUndo(CallbackData):
     """↩️ under a saved note: tombstone it (within the undo window)."""
 

@@ -1,5 +1,6 @@
 """/check <draft>: the compliance checker's verdict on a message before it goes to a client;
-findings are recorded for compliance review (source "draft_check")."""
+findings are recorded for compliance review (source "draft_check"), once per /check message
+(its bot, chat and message id), so two deliveries of one /check record one finding."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from telegram.ext import Application, CommandHandler
 
 from handlers.commands import command_argument
 from handlers.context import AppContext
+from handlers.message_keys import message_key
 from handlers.render.check import check_view, usage_view
 from handlers.reply import reply_view
 from knowledge_base.answering import Citation
@@ -39,6 +41,7 @@ async def cmd_check(update: Update, context: AppContext) -> None:
             staff_id=staff.staff_id,
             text=draft,
             violations=[v.to_json(detailed=True) for v in result.violations],
+            key=message_key(context, message),
         )
         finding_id = receipt.finding_id
     await reply_view(

@@ -3,6 +3,7 @@
 Opening a card makes that client the staff member's current client (handlers/session.py), so a
 question asked next can be checked for suitability. Buttons carry only the client id and are
 re-authorised by the service on every press; a press the presser may not act on is stale.
+✅ contacted is recorded once per card message (a redelivered or repeated press says so).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from handlers.buttons_client import ChartRequest, ClientPick, MarkContacted
 from handlers.commands import command_argument
 from handlers.context import AppContext
 from handlers.i18n import t
+from handlers.message_keys import message_key
 from handlers.render.chart import render_asset_chart
 from handlers.render.clients import (
     card_view,
     chart_caption,
     contacted_text,
+    local_time,
     none_view,
     pick_view,
     usage_view,
@@ -101,8 +104,15 @@ async def on_chart(press: Press[ChartRequest], context: AppContext) -> None:
 async def on_mark_contacted(press: Press[MarkContacted], context: AppContext) -> None:
     """✅: record a contact with the client now."""
     message = press.message
-    contact = await context.services.clients.mark_contacted(press.button.client_id, press.staff)
-    text = contacted_text(contact.client_name, contact.at, staff_tz(press.staff), context.language)
+    contact = await context.services.clients.mark_contacted(
+        press.button.client_id, press.staff, key=message_key(context, message)
+    )
+    zone = staff_tz(press.staff)
+    if not contact.created:  # this card's ✅ was recorded already: say so, record nothing
+        at = local_time(contact.at, zone)
+        await press.answer(t(context.language, "contact_already", name=contact.client_name, at=at))
+        return
+    text = contacted_text(contact.client_name, contact.at, zone, context.language)
     await press.answer()
     await message.reply_text(text, parse_mode="HTML", do_quote=False)
 

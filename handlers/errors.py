@@ -28,12 +28,14 @@ from telegram.ext import Application
 from crm.errors import (
     AlreadyClosedError,
     InviteError,
+    MessageReusedError,
     NoBookError,
     NoMatchingClientError,
     NotAuthorizedError,
     NoteDeletedError,
     NoteTooLongError,
     NotFoundError,
+    StorageBusyError,
     TaskTooLongError,
     TopLevelError,
     UndoWindowClosedError,
@@ -95,6 +97,9 @@ MESSAGE_REPLIES: dict[Feature | None, dict[type[BaseException], MessageReply]] =
             escape(t(language, "client_no_book", role=role_name(language, exc.role)))
         ),
         WhenError: lambda exc, language: when_error_view(exc.reason, language),
+        # Nothing was saved: say so in her language, and to send it again (issue 12).
+        StorageBusyError: lambda _exc, language: View(t(language, "storage_busy")),
+        MessageReusedError: _say("message_reused"),
     },
     "notes": {
         NoteTooLongError: _too_long,
@@ -135,6 +140,12 @@ BUTTON_REPLIES: dict[Feature | None, dict[type[BaseException], ButtonReplyFor]] 
         KnowledgeBaseError: _EXPIRED,
         UndoWindowClosedError: lambda exc, language: ButtonReply(
             undo_expired_text(exc.note_id, exc.window_minutes, language), alert=True
+        ),
+        StorageBusyError: lambda _exc, language: ButtonReply(
+            t(language, "storage_busy_toast"), alert=True
+        ),
+        MessageReusedError: lambda _exc, language: ButtonReply(
+            t(language, "message_reused_toast"), alert=True
         ),
     },
     "alerts": {

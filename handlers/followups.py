@@ -26,6 +26,7 @@ from handlers.commands import command_argument
 from handlers.context import AppContext
 from handlers.errors import maps_errors
 from handlers.i18n import t
+from handlers.message_keys import bot_id
 from handlers.render import View
 from handlers.render.followups import (
     ask_view,
@@ -130,10 +131,14 @@ async def on_draft_button(press: Press[DraftAction], context: AppContext) -> Non
         request=request_text,
         names_client=names_client,
         due_at=from_minute(press.button.due),
+        bot_id=bot_id(context),
         chat_id=message.chat_id,
         message_id=request.message_id,
     )
-    await press.answer()
+    if saved.created:
+        await press.answer()
+    else:  # a second press (or a redelivered one): already done, nothing new saved
+        await press.answer(t(language, "fu_already_saved", id=saved.follow_up.id))
     await press.edit(saved_view(saved.follow_up, staff.timezone, language))
 
 

@@ -1,6 +1,13 @@
 """Notes: `/note <client> <text>`, 📝 on a card then the next message (text or voice), edits of
 that message (revisions) and ↩️ undo.
 
+A note is saved directly only when `/note`'s client word is an exact name or client id; anything
+else (a sound-alike, a prefix, pinyin, several clients) replies with the candidates as buttons,
+quoting the request, and a press saves the request's text for the chosen client — keyed on the
+request message, so a second press or a redelivered one shows the same note.
+
+Every write is keyed by the message (handlers/message_keys.py: bot id, chat id, message id).
+
 The "next message" step is claimed by `PendingStepHandler`, which matches only while the sender's
 pending step is "note", so other features' plain-text handlers (questions) are untouched
 otherwise. A redelivered note message is recognised from the database (not from memory, so it
@@ -13,7 +20,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -25,22 +32,26 @@ from telegram.ext import (
     filters,
 )
 
+from crm.clients import ClientMatch
 from crm.notes import NoteSaved
 from handlers.buttons import Press, button
-from handlers.buttons_client import NoteStart, NoteUndo
+from handlers.buttons_client import NotePick, NoteStart, NoteUndo
+from handlers.callback_data import CallbackDataError, quoted_message
 from handlers.commands import command_argument
 from handlers.context import AppContext
 from handlers.errors import maps_errors
 from handlers.i18n import t
+from handlers.message_keys import bot_id, message_key
+from handlers.render import View
 from handlers.render.clients import none_view
 from handlers.render.notes import (
-    ambiguous_view,
+    pick_view,
     prompt_view,
     revised_view,
     saved_view,
     undone_text,
 )
-from handlers.reply import reply_view
+from handlers.reply import keyboard, reply_view
 from handlers.session import Pending, PendingStepHandler, pending, set_current_client, set_pending
 from knowledge_base.answering import AnswerService, Citation, Decision
 from knowledge_base.text import clean_text
@@ -73,15 +84,29 @@ async def _reply_saved(message: Message, context: AppContext, saved: NoteSaved) 
 
 async def _save_text(message: Message, context: AppContext, client_id: str, text: str) -> None:
     """Save the note (a refusal keeps the pending step, so she can send it again)."""
+    key = message_key(context, message)
     saved = await context.services.notes.add(
-        client_id,
-        context.require_staff(),
-        text,
-        chat_id=message.chat_id,
-        message_id=message.message_id,
+        client_id, context.require_staff(), text, bot_id=key[0], chat_id=key[1], message_id=key[2]
     )
     set_pending(context, None)
     await _reply_saved(message, context, saved)
+
+
+def _exact(matches: list[ClientMatch]) -> ClientMatch | None:
+    """The one client the word names exactly (full name or client id), if any."""
+    exact = [m for m in matches if m.score >= 100 and m.matched_on in ("name", "id")]
+    return exact[0] if len(exact) == 1 else None
+
+
+async def _reply_quoting(message: Message, view: View) -> None:
+    """Reply quoting the request, so a press can read the request back (restart-proof)."""
+    await message.get_bot().send_message(
+        message.chat_id,
+        view.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(view),
+        reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+    )
 
 
 @maps_errors("notes")
@@ -101,11 +126,12 @@ async def cmd_note(update: Update, context: AppContext) -> None:
     if not matches:
         await reply_view(message, none_view(query, context.language))
         return
-    if len(matches) > 1:
+    client = _exact(matches)
+    if client is None:  # a sound-alike, a prefix, pinyin or several: she picks, nothing saved
         choices = [(m.client_id, m.name) for m in matches]
-        await reply_view(message, ambiguous_view(query, choices, context.language))
+        view = pick_view(query, choices, message.message_id, context.language)
+        await _reply_quoting(message, view)
         return
-    client = matches[0]
     set_current_client(context, client.client_id)
     if not clean_text(body):
         set_pending(context, Pending("note", client_id=client.client_id))
@@ -125,6 +151,37 @@ async def on_note_button(press: Press[NoteStart], context: AppContext) -> None:
     await reply_view(message, prompt_view(summary.name, summary.client_id, context.language))
 
 
+@button(NotePick, feature="notes", on_message=True)
+async def on_note_pick(press: Press[NotePick], context: AppContext) -> None:
+    """A client chosen for a `/note` whose word was not exact: save the request's text for
+    them (keyed on the request message), or wait for the note if the request had none."""
+    request = quoted_message(press.query, unedited=True)
+    if request is None or request.message_id != press.button.message_id:
+        raise CallbackDataError("not the pick of this request")
+    parts = command_argument(request.text).strip().split(maxsplit=1)
+    body = parts[1] if len(parts) == 2 else ""
+    summary = await context.services.clients.get(press.button.client_id, press.staff)
+    set_current_client(context, summary.client_id)
+    language = context.language
+    if not clean_text(body):
+        set_pending(context, Pending("note", client_id=summary.client_id))
+        await press.answer()
+        await press.edit(prompt_view(summary.name, summary.client_id, language))
+        return
+    key = message_key(context, request)
+    saved = await context.services.notes.add(
+        summary.client_id, press.staff, body, bot_id=key[0], chat_id=key[1], message_id=key[2]
+    )
+    set_pending(context, None)
+    await press.answer(
+        None if saved.created else t(language, "note_already_saved", id=saved.note.id)
+    )
+    suggestions: list[Citation] = []
+    if saved.created and saved.note.deleted_at is None:
+        suggestions = await suggest_scripts(context.services.answers, saved.note.text)
+    await press.edit(saved_view(saved, suggestions, language))
+
+
 @maps_errors("notes")
 async def on_pending_note(update: Update, context: AppContext) -> None:
     """The message after 📝: a text or voice note for the pending client."""
@@ -139,6 +196,7 @@ async def on_pending_note(update: Update, context: AppContext) -> None:
             context.require_staff(),
             file_id=message.voice.file_id,
             duration=_seconds(message.voice.to_dict().get("duration")),
+            bot_id=bot_id(context),
             chat_id=message.chat_id,
             message_id=message.message_id,
         )
@@ -154,7 +212,12 @@ async def on_redelivered_note(update: Update, context: AppContext) -> None:
     if message is None or context.staff is None:
         return
     saved = await context.services.notes.saved_for_message(
-        context.staff, chat_id=message.chat_id, message_id=message.message_id
+        context.staff,
+        bot_id=bot_id(context),
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        text=message.text if message.voice is None else None,
+        voice_file_id=message.voice.file_id if message.voice is not None else None,
     )
     if saved is None:
         return
@@ -186,6 +249,7 @@ async def on_edited_message(update: Update, context: AppContext) -> None:
         return
     revised = await context.services.notes.revise(
         context.staff,
+        bot_id=bot_id(context),
         chat_id=message.chat_id,
         message_id=message.message_id,
         text=_edited_body(message.text),
@@ -215,6 +279,7 @@ def register(app: Application) -> None:
             ((filters.TEXT & ~filters.COMMAND) | filters.VOICE) & ~filters.UpdateType.EDITED,
         ),
         CallbackQueryHandler(on_note_button, pattern=NoteStart.matches),
+        CallbackQueryHandler(on_note_pick, pattern=NotePick.matches),
         CallbackQueryHandler(on_undo, pattern=NoteUndo.matches),
     ]
     for handler in handlers:

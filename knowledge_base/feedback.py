@@ -113,9 +113,48 @@ class FeedbackService:
             return len((await uow.session.scalars(query)).all())
 
     async def record_draft_findings(
-        self, *, staff_id: str, text: str, violations: Sequence[Mapping[str, Any]]
+        self,
+        *,
+        staff_id: str,
+        text: str,
+        violations: Sequence[Mapping[str, Any]],
+        key: tuple[int, int, int] | None = None,
     ) -> FindingReceipt:
-        """Queue a checked draft's violations (the checker's JSON items) for compliance review."""
+        """Queue a checked draft's violations (the checker's JSON items) for compliance review.
+
+        key is the /check message (bot_id, chat_id, message_id), unique in the table: two
+        deliveries of one /check, even concurrent ones, record one finding."""
+        try:
+            return await self._record_draft(staff_id, text, violations, key)
+        except IntegrityError:  # a concurrent delivery of the same /check stored it first
+            if key is None:
+                raise
+        found = await self._finding_by_key(key)
+        if found is None:  # pragma: no cover - the conflicting row cannot disappear
+            raise RuntimeError("draft finding vanished")
+        return FindingReceipt(found, new=False)
+
+    async def _finding_by_key(self, key: tuple[int, int, int]) -> int | None:
+        bot_id, chat_id, message_id = key
+        async with self._uow() as uow:
+            found: int | None = await uow.session.scalar(
+                select(ComplianceFindingRow.id).where(
+                    ComplianceFindingRow.bot_id == bot_id,
+                    ComplianceFindingRow.chat_id == chat_id,
+                    ComplianceFindingRow.message_id == message_id,
+                )
+            )
+            return found
+
+    async def _record_draft(
+        self,
+        staff_id: str,
+        text: str,
+        violations: Sequence[Mapping[str, Any]],
+        key: tuple[int, int, int] | None,
+    ) -> FindingReceipt:
+        if key is not None and (found := await self._finding_by_key(key)) is not None:
+            return FindingReceipt(found, new=False)
         async with self._uow() as uow:
             existing = await uow.session.scalar(
                 select(ComplianceFindingRow.id).where(
@@ -134,6 +173,8 @@ class FeedbackService:
                 text=text,
                 created_at=self._clock(),
             )
+            if key is not None:
+                row.bot_id, row.chat_id, row.message_id = key
             uow.session.add(row)
             await uow.commit()
             return FindingReceipt(row.id, new=True)

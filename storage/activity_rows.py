@@ -1,8 +1,11 @@
 """Rows for what staff do in the bot: notes (with revisions), follow-ups, contacts, answer
 feedback and compliance findings.
 
-Writes keyed by a Telegram message carry (chat_id, message_id) with a unique constraint, so a
-replayed update can never create a second row (DESIGN §6).
+Writes keyed by a Telegram message carry (bot_id, chat_id, message_id) under a unique index, so
+a replayed update can never create a second row (DESIGN §6). The bot id is part of the key because
+message ids are only unique per bot and chat: a new bot token (or a new console session, which
+gets a bot id of its own) on the same database numbers its messages from 1 again. Rows written
+before migration 0007, or by a caller with no bot (tools, tests), have bot_id 0.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ class NoteRow(Base):
 
     __tablename__ = "notes"
     __table_args__ = (
-        UniqueConstraint("chat_id", "message_id"),
+        Index("uq_notes_message", "bot_id", "chat_id", "message_id", unique=True),
         CheckConstraint(_one_of("kind", NOTE_KINDS), name="kind"),
         Index("ix_notes_client_created", "client_id", "created_at"),
     )
@@ -45,6 +48,7 @@ class NoteRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client_id: Mapped[str] = mapped_column(String(32), ForeignKey("clients.client_id"))
     author_id: Mapped[str] = mapped_column(String(32), ForeignKey("staff.staff_id"), index=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(8), default="text")
@@ -77,7 +81,7 @@ class FollowUpRow(Base):
 
     __tablename__ = "follow_ups"
     __table_args__ = (
-        UniqueConstraint("chat_id", "message_id"),
+        Index("uq_follow_ups_message", "bot_id", "chat_id", "message_id", unique=True),
         CheckConstraint(_one_of("status", FOLLOW_UP_STATUSES), name="status"),
         Index("ix_follow_ups_owner_status_due", "owner_id", "status", "due_at"),
     )
@@ -90,6 +94,7 @@ class FollowUpRow(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     # Set when a follow-up comes from an alert (issue 5), so it links back.
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+    bot_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -99,12 +104,16 @@ class FollowUpRow(Base):
 
 
 class ContactRow(Base):
-    """A contact with a client (a call, a note, or ✅ marked contacted): drives "last contact"."""
+    """A contact with a client (a call, a note, or ✅ marked contacted): drives "last contact".
+
+    A ✅ press is keyed by the card message it was pressed on (bot_id, chat_id, message_id): a
+    redelivered or repeated press of the same card records one contact."""
 
     __tablename__ = "contacts"
     __table_args__ = (
         CheckConstraint(_one_of("channel", CONTACT_CHANNELS), name="channel"),
         Index("ix_contacts_client_at", "client_id", "at"),
+        Index("uq_contacts_message", "bot_id", "chat_id", "message_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -113,6 +122,9 @@ class ContactRow(Base):
     channel: Mapped[str] = mapped_column(String(10))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     note_id: Mapped[int | None] = mapped_column(ForeignKey("notes.id"))
+    bot_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AnswerFeedbackRow(Base):
@@ -133,10 +145,16 @@ class AnswerFeedbackRow(Base):
 
 
 class ComplianceFindingRow(Base):
-    """A banned phrase found in a note or a checked draft, recorded for compliance review."""
+    """A banned phrase found in a note or a checked draft, recorded for compliance review.
+
+    A draft check is keyed by its /check message (bot_id, chat_id, message_id): two deliveries
+    of one /check, even concurrent ones, record one finding."""
 
     __tablename__ = "compliance_findings"
-    __table_args__ = (CheckConstraint(_one_of("source", FINDING_SOURCES), name="source"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("source", FINDING_SOURCES), name="source"),
+        Index("uq_compliance_findings_message", "bot_id", "chat_id", "message_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(12))
@@ -147,3 +165,6 @@ class ComplianceFindingRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reviewed_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("staff.staff_id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bot_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)

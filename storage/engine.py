@@ -1,7 +1,12 @@
-"""Async engine and session factory; SQLite gets foreign keys, WAL and a busy timeout."""
+"""Async engine and session factory; SQLite gets foreign keys, WAL and a busy timeout.
+
+Engines hide SQL parameters (`hide_parameters=True`): an exception's text, which may reach a
+log, names the statement but never the values — a note's text, a phone or an ID number; and
+aiosqlite's DEBUG lines, which carry the parameters, are never emitted."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for url; SQLite files get their folder created."""
     parsed = make_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
@@ -30,7 +36,17 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def _quiet_aiosqlite() -> None:
+    """aiosqlite logs every call with its arguments — the SQL parameters, user text — at
+    DEBUG: keep its logger at INFO or above whatever the root level is."""
+    logger = logging.getLogger("aiosqlite")
+    if logger.level < logging.INFO:
+        logger.setLevel(logging.INFO)
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
+    _quiet_aiosqlite()
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from html import escape
 
 from crm.notes import NoteFlag, NoteRevised, NoteSaved
-from handlers.buttons_client import NoteUndo
+from handlers.buttons_client import NotePick, NoteUndo
 from handlers.i18n import t
 from handlers.render import Button, View, user_text
 from handlers.render.clients import preview
@@ -82,9 +82,18 @@ def undo_expired_text(note_id: int, minutes: int, language: str) -> str:
     return t(language, "note_undo_expired", id=note_id, minutes=minutes)
 
 
-def ambiguous_view(query: str, choices: Sequence[tuple[str, str]], language: str) -> View:
-    listed = "\n".join(f"• {escape(name)} <code>{escape(cid)}</code>" for cid, name in choices)
-    example = escape(choices[0][0]) if choices else "3100000001"
-    return View(
-        t(language, "note_ambiguous", query=escape(query[:64]), example=example, choices=listed)
+def pick_view(
+    query: str, choices: Sequence[tuple[str, str]], message_id: int, language: str
+) -> View:
+    """The candidates for a `/note` whose client word was not exact, one button each; the view
+    replies to the request (message_id), which a press reads back."""
+    buttons = tuple(
+        (
+            Button(
+                t(language, "note_pick_button", name=name, client_id=cid),
+                NotePick(cid, message_id).pack(),
+            ),
+        )
+        for cid, name in choices
     )
+    return View(t(language, "note_pick", query=escape(query[:64])), buttons)

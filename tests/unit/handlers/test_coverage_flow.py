@@ -31,6 +31,7 @@ COVERED = {
     "card": "test_followups_flow:test_the_card_button_asks_when_and_what",
     "note": "test_notes_flow:test_card_button_makes_the_next_message_a_note_and_edits_revise_it",
     "undo": "test_notes_flow:test_note_command_saves_and_undo_tombstones",
+    "npick": "test_issue12_trust_flow:test_a_sound_alike_is_offered_as_a_pick_not_saved",
     "fu": "test_followups_flow:test_an_ambiguous_client_is_picked_by_button",
     "todo": "test_followups_flow:test_todos_done_later_and_snooze_options",
     "alt": "test_ask_flow:test_an_alternative_button_shows_another_document",
