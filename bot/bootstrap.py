@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from audit import Journal
 from bot.settings import Settings
 from crm.alert_delivery import AlertDeliveryService
+from crm.alert_tasks import AlertTaskService
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
 from crm.clients import ClientService
@@ -29,7 +30,7 @@ from retrieval import make_embedder
 from runtime.data_watch import DataWatch
 from runtime.ledger import DeliveryLedger
 from runtime.lock import SchedulerLock
-from scheduler.alerts import approved_scripts
+from scheduler.alerts import approved_greetings, approved_scripts
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
@@ -87,7 +88,12 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         notes=NoteService(uow, checker=checker),
         followups=FollowUpService(uow, clients),
         alerts=alerts,
-        alert_delivery=AlertDeliveryService(alerts, proactive, approved_scripts(curation)),
+        alert_delivery=AlertDeliveryService(
+            alerts,
+            proactive,
+            approved_scripts(curation),
+            tasks=AlertTaskService(uow, alerts, approved_greetings(curation)),
+        ),
         briefings=BriefingService(
             uow, proactive, alerts, timezone=settings.timezone, staff_changed=staff.forget
         ),

@@ -11,6 +11,9 @@ Talking points are approved, in-effect KB scripts found by tag; the tags per pri
 configuration (`alerts.talking_points` in crm/proactive.yaml). crm does not import the knowledge
 base: the lookup is passed in (`ScriptLookup`), and the script type stays the caller's.
 The jobs in scheduler/ render these plans and hand them to the one outgoing path.
+
+Tasks from alerts (crm/alert_tasks.py, issue 14) are created before each delivery run
+(`create_tasks`), so a P2 batch can name the follow-ups of its event tasks.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
+from crm.alert_tasks import AlertTask, AlertTaskService, TitleWriter
 from crm.alerts import AlertService, AlertView, Escalation
 from crm.proactive import ProactiveConfig
 from crm.staff import StaffMember
@@ -78,11 +82,28 @@ class AlertDeliveryService(Generic[Script]):
     """Plans alert deliveries over AlertService; sending and rendering are the caller's."""
 
     def __init__(
-        self, alerts: AlertService, config: ProactiveConfig, scripts: ScriptLookup[Script]
+        self,
+        alerts: AlertService,
+        config: ProactiveConfig,
+        scripts: ScriptLookup[Script],
+        *,
+        tasks: AlertTaskService | None = None,
     ) -> None:
         self._alerts = alerts
         self._config = config
         self._scripts = scripts
+        self.tasks = tasks  # None: no tasks from alerts (tools and tests that need none)
+
+    def today(self) -> date:
+        return self._alerts.today()
+
+    async def create_tasks(self, title: TitleWriter) -> list[AlertTask]:
+        """The follow-ups of new silent, event and greeting alerts (once per alert)."""
+        return await self.tasks.create_tasks(title) if self.tasks is not None else []
+
+    async def task_ids(self, alert_ids: Collection[int]) -> dict[int, int]:
+        """alert id → its task's follow-up id, for the alerts that have one."""
+        return await self.tasks.task_ids(alert_ids) if self.tasks is not None else {}
 
     def tags(self, priority: str) -> tuple[str, ...]:
         """The KB tags of the talking points shown with alerts of this priority."""

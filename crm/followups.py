@@ -40,6 +40,7 @@ from crm.errors import (
 from crm.staff import StaffMember
 from crm.when import DEFAULT_TIME, When, ensure_future, split_when_what, zone_of
 from storage.activity_rows import FollowUpRow
+from storage.alert_rows import AlertRow
 from storage.clock import Clock, utc_now
 from storage.rows import ClientRow, StaffRow
 from storage.uow import UnitOfWorkFactory
@@ -62,6 +63,8 @@ class FollowUp:
     status: str  # open | done | cancelled
     reminded_at: datetime | None
     snooze_count: int
+    # The rule of the alert this task came from (issue 14: silent_warning, birthday, …), if any.
+    alert_rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,9 @@ def request_parts(request: str, *, names_client: bool) -> tuple[str, str]:
     return pieces[0], pieces[1].strip() if len(pieces) == 2 else ""
 
 
-def _follow_up(row: FollowUpRow, client_name: str | None) -> FollowUp:
+def _follow_up(
+    row: FollowUpRow, client_name: str | None, alert_rule: str | None = None
+) -> FollowUp:
     return FollowUp(
         id=row.id,
         client_id=row.client_id,
@@ -119,6 +124,7 @@ def _follow_up(row: FollowUpRow, client_name: str | None) -> FollowUp:
         status=row.status,
         reminded_at=row.reminded_at,
         snooze_count=row.snooze_count,
+        alert_rule=alert_rule,
     )
 
 
@@ -299,15 +305,16 @@ class FollowUpService:
             )
             rows = (
                 await uow.session.execute(
-                    select(FollowUpRow, ClientRow.name)
+                    select(FollowUpRow, ClientRow.name, AlertRow.rule)
                     .outerjoin(ClientRow, ClientRow.client_id == FollowUpRow.client_id)
+                    .outerjoin(AlertRow, AlertRow.id == FollowUpRow.alert_id)
                     .where(*where)
                     .order_by(FollowUpRow.due_at, FollowUpRow.id)
                     .offset(offset)
                     .limit(limit)
                 )
             ).all()
-            items = tuple(_follow_up(row, name) for row, name in rows)
+            items = tuple(_follow_up(row, name, rule) for row, name, rule in rows)
         return FollowUpPage(items, int(total or 0), offset)
 
     async def get(self, follow_up_id: int, viewer: StaffMember) -> FollowUp:
@@ -400,9 +407,11 @@ class FollowUpService:
                         StaffRow.telegram_user_id,
                         StaffRow.language,
                         StaffRow.timezone,
+                        AlertRow.rule,
                     )
                     .join(StaffRow, StaffRow.staff_id == FollowUpRow.owner_id)
                     .outerjoin(ClientRow, ClientRow.client_id == FollowUpRow.client_id)
+                    .outerjoin(AlertRow, AlertRow.id == FollowUpRow.alert_id)
                     .where(
                         FollowUpRow.status == "open",
                         FollowUpRow.due_at <= now,
@@ -415,8 +424,8 @@ class FollowUpService:
                 )
             ).all()
             return [
-                Reminder(_follow_up(row, name), chat_id, language, timezone)
-                for row, name, chat_id, language, timezone in rows
+                Reminder(_follow_up(row, name, rule), chat_id, language, timezone)
+                for row, name, chat_id, language, timezone, rule in rows
                 if chat_id is not None
             ]
 

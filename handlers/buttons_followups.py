@@ -15,7 +15,7 @@ from typing import ClassVar
 from handlers.callback_data import MAX_ROW_ID, CallbackData
 
 DRAFT_ACTIONS = ("ok", "no", "pick")
-TODO_ACTIONS = ("done", "later", "fin", "hour", "tmrw", "more")
+TODO_ACTIONS = ("done", "later", "fin", "hour", "tmrw", "more", "greet")
 MAX_DUE_MINUTE = 10**9  # ≈ year 3871: anything larger is forged
 
 
@@ -51,7 +51,8 @@ class DraftAction(CallbackData):
 
 @dataclasses.dataclass(frozen=True)
 class TodoAction(CallbackData):
-    """An action on a saved follow-up (done, snooze) or paging the /todos list (more)."""
+    """An action on a saved follow-up (done, snooze, the greeting task's text) or paging the
+    /todos list (more)."""
 
     prefix: ClassVar[str] = "todo"
     action: str

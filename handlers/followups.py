@@ -6,7 +6,8 @@ the request message; ✅ reads the request back from `callback_query.message.rep
 message id and the confirmed due minute. Saving is idempotent on the request (chat, message id),
 so a second press or a replayed update shows the same 「已保存 #id」. The ⏰ flow keeps one
 in-memory step ("the next message is the follow-up for client X"); only that prompt is lost on a
-restart, never a confirmation.
+restart, never a confirmation. Tasks from alerts (issue 14) sit in /todos like any other; a
+greeting task's 🎉 shows its approved template filled for the client, ready to copy.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from telegram import Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from crm.errors import AmbiguousClientError
+from crm.alert_tasks import NoGreetingTemplateError, TemplatePlaceholderError
+from crm.errors import AmbiguousClientError, NotFoundError
 from crm.followups import FollowUpDraft, request_parts
 from handlers import session
 from handlers.buttons import Press, button
@@ -34,6 +36,8 @@ from handlers.render.followups import (
     closed_view,
     confirm_view,
     done_view,
+    greeting_refused_view,
+    greeting_view,
     list_view,
     pick_client_view,
     saved_view,
@@ -185,6 +189,8 @@ async def on_todo_button(press: Press[TodoAction], context: AppContext) -> None:
         await press.answer()
         view = snooze_choice_view(item, zone, language) if item.status == "open" else None
         await reply_view(message, view or closed_view(language))
+    elif action == "greet":
+        await _show_greeting(press, context, number)
     elif action in ("done", "fin"):
         item = await services.complete(number, staff)
         await press.answer(t(language, "fu_done_toast", id=item.id))
@@ -198,6 +204,20 @@ async def on_todo_button(press: Press[TodoAction], context: AppContext) -> None:
         item = await services.snooze(number, staff, option)
         await press.answer()
         await press.edit(snoozed_view(item, zone, language))
+
+
+async def _show_greeting(press: Press[TodoAction], context: AppContext, follow_up_id: int) -> None:
+    """🎉 on a greeting task: its approved template filled for the client, as a new message."""
+    tasks = context.services.alert_delivery.tasks
+    if tasks is None:
+        raise NotFoundError(str(follow_up_id))  # no tasks from alerts here: 「按钮已过期」
+    language = context.language
+    try:
+        view = greeting_view(await tasks.greeting(follow_up_id, press.staff), language)
+    except (NoGreetingTemplateError, TemplatePlaceholderError) as exc:  # refused, never half-filled
+        view = greeting_refused_view(exc, language)
+    await press.answer()
+    await reply_view(press.message, view)
 
 
 # ----------------------------------------------------------------------------- helpers

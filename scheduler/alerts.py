@@ -5,6 +5,10 @@ how P2 event tasks batch per manager, and which approved talking points apply; t
 each message and hands it to the outbox. The ledger kind `alert:<id>` (per recipient) keeps
 each delivery to one send; `esc:<id>:<level>` the pings.
 
+Before delivering, the sweep turns new silent, event and greeting alerts into follow-ups
+(crm/alert_tasks.py: once per alert); a P2 batch names its clients' tasks. Greeting templates,
+like talking points, come from approved, in-effect KB documents (kind `template`) by tag.
+
 Talking points are a deterministic tag lookup over curation.approved_in_effect (tags from
 crm/proactive.yaml) rather than a semantic search, so the sweep never loads the embedding model
 and only compliance-approved text is shown.
@@ -13,13 +17,19 @@ and only compliance-approved text is shown.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date
 
 from crm.alert_delivery import AlertDeliveryService, EventBatch, ScriptLookup, UrgentAlert
+from crm.alert_tasks import TASK_KINDS, GreetingTemplate, TemplateLookup, TitleWriter
 from crm.alerts import delivery_kind
+from crm.explain import Reason
 from handlers.context import AmbotApplication, AppContext
+from handlers.i18n import t
+from handlers.render import View
 from handlers.render.alerts import event_batch_view, p1_view
+from handlers.render.briefing import reason_text
+from handlers.render.followups import event_tasks_note
 from knowledge_base.curation import ApprovedText, CurationService
 from scheduler.escalations import send_pings
 from scheduler.outbox import Outbox
@@ -44,6 +54,47 @@ def approved_scripts(curation: CurationService) -> ScriptLookup[ApprovedText]:
     return first_script
 
 
+# The KB tags that mark each greeting rule's template (the sample documents carry both).
+GREETING_TAGS: Mapping[str, tuple[str, ...]] = {
+    "birthday": ("birthday greeting", "生日祝福"),
+    "anniversary": ("anniversary greeting", "周年问候"),
+}
+
+
+def approved_greetings(curation: CurationService) -> TemplateLookup:
+    """The greeting-template lookup AlertTaskService is built with (crm cannot import the KB)."""
+
+    async def first_template(rule: str, today: date) -> GreetingTemplate | None:
+        """The first approved, in-effect template tagged for this greeting (by document id)."""
+        wanted = set(GREETING_TAGS.get(rule, ()))
+        for text in await curation.approved_in_effect(today):
+            if text.kind == "template" and wanted & set(text.tags):
+                return GreetingTemplate(
+                    text.doc_id,
+                    text.version,
+                    text.title,
+                    text.approved_by,
+                    text.effective_from,
+                    text.body,
+                )
+        return None
+
+    return first_template
+
+
+def task_title(today: date) -> TitleWriter:
+    """A task's title in its owner's language: what to do and the alert's reason. Dates are
+    written out (a stored title must not say 「今天」 tomorrow)."""
+
+    def title(rule: str, reason: Reason, language: str) -> str:
+        because = reason_text(reason, language, date.max, html=False)
+        title = t(language, f"task_title_{TASK_KINDS[rule]}", reason=because)
+        url = reason.research_url  # the event's research note, kept with its task
+        return f"{title}\n{t(language, 'task_research', url=url)}" if url else title
+
+    return title
+
+
 async def deliver_new_alerts(context: AppContext) -> None:
     """Repeating job: deliver what the rules engine raised since the last sweep."""
     await sweep(context.application)
@@ -53,9 +104,14 @@ async def sweep(app: AmbotApplication) -> dict[str, int]:
     """Queue every undelivered P1 and P2 alert; returns counts (for logs and tests)."""
     services = app.bot_data.services
     outbox = outbox_of(app)
-    plan = await services.alert_delivery.new_alerts()
-    counts = {"p1": 0, "p2": 0, "pings": 0}
     policy = services.alert_delivery
+    try:
+        created = len(await policy.create_tasks(task_title(policy.today())))
+    except Exception:  # a task that failed must not hold back a P1: the next sweep retries
+        log.exception("tasks from alerts could not be created")
+        created = 0
+    plan = await policy.new_alerts()
+    counts = {"p1": 0, "p2": 0, "pings": 0, "tasks": created}
     for urgent in plan.urgent:
         if await _deliver_urgent(outbox, policy, urgent, plan.today):
             counts["p1"] += 1
@@ -95,6 +151,10 @@ async def _deliver_batch(
         return 0
     chosen = [by_kind[d.kind] for d in claimed]
     view = event_batch_view(chosen, owner.language, today, batch.points)
+    task_ids = await policy.task_ids([a.id for a in chosen])
+    note = event_tasks_note([task_ids[a.id] for a in chosen if a.id in task_ids], owner.language)
+    if note:
+        view = View(f"{view.text}\n\n{note}", view.buttons)
     outbox.submit(
         owner,
         claimed,

@@ -84,6 +84,8 @@ class FollowUpRow(Base):
         Index("uq_follow_ups_message", "bot_id", "chat_id", "message_id", unique=True),
         CheckConstraint(_one_of("status", FOLLOW_UP_STATUSES), name="status"),
         Index("ix_follow_ups_owner_status_due", "owner_id", "status", "due_at"),
+        # One task per alert (issue 14), however often the rules and the sweep run again.
+        Index("uq_follow_ups_alert", "alert_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -10,6 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from crm.alert_tasks import (
+    GREETING_RULES,
+    Greeting,
+    NoGreetingTemplateError,
+    TemplatePlaceholderError,
+)
 from crm.errors import InvalidDateError, SnoozeNotLaterError
 from crm.followups import FollowUp, FollowUpDraft, FollowUpPage, Reminder
 from crm.when import zone_of
@@ -122,14 +128,14 @@ def list_view(page: FollowUpPage, now: datetime, zone: str, language: str) -> Vi
     for item in page.items:
         overdue = t(language, "fu_overdue") if item.due_at <= now else ""
         blocks.append(t(language, "fu_list_item", overdue=overdue, **_values(item, zone, language)))
-        rows.append(
-            (
-                Button(t(language, "fu_btn_done", id=item.id), TodoAction("done", item.id).pack()),
-                Button(
-                    t(language, "fu_btn_later", id=item.id), TodoAction("later", item.id).pack()
-                ),
-            )
+        row: tuple[Button, ...] = (
+            Button(t(language, "fu_btn_done", id=item.id), TodoAction("done", item.id).pack()),
+            Button(t(language, "fu_btn_later", id=item.id), TodoAction("later", item.id).pack()),
         )
+        if is_greeting(item):  # one tap: the filled, ready-to-copy greeting
+            greet = t(language, "fu_btn_greeting", id=item.id)
+            row = (*row, Button(greet, TodoAction("greet", item.id).pack()))
+        rows.append(row)
     shown_to = page.offset + len(page.items)
     if shown_to < page.total:
         blocks.append(t(language, "fu_more_note", first=page.offset + 1, last=shown_to))
@@ -138,13 +144,17 @@ def list_view(page: FollowUpPage, now: datetime, zone: str, language: str) -> Vi
 
 
 def _single_item_buttons(item: FollowUp, language: str) -> tuple[tuple[Button, ...], ...]:
-    return (
+    rows: tuple[tuple[Button, ...], ...] = (
         (
             Button(t(language, "fu_btn_done_short"), TodoAction("fin", item.id).pack()),
             Button(t(language, "fu_btn_hour"), TodoAction("hour", item.id).pack()),
             Button(t(language, "fu_btn_tomorrow"), TodoAction("tmrw", item.id).pack()),
         ),
     )
+    if is_greeting(item):
+        greet = Button(t(language, "fu_btn_greeting_short"), TodoAction("greet", item.id).pack())
+        rows = (*rows, (greet,))
+    return rows
 
 
 def snooze_choice_view(item: FollowUp, zone: str, language: str) -> View:
@@ -205,3 +215,66 @@ def snooze_not_later_text(exc: SnoozeNotLaterError, language: str) -> str:
         due=format_due(exc.due_at, exc.zone, language),
         until=format_due(exc.until, exc.zone, language),
     )[:200]
+
+
+# ----------------------------------------------------------------------------- tasks from alerts
+
+
+def is_greeting(item: FollowUp) -> bool:
+    """A birthday or anniversary task: it carries the 🎉 button to its filled template."""
+    return item.alert_rule in GREETING_RULES
+
+
+def event_tasks_note(follow_up_ids: Sequence[int], language: str) -> str | None:
+    """The line under a P2 batch naming the follow-ups created for its clients."""
+    if not follow_up_ids:
+        return None
+    return t(language, "event_tasks_note", ids="、".join(f"#{i}" for i in follow_up_ids))
+
+
+def greeting_view(greeting: Greeting, language: str) -> View:
+    """The greeting task's filled template, ready to copy (each message in <code>: a tap
+    copies it), phone and ID numbers masked, with the approved template it came from."""
+    template = greeting.template
+    blocks = [
+        t(
+            language,
+            "greeting_title",
+            id=greeting.follow_up_id,
+            client=escape(greeting.client_name),
+        ),
+        t(language, "greeting_copy"),
+        f"<code>{user_text(greeting.text)}</code>",
+    ]
+    others = greeting.variants[1:]
+    if others:
+        blocks.append(t(language, "greeting_other"))
+        blocks.extend(f"{escape(v.heading)}\n<code>{user_text(v.text)}</code>" for v in others)
+    blocks.append(
+        t(
+            language,
+            "greeting_source",
+            title=escape(template.title),
+            doc_id=escape(template.doc_id),
+            version=template.version,
+            approved_by=escape(template.approved_by),
+            effective=template.effective_from.isoformat(),
+        )
+    )
+    return View("\n\n".join(blocks))
+
+
+def greeting_refused_view(
+    exc: NoGreetingTemplateError | TemplatePlaceholderError, language: str
+) -> View:
+    """No complete greeting can be made: say why, never show a half-filled one."""
+    if isinstance(exc, TemplatePlaceholderError):
+        return View(
+            t(
+                language,
+                "greeting_bad_template",
+                doc_id=escape(exc.doc_id),
+                placeholder=escape(exc.placeholder),
+            )
+        )
+    return View(t(language, "greeting_no_template"))

@@ -54,6 +54,20 @@ ZH = {
     "fu_reminder": "⏰ <b>跟进提醒</b> #{id}\n{due}\n{title}（{client}）",
     "fu_reminder_many": "⏰ <b>跟进提醒</b>（{count} 项到期）",
     "fu_no_client": "无客户",
+    # Tasks from alerts (issue 14)
+    "task_title_call": "致电关怀：{reason}",
+    "task_title_event": "持仓利空，联系客户说明：{reason}",
+    "task_title_greeting": "发送祝福：{reason}",
+    "task_research": "研报/公告：{url}",
+    "fu_btn_greeting": "🎉 祝福语 #{id}",
+    "fu_btn_greeting_short": "🎉 祝福语",
+    "event_tasks_note": "📋 已为每位客户加入待办：{ids}（/todos 查看）",
+    "greeting_title": "🎉 <b>祝福语</b> #{id}（{client}）",
+    "greeting_copy": "点按下方文字即可复制：",
+    "greeting_other": "其他版本：",
+    "greeting_source": "模板：{title}（{doc_id} v{version}，{approved_by} 批准，{effective} 起生效）",
+    "greeting_no_template": "目前没有已批准且在有效期内的祝福模板，请联系合规。",
+    "greeting_bad_template": "模板 {doc_id} 含有无法填写的占位符 {{{placeholder}}}，已停止生成，请联系合规修改模板。",
 }
 
 EN = {
@@ -111,4 +125,18 @@ EN = {
     "fu_reminder": "⏰ <b>Follow-up</b> #{id}\n{due}\n{title} ({client})",
     "fu_reminder_many": "⏰ <b>Follow-ups due</b> ({count})",
     "fu_no_client": "no client",
+    # Tasks from alerts (issue 14)
+    "task_title_call": "Care call: {reason}",
+    "task_title_event": "Bad news on a holding, call the client: {reason}",
+    "task_title_greeting": "Send greetings: {reason}",
+    "task_research": "Research note: {url}",
+    "fu_btn_greeting": "🎉 Greeting #{id}",
+    "fu_btn_greeting_short": "🎉 Greeting",
+    "event_tasks_note": "📋 A follow-up was added for each client: {ids} (see /todos)",
+    "greeting_title": "🎉 <b>Greeting</b> #{id} ({client})",
+    "greeting_copy": "Tap the text below to copy it:",
+    "greeting_other": "Other versions:",
+    "greeting_source": "Template: {title} ({doc_id} v{version}, approved by {approved_by}, in effect from {effective})",
+    "greeting_no_template": "No approved greeting template is in effect; please ask compliance.",
+    "greeting_bad_template": "Template {doc_id} names a placeholder that cannot be filled, {{{placeholder}}}; nothing was generated. Please ask compliance to fix the template.",
 }
