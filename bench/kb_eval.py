@@ -19,6 +19,13 @@ precision/recall, top-1 by style) and a leave-one-set-out summary: the refusal m
 `--decision shipped` scores the shipped `AnswerService` decision instead of refitting.
 
     .venv/bin/python bench/kb_eval.py --sets all [--decision loso|shipped] [--misses]
+        [--train-also samples] [--fit knowledge_base/refusal_model.json] [--cache D]
+        [--features a,b,…] [--label right|answerable] [--no-abbreviations] [--param NAME=V]
+
+`--train-also samples` adds the sample knowledge base's own two question files to every
+training fold (never held out); `--fit` writes the refusal model fitted on all sets given;
+`--cache D` keeps each set's rankings (pickles) so refusal-model experiments take seconds;
+`--param` and `--no-abbreviations` are for ablations (answering-module constants, aliases).
 """
 
 from __future__ import annotations
