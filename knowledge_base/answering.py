@@ -433,6 +433,7 @@ class AnswerService:
         # what may be served now, following the database's generation (DESIGN §5)
         self._served = curation.served_set()
         self._reloading: asyncio.Task[BuildReport] | None = None
+        self._indexed = -1  # the generation the index was built from
         self._lock = asyncio.Lock()
         self._search_pool = ThreadPoolExecutor(search_threads, thread_name_prefix="kb-search")
         weakref.finalize(self, self._search_pool.shutdown, wait=False)
@@ -461,6 +462,7 @@ class AnswerService:
                 )
             self._searcher = searcher
             self._served.adopt(generation, texts)
+            self._indexed = generation
             return report
 
     async def warm_up(self) -> None:
@@ -500,7 +502,9 @@ class AnswerService:
         """The approved (doc id, version) keys to serve: a change any process made (approve,
         retire, supersede) is seen within `CurationService.check_every` seconds, and filters
         results at once; the index rebuilds in the background to take in new text."""
-        if await self._served.refresh() and (self._reloading is None or self._reloading.done()):
+        await self._served.refresh()
+        stale = self._indexed < self._served.generation
+        if stale and (self._reloading is None or self._reloading.done()):
             self._reloading = asyncio.create_task(self.reindex())
         return self._served.keys
 
