@@ -251,6 +251,8 @@ async def run_console(
     KeyboardInterrupt under `asyncio.run`) propagates to the caller.
     """
     request = application.bot.request
+    while not isinstance(request, InProcessRequest) and hasattr(request, "inner"):
+        request = request.inner  # a wrapper around the transport (bot/journaling.py)
     if not (isinstance(request, InProcessRequest) and request.emulator is emulator):
         raise ValueError("the console needs an Application built with InProcessRequest(emulator)")
     interactive = input_lines is None

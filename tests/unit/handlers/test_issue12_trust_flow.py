@@ -8,12 +8,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import shutil
 import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from bot import console_mode
 from bot.console_mode import CONSOLE_BOT_ID_BASE, console_session_token
 from crm.client_search import spellings
 from crm.clients import ClientService
@@ -22,7 +26,7 @@ from emulator import BotMessage
 from storage.activity_rows import ComplianceFindingRow, ContactRow, FollowUpRow, NoteRow
 from storage.engine import create_engine, session_factory
 from storage.uow import UnitOfWorkFactory
-from tests.support.ptb import Chat, Harness, Outcome, labels
+from tests.support.ptb import Chat, Harness, Outcome, harness_settings, labels
 
 ZHANG_WEI = "3100000004"
 
@@ -112,6 +116,41 @@ async def test_the_same_bot_id_with_other_text_says_not_saved(harness: Harness, 
     assert "没有保存" in reply.plain_text and "第一条" not in reply.plain_text
     assert "已保存" not in reply.plain_text
     assert await count(harness, NoteRow) == 1
+
+
+async def test_a_restarted_console_chat_saves_the_new_note(
+    handler_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's steps: `ambot chat --as M001`, /note, /quit, chat again, /note."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(handler_template, data_dir)
+    sessions = iter([["/note 张伟 第一条", "/quit"], ["/note 张伟 重启后的新笔记", "/quit"]])
+    output: list[str] = []
+    real_run_console = console_mode.run_console
+
+    async def scripted(app: Any, emulator: Any, user: Any, **kwargs: Any) -> None:
+        async def lines() -> AsyncIterator[str]:
+            for line in next(sessions):
+                yield line
+
+        await real_run_console(
+            app, emulator, user, input_lines=lines(), write=output.append, **kwargs
+        )
+
+    async def no_warm_up(_services: Any) -> None:  # nothing to ask: no index to load
+        return None
+
+    monkeypatch.setattr(console_mode, "run_console", scripted)
+    monkeypatch.setattr(console_mode, "warm_up", no_warm_up)
+    settings = harness_settings(data_dir)
+    await console_mode.run_console_chat(settings, "M001")
+    await console_mode.run_console_chat(settings, "M001")
+
+    saved = [line for line in output if "已保存 #" in line]
+    assert len(saved) == 2, output
+    assert "第一条" in saved[0] and "重启后的新笔记" in saved[1] and "第一条" not in saved[1]
+    ids = [re.search(r"已保存 #(\d+)", line) for line in saved]
+    assert ids[0] and ids[1] and ids[0].group(1) != ids[1].group(1)
 
 
 def test_every_console_session_gets_a_bot_id_of_its_own() -> None:
