@@ -11,9 +11,12 @@ from bot.settings import Settings
 from handlers import register_all
 from handlers.context import AmbotApplication, AppContext, BotData, Services
 from handlers.i18n import t
+from handlers.roles import commands_for
 from scheduler import register_all as register_jobs
 
-COMMANDS = ("start", "help", "ask", "check", "todo", "todos", "client", "note", "today", "settings")
+# The default menu (strangers, and staff this process has not set a menu of their own for) is
+# the manager's; each bound staff member gets her role's (handlers/roles.py).
+COMMANDS = commands_for("manager")
 CONSOLE_TOKEN = "100000001:console-chat-not-a-real-token-000"
 
 

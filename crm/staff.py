@@ -10,10 +10,21 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.errors import InviteError, NotFoundError
+from audit import Journal
+from crm.errors import (
+    AlreadyClosedError,
+    InviteError,
+    NotAuthorizedError,
+    NotFoundError,
+    UsageError,
+)
+from storage.activity_rows import FollowUpRow
+from storage.alert_rows import AlertEventRow, AlertRow
 from storage.clock import Clock, utc_now
-from storage.rows import InviteRow, StaffRow
+from storage.rows import ClientRow, InviteRow, StaffRow, TicketRow
+from storage.text import clean_text
 from storage.uow import UnitOfWorkFactory
 
 Ticker = Callable[[], float]  # monotonic seconds
@@ -23,6 +34,8 @@ Ticker = Callable[[], float]  # monotonic seconds
 # clear it at once, changes from another process (a staff CSV import deactivating someone) take
 # effect within this many seconds.
 LOOKUP_TTL_SECONDS = 10.0
+REASON_LIMIT = 200  # characters of a deactivation or unbinding reason
+OPEN_ALERT_STATUSES = ("open", "acknowledged", "snoozed")
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,20 @@ class StaffMember:
     language: str
     briefing_time: time
     active: bool
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What a deactivation moved: the member's open alerts and follow-ups (by id) went to
+    `supervisor` (None: she has no active supervisor, and they stay where they were); `tickets`
+    are the open tickets of her clients, which follow the client's book (tickets have no owner
+    of their own; her supervisor sees her team's)."""
+
+    staff: StaffMember
+    supervisor: StaffMember | None
+    alerts: tuple[int, ...]
+    follow_ups: tuple[int, ...]
+    tickets: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -75,8 +102,10 @@ class StaffService:
         invite_ttl_days: int = 7,
         lookup_ttl: float = LOOKUP_TTL_SECONDS,
         ticker: Ticker = monotonic_time.monotonic,
+        journal: Journal | None = None,
     ):
         self._uow = uow
+        self._journal = journal if journal is not None else Journal(uow, clock=clock)
         self._clock = clock
         self._invite_ttl = timedelta(days=invite_ttl_days)
         self._lookup_ttl = lookup_ttl
@@ -199,3 +228,137 @@ class StaffService:
             await uow.commit()
             self.forget()
             return staff_member(staff)
+
+    # ------------------------------------------------------------------ lifecycle (admins)
+
+    async def list_staff(self, viewer: StaffMember) -> list[StaffMember]:
+        """Every staff member, active first, by id; for an active admin only."""
+        async with self._uow() as uow:
+            await _require_admin(uow.session, viewer.staff_id)
+            rows = await uow.session.scalars(
+                select(StaffRow).order_by(StaffRow.active.desc(), StaffRow.staff_id)
+            )
+            return [staff_member(row) for row in rows]
+
+    async def deactivate(self, staff_id: str, *, by: str, reason: str) -> Handover:
+        """Deactivate staff_id (an active admin `by`, with a reason). In the same transaction her
+        open alerts and follow-ups go to her active supervisor, and it is journaled. Her next
+        message or press in this process is refused at once (the lookup cache is cleared);
+        other processes refuse it within LOOKUP_TTL_SECONDS."""
+        text = _reason(reason)
+        now = self._clock()
+        async with self._uow() as uow:
+            session = uow.session
+            await _require_admin(session, by)
+            if by == staff_id:
+                raise UsageError("self")
+            row = await session.get(StaffRow, staff_id)
+            if row is None:
+                raise NotFoundError(staff_id)
+            if not row.active:
+                raise AlreadyClosedError(staff_id)
+            row.active = False
+            boss = await session.get(StaffRow, row.supervisor_id) if row.supervisor_id else None
+            if boss is not None and not boss.active:
+                boss = None
+            alerts: list[int] = []
+            follow_ups: list[int] = []
+            # The open items are listed either way, and moved when she has a supervisor.
+            for alert in await session.scalars(
+                select(AlertRow)
+                .where(
+                    AlertRow.manager_id == staff_id,
+                    AlertRow.status.in_(OPEN_ALERT_STATUSES),
+                )
+                .order_by(AlertRow.id)
+            ):
+                alerts.append(alert.id)
+                if boss is None:
+                    continue
+                alert.manager_id = boss.staff_id
+                session.add(
+                    AlertEventRow(
+                        alert_id=alert.id,
+                        action="reassigned",
+                        actor_id=by,
+                        target_id=boss.staff_id,
+                        at=now,
+                        detail=f"{staff_id} deactivated",
+                    )
+                )
+            for follow_up in await session.scalars(
+                select(FollowUpRow)
+                .where(FollowUpRow.owner_id == staff_id, FollowUpRow.status == "open")
+                .order_by(FollowUpRow.id)
+            ):
+                follow_ups.append(follow_up.id)
+                if boss is not None:
+                    follow_up.owner_id = boss.staff_id
+            tickets = tuple(
+                await session.scalars(
+                    select(TicketRow.ticket_id)
+                    .join(ClientRow, ClientRow.client_id == TicketRow.client_id)
+                    .where(ClientRow.manager_id == staff_id, TicketRow.status == "open")
+                    .order_by(TicketRow.ticket_id)
+                )
+            )
+            await session.flush()
+            await self._journal.append(
+                by,
+                "staff.deactivated",
+                f"staff:{staff_id}",
+                {
+                    "reason": text,
+                    "supervisor": boss.staff_id if boss is not None else None,
+                    "alerts": alerts,
+                    "follow_ups": follow_ups,
+                    "tickets": list(tickets),
+                },
+                session=session,
+            )
+            await uow.commit()
+            self.forget()
+            return Handover(
+                staff=staff_member(row),
+                supervisor=staff_member(boss) if boss is not None else None,
+                alerts=tuple(alerts),
+                follow_ups=tuple(follow_ups),
+                tickets=tickets,
+            )
+
+    async def unbind(self, staff_id: str, *, by: str, reason: str) -> StaffMember:
+        """Unbind staff_id's Telegram account (an active admin `by`, with a reason; journaled):
+        the account is refused from its next message; a new invite can bind one again."""
+        text = _reason(reason)
+        async with self._uow() as uow:
+            session = uow.session
+            await _require_admin(session, by)
+            row = await session.get(StaffRow, staff_id)
+            if row is None:
+                raise NotFoundError(staff_id)
+            if row.telegram_user_id is None:
+                raise AlreadyClosedError(staff_id)
+            row.telegram_user_id = None
+            await session.flush()
+            await self._journal.append(
+                by, "staff.unbound", f"staff:{staff_id}", {"reason": text}, session=session
+            )
+            await uow.commit()
+            self.forget()
+            return staff_member(row)
+
+
+async def _require_admin(session: AsyncSession, staff_id: str) -> StaffRow:
+    row = await session.get(StaffRow, staff_id)
+    if row is None or row.role != "admin" or not row.active:
+        raise NotAuthorizedError("staff")
+    return row
+
+
+def _reason(reason: str) -> str:
+    text = clean_text(reason)
+    if not text:
+        raise UsageError("reason")
+    if len(text) > REASON_LIMIT:
+        raise UsageError("reason_too_long")
+    return text

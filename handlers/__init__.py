@@ -15,6 +15,7 @@ from handlers import (
     guards,
     notes,
     settings,
+    staff,
     start,
     today,
 )
@@ -32,6 +33,7 @@ def register_all(app: Application) -> None:
     today.register(app)
     settings.register(app)
     alerts.register(app)
+    staff.register(app)
     # Flows that capture the next plain message register above; any other text is a question.
     ask.register_questions(app)
     fallback.register(app)

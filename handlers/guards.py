@@ -1,7 +1,12 @@
 """The allow-list: only active, bound staff in private chats get past this point.
 
 Strangers get one polite refusal and nothing else; their messages are logged without content.
-`/start <code>` from a stranger passes through so an invite can bind the account.
+`/start <code>` from a stranger passes through so an invite can bind the account. The staff
+member is read again for every update (a message, or a press of a button already on her
+screen), so someone deactivated or unbound is refused from her next update (at once in this
+process; within `crm.staff.LOOKUP_TTL_SECONDS` when another process made the change). A command
+that is not for her role (handlers/roles.py) is refused here, in her language, and her command
+menu is kept to her role's commands.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 from handlers import session
 from handlers.context import AppContext
 from handlers.i18n import t
-from handlers.render.start import refusal_text
+from handlers.render.start import refusal_text, role_refusal_text
+from handlers.roles import command_of, ensure_menu, refused_for
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +74,13 @@ async def on_any_update(update: Update, context: AppContext) -> None:
         raise ApplicationHandlerStop
     context.staff = staff
     context.language = staff.language
+    await ensure_menu(context.application, context.bot, staff)
+    message = update.message
+    roles = refused_for(command_of(message.text if message else None), staff.role)
+    if roles is not None:
+        session.set_pending(context, None)
+        await _refuse(update, role_refusal_text(roles, staff.language), staff.language)
+        raise ApplicationHandlerStop
     if _moves_on(update):
         session.set_pending(context, None)
 

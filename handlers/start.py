@@ -1,4 +1,5 @@
-"""/start (welcome, or bind an account with an invite code) and /help."""
+"""/start (welcome, or bind an account with an invite code) and /help (her role's commands,
+from handlers/roles.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render.start import already_bound_view, help_view, welcome_view
 from handlers.reply import reply_view
+from handlers.roles import ensure_menu
 
 
 async def cmd_start(update: Update, context: AppContext) -> None:
@@ -32,6 +34,7 @@ async def cmd_start(update: Update, context: AppContext) -> None:
         return
     member = await context.services.staff.redeem_invite(code, user.id)  # InviteError: mapped
     await reply_view(message, welcome_view(member, member.language, just_bound=True))
+    await ensure_menu(context.application, context.bot, member)  # her role's menu at once
 
 
 async def cmd_help(update: Update, context: AppContext) -> None:
@@ -47,6 +50,7 @@ async def on_language_choice(press: Press[LanguageChoice], context: AppContext) 
     member = await context.services.staff.set_language(press.staff.staff_id, press.button.language)
     await press.answer(t(member.language, "language_set"))
     await press.edit(help_view(member, member.language))
+    await ensure_menu(context.application, context.bot, member)  # the menu in her language
 
 
 def register(app: Application) -> None:

@@ -21,19 +21,35 @@ ZH = {
         "• 回答产品与合规话术问题（仅引用合规审批通过的版本）\n"
         "• 发送给客户前检查草稿，拦截「保本」「稳赚」等违规表述"
     ),
-    "help_commands": (
-        "<b>命令与示例</b>\n"
-        "/client 张伟 — 查客户 360° 视图（姓名、客户号、拼音或首字母均可）\n"
-        "/note 张伟 客户关注科创板，下周约面谈 — 记录通话要点\n"
-        "/todo 张伟 明天上午10点 回电 — 设置跟进提醒\n"
-        "/todos — 查看待办跟进（完成 / 推迟）\n"
-        "/ask 科创板开户条件 — 问产品或合规话术（也可直接发送问题）\n"
-        "/check 这个产品保本 — 发给客户前检查草稿\n"
-        "/today — 今日重点客户（晨报）\n"
-        "/settings — 晨报时间与语言设置\n"
-        "/start — 开始 / 绑定账号\n"
-        "/help — 查看本帮助"
+    "help_commands_title": "<b>命令与示例</b>",
+    "help_line_client": "/client 张伟 — 查客户 360° 视图（姓名、客户号、拼音或首字母均可）",
+    "help_line_note": "/note 张伟 客户关注科创板，下周约面谈 — 记录通话要点",
+    "help_line_todo": "/todo 张伟 明天上午10点 回电 — 设置跟进提醒",
+    "help_line_todos": "/todos — 查看待办跟进（完成 / 推迟）",
+    "help_line_ask": "/ask 科创板开户条件 — 问产品或合规话术（也可直接发送问题）",
+    "help_line_check": "/check 这个产品保本 — 发给客户前检查草稿",
+    "help_line_today": "/today — 今日重点客户（晨报）",
+    "help_line_settings": "/settings — 晨报时间与语言设置",
+    "help_line_staff": "/staff — 员工列表：停用离职员工、解绑 Telegram 账号",
+    "help_line_start": "/start — 开始 / 绑定账号",
+    "help_line_help": "/help — 查看本帮助",
+    "help_body_supervisor": (
+        "• 每个交易日开盘前推送团队摘要与今日重点客户\n"
+        "• 查询团队客户 360° 视图，记录跟进并设置提醒\n"
+        "• 接收预警升级，改派给团队成员\n"
+        "• 回答产品与合规话术问题（仅引用合规审批通过的版本），发送前检查草稿"
     ),
+    "help_body_compliance": (
+        "• 查看客户经理会得到的答案（仅引用合规审批通过的版本）\n"
+        "• 检查话术草稿，拦截「保本」「稳赚」等违规表述"
+    ),
+    "help_body_admin": "• 管理员工：查看在职状态，停用离职员工，解绑 Telegram 账号",
+    "role_refused": "此功能仅限{roles}使用。发送 /help 查看您可用的命令。",
+    "role_join": "和",
+    "role_short_manager": "客户经理",
+    "role_short_supervisor": "主管",
+    "role_short_compliance": "合规专员",
+    "role_short_admin": "管理员",
     "help_you": "当前身份：{name}（{role}，工号 {staff_id}）",
     "btn_language": "🌐 Switch to English",
     "language_set": "✅ 已切换为中文。",
@@ -67,19 +83,35 @@ EN = {
         "• Answer product and compliance-script questions (approved versions only)\n"
         "• Check a draft before it reaches a client and stop phrases like “guaranteed return”"
     ),
-    "help_commands": (
-        "<b>Commands, with an example each</b>\n"
-        "/client 张伟 — a client's 360° card (name, client id, pinyin or initials)\n"
-        "/note 张伟 客户关注科创板，下周约面谈 — log a call note\n"
-        "/todo 张伟 明天上午10点 回电 — set a follow-up (“tomorrow 10am” works too)\n"
-        "/todos — open follow-ups (done / snooze)\n"
-        "/ask 科创板开户条件 — ask about a product or script (or just send the question)\n"
-        "/check 这个产品保本 — check a draft before it goes to a client\n"
-        "/today — today's priority clients (briefing)\n"
-        "/settings — briefing time and language\n"
-        "/start — start / link your account\n"
-        "/help — this help"
+    "help_commands_title": "<b>Commands, with an example each</b>",
+    "help_line_client": "/client 张伟 — a client's 360° card (name, client id, pinyin or initials)",
+    "help_line_note": "/note 张伟 客户关注科创板，下周约面谈 — log a call note",
+    "help_line_todo": "/todo 张伟 明天上午10点 回电 — set a follow-up (“tomorrow 10am” works too)",
+    "help_line_todos": "/todos — open follow-ups (done / snooze)",
+    "help_line_ask": "/ask 科创板开户条件 — ask about a product or script (or just send the question)",
+    "help_line_check": "/check 这个产品保本 — check a draft before it goes to a client",
+    "help_line_today": "/today — today's priority clients (briefing)",
+    "help_line_settings": "/settings — briefing time and language",
+    "help_line_staff": "/staff — staff list: deactivate a leaver, unlink a Telegram account",
+    "help_line_start": "/start — start / link your account",
+    "help_line_help": "/help — this help",
+    "help_body_supervisor": (
+        "• Before the market opens: your team's digest and today's priority clients\n"
+        "• Your team's client cards; log calls and set follow-ups\n"
+        "• Escalated alerts, with buttons to reassign them within the team\n"
+        "• Approved product and script answers, and a check of drafts before they reach a client"
     ),
+    "help_body_compliance": (
+        "• See the answers account managers get (approved versions only)\n"
+        "• Check a draft script and stop phrases like “guaranteed return”"
+    ),
+    "help_body_admin": "• Staff: see who is active, deactivate a leaver, unlink a Telegram account",
+    "role_refused": "This is only for {roles}. Send /help to see the commands you can use.",
+    "role_join": " and ",
+    "role_short_manager": "account managers",
+    "role_short_supervisor": "supervisors",
+    "role_short_compliance": "compliance officers",
+    "role_short_admin": "administrators",
     "help_you": "You are: {name} ({role}, staff id {staff_id})",
     "btn_language": "🌐 切换为中文",
     "language_set": "✅ Language set to English.",

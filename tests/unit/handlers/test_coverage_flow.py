@@ -41,6 +41,8 @@ COVERED = {
     "set": "test_proactive_flow:test_settings_time_and_language",
     "al": "test_proactive_flow:test_alert_snooze_and_acknowledge",
     "esc": "test_proactive_flow:test_escalate_then_the_supervisor_reassigns_and_acknowledges",
+    "/staff": "test_staff_flow:test_deactivation_hands_over_and_refuses_the_leaver_at_once",
+    "stf": "test_staff_flow:test_staff_lists_everyone_with_buttons_and_pages",
 }
 
 
