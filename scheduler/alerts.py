@@ -106,12 +106,13 @@ async def sweep(app: AmbotApplication) -> dict[str, int]:
     outbox = outbox_of(app)
     policy = services.alert_delivery
     try:
-        created = len(await policy.create_tasks(task_title(policy.today())))
+        created = await policy.create_tasks(task_title(policy.today()))
+        if created:
+            log.info("created %d tasks from alerts", len(created))
     except Exception:  # a task that failed must not hold back a P1: the next sweep retries
         log.exception("tasks from alerts could not be created")
-        created = 0
     plan = await policy.new_alerts()
-    counts = {"p1": 0, "p2": 0, "pings": 0, "tasks": created}
+    counts = {"p1": 0, "p2": 0, "pings": 0}
     for urgent in plan.urgent:
         if await _deliver_urgent(outbox, policy, urgent, plan.today):
             counts["p1"] += 1
