@@ -19,6 +19,7 @@ from bot.cli_briefing import briefing_app
 from bot.cli_common import SAMPLE_DOCS, err, fail, load_settings, out, with_runtime
 from bot.cli_kb import kb_app
 from bot.cli_rules import rules_app
+from bot.cli_staff import deactivate
 from crm.errors import DomainError, InviteError, NotFoundError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="ambot — 客户经理助手")
@@ -84,6 +85,17 @@ def staff_invite(staff_id: str) -> None:
         out.print(f"code: {invite.code}  (one-time; expires {expires})", highlight=False)
 
     with_runtime(work)
+
+
+@staff_app.command("deactivate")
+def staff_deactivate(
+    staff_id: str,
+    by: Annotated[str, typer.Option("--by", help="The active admin doing it, e.g. A001.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (journaled).")],
+) -> None:
+    """Deactivate STAFF_ID: refused in chat from the next message (other running bots within
+    10 s); their open alerts and follow-ups go to their supervisor; journaled."""
+    with_runtime(lambda runtime: deactivate(runtime, staff_id, by=by, reason=reason))
 
 
 @app.command("import")

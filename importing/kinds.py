@@ -27,6 +27,7 @@ from importing.fields import (
     parse_positive_int,
     parse_timezone,
     parse_url,
+    shorten,
 )
 from importing.report import ErrorCollector, ImportFileError
 from storage.rows import (
@@ -117,6 +118,17 @@ def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     return partial(parse_choice, choices=choices)
 
 
+_FLAGS = {"true": True, "1": True, "是": True, "false": False, "0": False, "否": False}
+
+
+def _flag(raw: str) -> bool:
+    """The staff file's `active`: true/false, 1/0 or 是/否 (any case); empty keeps what is stored."""
+    text = nfkc(raw).strip().lower()
+    if text not in _FLAGS:
+        raise FieldError(f"{shorten(text)!r} is not one of: true, false, 1, 0, 是, 否")
+    return _FLAGS[text]
+
+
 _money = parse_decimal
 _quantity = partial(parse_decimal, places=4)
 
@@ -164,10 +176,13 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
                 Field("timezone", parse_timezone, required=False),
                 Field("language", _choice(LANGUAGES), required=False),
                 Field("briefing_time", parse_clock, required=False),
+                Field("active", _flag, required=False),
             ),
             references=(Reference("supervisor_id", staff, "staff_id", in_file=True),),
             unique=("telegram_user_id",),
-            keep_if_empty=frozenset({"telegram_user_id", "timezone", "language", "briefing_time"}),
+            keep_if_empty=frozenset(
+                {"telegram_user_id", "timezone", "language", "briefing_time", "active"}
+            ),
             insert_defaults={
                 "timezone": default_tz_name,
                 "language": "zh",
