@@ -201,7 +201,15 @@ async def on_todo_button(press: Press[TodoAction], context: AppContext) -> None:
             await press.edit(list_view(page, services.now(), zone, language))
     else:
         option = "hour" if action == "hour" else "tomorrow"
-        item = await services.snooze(number, staff, option)
+        key = _claim_snooze(context, message, number)
+        if key is None:  # this choice was pressed already: a second snooze would move it again
+            await press.answer(t(language, "fu_snooze_already"))
+            return
+        try:
+            item = await services.snooze(number, staff, option)
+        except Exception:
+            _release_snooze(context, key)  # nothing changed: she may press again
+            raise
         await press.answer()
         await press.edit(snoozed_view(item, zone, language))
 
@@ -221,6 +229,32 @@ async def _show_greeting(press: Press[TodoAction], context: AppContext, follow_u
 
 
 # ----------------------------------------------------------------------------- helpers
+
+SNOOZE_PRESSES = "snooze_presses"
+MAX_SNOOZE_PRESSES = 256
+SnoozePress = tuple[int, int, int]
+
+
+def _claim_snooze(context: AppContext, message: Message, follow_up_id: int) -> SnoozePress | None:
+    """Claim the snooze of follow_up_id from this choice message; None if it was pressed
+    already (a double tap, or a press delivered twice). A snooze is relative ("an hour later"),
+    so unlike ✅ done it is not idempotent by itself. Remembered per chat in this process."""
+    store = context.chat_data
+    if store is None:
+        return (0, 0, follow_up_id)
+    claimed: dict[SnoozePress, None] = store.setdefault(SNOOZE_PRESSES, {})
+    key = (bot_id(context), message.message_id, follow_up_id)
+    if key in claimed:
+        return None
+    claimed[key] = None
+    while len(claimed) > MAX_SNOOZE_PRESSES:
+        claimed.pop(next(iter(claimed)))
+    return key
+
+
+def _release_snooze(context: AppContext, key: SnoozePress) -> None:
+    if context.chat_data is not None:
+        context.chat_data.get(SNOOZE_PRESSES, {}).pop(key, None)
 
 
 async def _reply_quoting(message: Message, view: View) -> None:

@@ -17,6 +17,7 @@ ZH = {
     "storage_busy_toast": "系统繁忙，没有保存，请稍后再按一次。",
     "contact_already": "已记录过：{at} 联系了 {name}",
     "fu_already_saved": "已保存过 #{id}",
+    "fu_snooze_already": "已经顺延过了，没有再次顺延。",
 }
 
 EN = {
@@ -36,4 +37,5 @@ EN = {
     "storage_busy_toast": "Busy: nothing was saved. Please press again in a moment.",
     "contact_already": "Already recorded: contacted {name} at {at}",
     "fu_already_saved": "Already saved #{id}",
+    "fu_snooze_already": "Already snoozed; not moved again.",
 }

@@ -195,6 +195,25 @@ async def test_confirm_pressed_twice_saves_one_follow_up_and_says_so(
     no_error_ids(harness, li)
 
 
+async def test_a_snooze_pressed_twice_moves_the_follow_up_once(harness: Harness, li: Chat) -> None:
+    confirmation = await li.send("/todo 张伟 明天上午10点回电")
+    await li.press(confirmation, "✅ 确认")
+    found = re.search(r"已保存 #(\d+)", confirmation.plain_text)
+    assert found
+    listing = await li.send("/todos")
+    choice = (await li.press(listing, f"⏰ 稍后 #{found.group(1)}")).message
+    data = choice.button("+1 小时").callback_data or ""
+    await li.press(choice, "+1 小时")
+    assert "11:00" in choice.plain_text
+
+    second = await press_again(harness, li, choice, data)  # a double tap on the choice
+    assert second.toast == "已经顺延过了，没有再次顺延。" and not second.edited
+    await redeliver_last_press(harness, li)
+    after = await li.send("/todos")
+    assert "11:00" in after.plain_text and "12:00" not in after.plain_text
+    no_error_ids(harness, li)
+
+
 async def test_two_concurrent_copies_of_one_check_record_one_finding(
     harness: Harness, li: Chat
 ) -> None:
