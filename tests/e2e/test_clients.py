@@ -117,7 +117,7 @@ async def test_compliance_staff_have_no_client_book(demo_bot):
     shen = await demo_bot.bound_user("C001", 1201, "沈")
     await telegram.user_sends(shen, "/client 张伟")
     reply = await telegram.next_message(shen)
-    assert "无法查看客户信息" in reply.plain_text and "张伟（" not in reply.plain_text
+    assert "此功能仅限客户经理和主管使用" in reply.plain_text and "张伟（" not in reply.plain_text
 
 
 async def test_chart_is_a_png_photo(demo_bot):

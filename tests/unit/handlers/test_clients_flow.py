@@ -60,7 +60,7 @@ async def test_supervisors_see_their_team_and_compliance_sees_no_book(harness: H
     assert f"张伟（{ZHANG_WEI}）" in card.plain_text and "客户经理：李明" in card.plain_text
     shen = await harness.staff("C001", 1201, "沈")
     refusal = await shen.send("/client 张伟")
-    assert "无法查看客户信息" in refusal.plain_text
+    assert refusal.plain_text == "此功能仅限客户经理和主管使用。发送 /help 查看您可用的命令。"
 
 
 async def test_english_staff_get_an_english_card(harness: Harness) -> None:
