@@ -60,12 +60,14 @@ def asset_levels(rng: random.Random, roles: Sequence[Role]) -> list[int]:
 
 
 class People:
-    """Hands out names (unique but for the planned namesakes) and unique phone numbers."""
+    """Hands out names (unique but for the planned namesakes), unique phone numbers and unique
+    ID numbers (the importer refuses one ID number for two clients)."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.names = {DUPLICATE_NAME}
         self.phones: set[str] = set()
+        self.id_numbers: set[str] = set()
 
     def name(self, male: bool) -> str:
         while True:
@@ -80,6 +82,15 @@ class People:
             if phone not in self.phones:
                 self.phones.add(phone)
                 return phone
+
+    def id_number(self, rng: random.Random, birthday: date, *, male: bool) -> str:
+        # The client's own generator, drawn again only on a repeat: smaller books keep their
+        # exact numbers.
+        while True:
+            number = make_id_number(rng, birthday, male=male)
+            if number not in self.id_numbers:
+                self.id_numbers.add(number)
+                return number
 
 
 def make_client(
@@ -129,7 +140,7 @@ def make_client(
         name=name,
         manager_id=role.manager_id,
         phone=people.phone(),
-        id_number=make_id_number(rng, birthday, male=male),
+        id_number=people.id_number(rng, birthday, male=male),
         birthday=birthday,
         opened_on=opened_on,
         risk_level=risk,

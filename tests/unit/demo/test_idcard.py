@@ -39,3 +39,19 @@ def test_one_wrong_digit_is_caught() -> None:
     assert not is_valid_id_number(number[:-1] + "1")
     assert not is_valid_id_number("11010519491331002X")  # month 13
     assert not is_valid_id_number(number[:-1])
+
+
+def test_the_demo_never_hands_out_one_id_number_twice() -> None:
+    """The importer refuses one ID number for two clients, so a repeat is drawn again."""
+    import random
+    from datetime import date
+
+    from demo.clients import People
+    from demo.idcard import is_valid_id_number
+
+    people = People(random.Random(1))
+    born = date(1980, 5, 17)
+    first = people.id_number(random.Random(7), born, male=True)
+    second = people.id_number(random.Random(7), born, male=True)  # same draws: a repeat
+    assert first != second
+    assert is_valid_id_number(first) and is_valid_id_number(second)
