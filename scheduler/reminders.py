@@ -11,8 +11,9 @@
   The in-flight set and the ledger keep the sweep and a per-item job (or a second sweep) from
   sending the same reminder twice; one lock per Application serialises the claiming.
 - Where the proactive scheduler is enabled (`ambot run`), only the process holding the
-  scheduler lock sends them (the others' jobs return at once), so two processes on one database
-  never both claim a pending reminder; a process taking the lock over sweeps at once.
+  scheduler lock sends them: a process that found another holder (`ProactiveState.holder`)
+  returns at once, so two processes on one database never both claim a pending reminder; a
+  process taking the lock over sweeps at once.
 - At-least-once: a crash after the send and before the mark re-sends that message once after the
   restart (its ledger row is still pending); a reminder is never silently lost. A send refused for
   good (blocked bot, bad chat) or that timed out after it may have arrived is marked, not retried;
@@ -110,8 +111,8 @@ async def send_due_reminders(context: AppContext) -> None:
     """Queue every due, unreminded follow-up for its owner; marked reminded once settled."""
     app = context.application
     state = state_of(app)
-    if state.enabled and not state.running:
-        return  # `ambot run` beside another process: the scheduler-lock holder sends them
+    if state.enabled and not state.running and state.holder is not None:
+        return  # `ambot run` and another process holds the scheduler lock: it sends them
     services = context.services
     followups = services.followups
     outbox = outbox_of(app)

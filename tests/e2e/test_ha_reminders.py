@@ -26,12 +26,13 @@ async def test_only_the_lock_holder_sends_a_due_reminder(fu_bot: ClockedBot) -> 
     fu_bot.clock.now = DUE + timedelta(seconds=30)
 
     state = state_of(bot.application)
-    state.enabled, state.running = True, False  # `ambot run`, another process holds the lock
+    # `ambot run`, and another process holds the lock (what scheduler.startup.try_lock records)
+    state.enabled, state.running, state.holder = True, False, "host:4242:other"
     await reminders.send_due_reminders(job_context(bot))
     await telegram.settle()
     telegram.assert_no_more_messages(wang)
 
-    state.running = True  # this process takes the lock over
+    state.running, state.holder = True, None  # this process takes the lock over
     await reminders.send_due_reminders(job_context(bot))
     reminder = await telegram.next_message(wang)
     assert "跟进提醒" in reminder.plain_text and name in reminder.plain_text
