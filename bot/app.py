@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from telegram import BotCommand
-from telegram.ext import ApplicationBuilder, ContextTypes, JobQueue
+from telegram.ext import ApplicationBuilder, ContextTypes, ExtBot, JobQueue
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import journaling
+from bot.masking_bot import MaskingBot
 from bot.settings import Settings
 from handlers import register_all
 from handlers.context import AmbotApplication, AppContext, BotData, Services
@@ -44,9 +45,6 @@ def build_application(
     secret = settings.telegram_token.get_secret_value() if settings.telegram_token else None
     builder = (
         ApplicationBuilder()
-        .token(token or secret or CONSOLE_TOKEN)
-        .base_url(settings.telegram_base_url)
-        .base_file_url(settings.resolved_base_file_url)
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
         .job_queue(JobQueue[AppContext]())  # what PTB builds anyway, typed: jobs get AppContext
         .concurrent_updates(True)
@@ -55,11 +53,17 @@ def build_application(
     if services.journal is not None:  # every message out is journaled (bot/journaling.py)
         bot_request = request or HTTPXRequest(connection_pool_size=256)  # PTB's own default
         request = journaling.JournalingRequest(bot_request, services.journal)
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
-    app = builder.build()
+    # The masking gate (bot/masking_bot.py): every outgoing text, caption, toast and button
+    # label is masked, in every run mode, so no view can send a phone or ID number unmasked.
+    masking_bot = MaskingBot(
+        token=token or secret or CONSOLE_TOKEN,
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.resolved_base_file_url,
+        request=request or HTTPXRequest(connection_pool_size=256),  # PTB's own default
+        get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
+    )
+    bot: ExtBot[None] = masking_bot
+    app: AmbotApplication = builder.bot(bot).build()
     app.bot_data.services = services
     register_all(app)
     if services.journal is not None:
