@@ -27,6 +27,7 @@ from telegram.ext import Application
 
 from crm.errors import (
     AlreadyClosedError,
+    InvalidDateError,
     InviteError,
     MessageReusedError,
     NoBookError,
@@ -35,6 +36,7 @@ from crm.errors import (
     NoteDeletedError,
     NoteTooLongError,
     NotFoundError,
+    SnoozeNotLaterError,
     StorageBusyError,
     TaskTooLongError,
     TopLevelError,
@@ -47,7 +49,13 @@ from handlers.context import AppContext
 from handlers.guards import user_language
 from handlers.i18n import role_name, t
 from handlers.render import View
-from handlers.render.followups import closed_view, usage_view, when_error_view
+from handlers.render.followups import (
+    closed_view,
+    invalid_date_view,
+    snooze_not_later_text,
+    usage_view,
+    when_error_view,
+)
 from handlers.render.notes import undo_expired_text
 from handlers.render.start import error_text, invite_error_text
 from handlers.reply import ignore_query_gone, reply_view
@@ -97,6 +105,7 @@ MESSAGE_REPLIES: dict[Feature | None, dict[type[BaseException], MessageReply]] =
             escape(t(language, "client_no_book", role=role_name(language, exc.role)))
         ),
         WhenError: lambda exc, language: when_error_view(exc.reason, language),
+        InvalidDateError: invalid_date_view,
         # Nothing was saved: say so in her language, and to send it again (issue 12).
         StorageBusyError: lambda _exc, language: View(t(language, "storage_busy")),
         MessageReusedError: _say("message_reused"),
@@ -156,6 +165,12 @@ BUTTON_REPLIES: dict[Feature | None, dict[type[BaseException], ButtonReplyFor]] 
     },
     "followups": {
         WhenError: lambda exc, language: ButtonReply(redraw=when_error_view(exc.reason, language)),
+        InvalidDateError: lambda exc, language: ButtonReply(
+            redraw=invalid_date_view(exc, language)
+        ),
+        SnoozeNotLaterError: lambda exc, language: ButtonReply(
+            snooze_not_later_text(exc, language), alert=True
+        ),
         AlreadyClosedError: lambda _exc, language: ButtonReply(
             t(language, "fu_closed")[:190], redraw=closed_view(language)
         ),
