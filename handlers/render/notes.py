@@ -21,18 +21,25 @@ def prompt_view(name: str, client_id: str, language: str) -> View:
 
 
 def _flag_lines(flags: Sequence[NoteFlag], language: str) -> list[str]:
+    """One line per flagged phrase (×N when it occurs more than once), so a note repeating a
+    phrase still gets a one-message confirmation."""
     if not flags:
         return []
+    groups: dict[tuple[str, str], list[NoteFlag]] = {}
+    for flag in flags:
+        groups.setdefault((flag.phrase, flag.suggestion), []).append(flag)
     lines = ["", t(language, "note_flag_title")]
-    lines.extend(
-        t(
-            language,
-            "note_flag_line",
-            matched=user_text(f.matched_text or f.phrase),
-            suggestion=escape(f.suggestion),
+    for (_phrase, suggestion), group in groups.items():
+        first = group[0]
+        times = f" ×{len(group)}" if len(group) > 1 else ""
+        lines.append(
+            t(
+                language,
+                "note_flag_line",
+                matched=user_text(first.matched_text or first.phrase) + times,
+                suggestion=escape(suggestion),
+            )
         )
-        for f in flags
-    )
     return lines
 
 

@@ -293,12 +293,6 @@ async def test_long_notes_are_saved_whole_and_confirmed_briefly(suite: Suite, le
     assert len(notes) == before + 1 and notes[-1].text == body  # all of it, or nothing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/render/notes.py lists one compliance line per occurrence: a note naming "
-    "the same full-width phone 150 times gets a confirmation of several messages, not one "
-    "(group the flags by phrase, as /check does with ×N)",
-)
 async def test_a_note_repeating_a_number_gets_one_short_confirmation(suite: Suite) -> None:
     li = await suite.staff("M001")
     body = "客户电话１３８００１３８０００，" * 150
