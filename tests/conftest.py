@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,14 @@ from tests.support.databases import (
     postgres_url,
     sqlite_database,
 )
+from tests.support.proactive import stop_live_pacers
+
+
+@pytest.fixture(autouse=True)
+def _stop_test_pacers() -> Iterator[None]:
+    """Paced senders a test made stop with it (see tests/support/proactive.LIVE_PACERS)."""
+    yield
+    stop_live_pacers()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

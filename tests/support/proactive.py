@@ -83,6 +83,21 @@ def proactive_services(
     )
 
 
+# Pacers made by tests: held here until the test ends, then their workers are cancelled
+# (tests/conftest.py). A dropped pacer whose worker still waits would be collected as a pending
+# task at some random later moment, and its error log can land anywhere.
+LIVE_PACERS: list[PacedSender] = []
+
+
+def stop_live_pacers() -> None:
+    """Cancel the workers of test pacers that are still waiting; forget the finished ones."""
+    for pacer in LIVE_PACERS:
+        worker = pacer._worker
+        if worker is not None and not worker.done():
+            worker.cancel()
+    LIVE_PACERS[:] = [p for p in LIVE_PACERS if p._worker is not None and not p._worker.done()]
+
+
 def use_clock(
     app: Any,
     uow: Any,
@@ -97,6 +112,7 @@ def use_clock(
     state = state_of(app)
     gate = gate or PacerTime()
     gate.pacer = PacedSender(app.bot, clock=gate.clock, sleep=gate.sleep)
+    LIVE_PACERS.append(gate.pacer)
     state.outbox = Outbox(gate.pacer, services.deliveries, services.alerts)
     state.lock = services.scheduler_lock
     state.clock = clock

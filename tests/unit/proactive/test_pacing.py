@@ -15,6 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from handlers.render import Button, View
 from handlers.splitting import split_html
 from scheduler.pacing import PacedSender, maybe_delivered
+from tests.support.proactive import LIVE_PACERS
 
 
 class FakeTime:
@@ -51,7 +52,9 @@ class FakeBot:
 
 
 def pacer(bot: FakeBot, t: FakeTime, **kwargs: Any) -> PacedSender:
-    return PacedSender(bot, clock=t.clock, sleep=t.sleep, **kwargs)  # type: ignore[arg-type]
+    sender = PacedSender(bot, clock=t.clock, sleep=t.sleep, **kwargs)  # type: ignore[arg-type]
+    LIVE_PACERS.append(sender)
+    return sender
 
 
 async def test_bulk_sends_stay_under_the_overall_and_per_chat_limits() -> None:
