@@ -15,6 +15,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from storage.rows import ClientRow
+
 CHUNK = 900  # bound IN-lists (SQLite's variable limit, plan sizes)
 CLIP = "clip"  # field metadata: the longest free text a view shows of this field
 
@@ -75,6 +81,20 @@ class AlertKey:
 
 def chunks(values: Sequence[T], size: int = CHUNK) -> list[Sequence[T]]:
     return [values[i : i + size] for i in range(0, len(values), size)] or [[]]
+
+
+async def client_dates(
+    session: AsyncSession, alerts: Sequence[AlertKey], column: InstrumentedAttribute[date | None]
+) -> dict[str, date]:
+    """One date column of the alerts' clients (birthday, opened_on), read in chunks."""
+    found: dict[str, date] = {}
+    for part in chunks(alerts):
+        ids = [a.client_id for a in part]
+        rows = await session.execute(
+            select(ClientRow.client_id, column).where(ClientRow.client_id.in_(ids))
+        )
+        found.update({client_id: day for client_id, day in rows.all() if day is not None})
+    return found
 
 
 def whole_yuan(value: Decimal | None) -> Yuan:

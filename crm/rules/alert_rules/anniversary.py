@@ -15,7 +15,7 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.rules.explanation import AlertKey, Reason, chunks
+from crm.rules.explanation import AlertKey, Reason, client_dates
 from crm.rules.registry import AlertRule, AnySelect, with_dedupe
 from crm.rules.results import AlertHit, DataDates, add_years, observed_month_days
 from crm.rules.schema import AlertRuleConfig, Priority, RulesConfig
@@ -72,23 +72,13 @@ async def explain(
 ) -> dict[int, Reason]:
     """The whole years since opening, as of the alert's year, and the opening date."""
     out: dict[int, Reason] = {}
-    for part in chunks(alerts):
-        ids = [a.client_id for a in part]
-        opened = dict(
-            (
-                await session.execute(
-                    select(ClientRow.client_id, ClientRow.opened_on).where(
-                        ClientRow.client_id.in_(ids)
-                    )
-                )
-            ).all()
-        )
-        for alert in part:
-            day = opened.get(alert.client_id)
-            if day is None:
-                continue
-            facts = AnniversaryFacts(alert.as_of.year - day.year, day.month, day.day)
-            out[alert.alert_id] = Reason("anniversary", facts)
+    opened = await client_dates(session, alerts, ClientRow.opened_on)
+    for alert in alerts:
+        day = opened.get(alert.client_id)
+        if day is None:
+            continue
+        facts = AnniversaryFacts(alert.as_of.year - day.year, day.month, day.day)
+        out[alert.alert_id] = Reason("anniversary", facts)
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.rules.explanation import AlertKey, Reason, chunks
+from crm.rules.explanation import AlertKey, Reason, client_dates
 from crm.rules.registry import AlertRule, AnySelect, with_dedupe
 from crm.rules.results import AlertHit, DataDates, observed_month_days
 from crm.rules.schema import AlertRuleConfig, Priority, RulesConfig
@@ -72,24 +72,14 @@ async def explain(
 ) -> dict[int, Reason]:
     """'Birthday today', or the birthday's date when the greeting is shown another day."""
     out: dict[int, Reason] = {}
-    for part in chunks(alerts):
-        ids = [a.client_id for a in part]
-        birthdays = dict(
-            (
-                await session.execute(
-                    select(ClientRow.client_id, ClientRow.birthday).where(
-                        ClientRow.client_id.in_(ids)
-                    )
-                )
-            ).all()
-        )
-        for alert in part:
-            birthday = birthdays.get(alert.client_id)
-            if birthday is None:
-                continue
-            is_today = (birthday.month, birthday.day) == (today.month, today.day)
-            facts = BirthdayFacts(int(is_today), birthday.month, birthday.day)
-            out[alert.alert_id] = Reason("birthday_today" if is_today else "birthday", facts)
+    birthdays = await client_dates(session, alerts, ClientRow.birthday)
+    for alert in alerts:
+        birthday = birthdays.get(alert.client_id)
+        if birthday is None:
+            continue
+        is_today = (birthday.month, birthday.day) == (today.month, today.day)
+        facts = BirthdayFacts(int(is_today), birthday.month, birthday.day)
+        out[alert.alert_id] = Reason("birthday_today" if is_today else "birthday", facts)
     return out
 
 
