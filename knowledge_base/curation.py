@@ -20,7 +20,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -29,13 +29,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit import Journal
 from knowledge_base.documents import DocumentVersion, load_directory
-from knowledge_base.errors import NotAuthorizedError, NotFoundError, UsageError
+from knowledge_base.errors import (
+    EmptyQuestionError,
+    NotAuthorizedError,
+    NotFoundError,
+    QuestionTooLongError,
+    UnknownDocumentError,
+    UsageError,
+)
 from storage.clock import Clock, utc_now
 from storage.kb_rows import (
     GENERATION_ID,
+    QUESTION_MAX_CHARS,
+    QUESTION_SOURCES,
     ContentGapRow,
     KbCurationEventRow,
     KbGenerationRow,
+    KbQuestionRow,
     KbVersionRow,
 )
 from storage.rows import StaffRow
@@ -61,6 +71,8 @@ class ApprovedText:
     tags: tuple[str, ...]
     body: str
     content_hash: str
+    # approved similar questions (相似问): this version's front matter, then those linked later
+    questions: tuple[str, ...] = ()
 
     def in_effect(self, today: date) -> bool:
         return self.effective_from <= today and (self.expires_on is None or today < self.expires_on)
@@ -137,6 +149,53 @@ def _summary(row: KbVersionRow) -> VersionSummary:
         row.effective_from,
         row.expires_on,
     )
+
+
+def normalize_question(text: str) -> str:
+    """One line, single spaces: the form a similar question is stored and compared in."""
+    return " ".join(text.split())
+
+
+def _question_key(text: str) -> str:
+    return normalize_question(text).casefold()
+
+
+def checked_question(text: str) -> str:
+    """The normalized question, or EmptyQuestionError / QuestionTooLongError."""
+    question = normalize_question(text)
+    if not question:
+        raise EmptyQuestionError("a similar question needs some text")
+    if len(question) > QUESTION_MAX_CHARS:
+        raise QuestionTooLongError(limit=QUESTION_MAX_CHARS, length=len(question))
+    return question
+
+
+async def _with_questions(session: AsyncSession, texts: list[ApprovedText]) -> list[ApprovedText]:
+    """Each text with its approved similar questions: its own version's front-matter ones,
+    then the ones linked to the document later (in the order they were added, no repeats)."""
+    if not texts:
+        return texts
+    rows = (
+        await session.scalars(
+            select(KbQuestionRow)
+            .where(KbQuestionRow.doc_id.in_({t.doc_id for t in texts}))
+            .order_by(KbQuestionRow.id)
+        )
+    ).all()
+    if not rows:
+        return texts
+    result = []
+    for text in texts:
+        own = [r for r in rows if r.doc_id == text.doc_id and r.version == text.version]
+        later = [r for r in rows if r.doc_id == text.doc_id and r.version is None]
+        seen: set[str] = set()
+        questions = []
+        for row in [*own, *later]:
+            if _question_key(row.question) not in seen:
+                seen.add(_question_key(row.question))
+                questions.append(row.question)
+        result.append(replace(text, questions=tuple(questions)) if questions else text)
+    return result
 
 
 def _approved_text(row: KbVersionRow) -> ApprovedText:
@@ -507,6 +566,7 @@ class CurationService:
                 .order_by(KbVersionRow.doc_id, KbVersionRow.version)
             )
             texts = [t for t in (_approved_text(r) for r in rows) if t.in_effect(day)]
+            texts = await _with_questions(uow.session, texts)
         return generation, texts
 
     async def list_versions(self) -> list[VersionSummary]:
@@ -563,7 +623,63 @@ class CurationService:
                 .where(KbVersionRow.status == "approved")
                 .order_by(KbVersionRow.doc_id, KbVersionRow.version)
             )
-            return [t for t in (_approved_text(r) for r in rows) if t.in_effect(day)]
+            texts = [t for t in (_approved_text(r) for r in rows) if t.in_effect(day)]
+            return await _with_questions(uow.session, texts)
+
+    async def add_question(self, doc_id: str, question: str, *, by: str, source: str) -> None:
+        """Link an approved similar question (相似问) to doc_id: an active compliance officer
+        approves it, from a content gap (`source="gap"`) or a confirmed answer ("feedback").
+        It holds across the document's versions, is journaled, and every process re-indexes
+        within seconds (the generation is bumped). The same question twice is a no-op.
+
+        UnknownDocumentError if no version of doc_id exists; EmptyQuestionError /
+        QuestionTooLongError for its text; UsageError for another source."""
+        text = checked_question(question)
+        if source not in QUESTION_SOURCES or source == "front_matter":
+            raise UsageError(f"unknown source {source!r} for a similar question (gap or feedback)")
+        now = self._clock()
+        async with self._uow() as uow:
+            if await self._compliance_officer(uow, by) is None:
+                raise NotAuthorizedError(f"{by} is not an active compliance officer")
+            known = await uow.session.scalar(
+                select(KbVersionRow.id).where(KbVersionRow.doc_id == doc_id).limit(1)
+            )
+            if known is None:
+                raise UnknownDocumentError(doc_id)
+            existing = await uow.session.scalars(
+                select(KbQuestionRow.question).where(KbQuestionRow.doc_id == doc_id)
+            )
+            if _question_key(text) in {_question_key(q) for q in existing}:
+                return
+            uow.session.add(
+                KbQuestionRow(
+                    doc_id=doc_id,
+                    version=None,
+                    question=text,
+                    source=source,
+                    added_by=by,
+                    added_at=now,
+                )
+            )
+            await bump_generation(uow.session)
+            await self._journal.append(
+                by,
+                "kb.question_added",
+                f"kb:{doc_id}",
+                {"question": text, "source": source},
+                session=uow.session,
+            )
+            await uow.commit()
+
+    async def questions(self, doc_id: str) -> list[tuple[str, int | None, str]]:
+        """(question, version or None, source) of every similar question stored for doc_id."""
+        async with self._uow() as uow:
+            rows = await uow.session.scalars(
+                select(KbQuestionRow)
+                .where(KbQuestionRow.doc_id == doc_id)
+                .order_by(KbQuestionRow.id)
+            )
+            return [(r.question, r.version, r.source) for r in rows]
 
     async def record_gap(
         self,

@@ -29,6 +29,10 @@ VERSION_STATUSES = ("draft", "approved", "superseded", "retired", "rejected")
 CURATION_ACTIONS = ("imported", "approved", "superseded", "retired", "rejected", "migrated")
 GENERATION_ID = 1
 GAP_STATUSES = ("open", "answered", "dismissed")
+# Where an approved similar question (相似问) came from: a version's front matter, a content gap
+# compliance linked to the document, or an answer confirmed by 👍 and approved by compliance.
+QUESTION_SOURCES = ("front_matter", "gap", "feedback")
+QUESTION_MAX_CHARS = 200
 
 
 class KbVersionRow(Base):
@@ -92,6 +96,28 @@ class ContentGapRow(Base):
     best_doc_id: Mapped[str | None] = mapped_column(String(80))
     best_score: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+
+
+class KbQuestionRow(Base):
+    """An approved similar question (相似问) of a document, indexed with it (DESIGN §5).
+
+    Front-matter questions belong to the version whose file listed them (`version`) and are
+    served with it; questions added later (gap, feedback) have no version: they stay with the
+    document across versions."""
+
+    __tablename__ = "kb_questions"
+    __table_args__ = (
+        CheckConstraint(_one_of("source", QUESTION_SOURCES), name="source"),
+        Index("ix_kb_questions_doc_id", "doc_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    doc_id: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int | None] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(QUESTION_MAX_CHARS))
+    source: Mapped[str] = mapped_column(String(12))
+    added_by: Mapped[str | None] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class KbGenerationRow(Base):
