@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from crm.staff import StaffMember
 from handlers.context import AmbotApplication, AppContext
+from handlers.render import View
 from handlers.render.briefing import briefing_view, digest_view, missed_report_view
 from scheduler.state import jobs_of, outbox_of, state_of
 
@@ -84,14 +85,20 @@ async def brief_member(
     grace = briefings.config.grace_minutes
     if now - due > timedelta(minutes=grace):
         return await _missed(app, member, day, grace)
-    if member.role == "supervisor":
-        digest = await briefings.digest(member.staff_id, day)
-        view = digest_view(digest, member.language)
-    else:
-        briefing = await briefings.compose(member.staff_id, day)
-        view = briefing_view(briefing, member.language, size=briefings.config.briefing_top_items)
+    view = await morning_view(app, member, day)
     queued = await outbox_of(app).deliver(member, day, KIND, view)
     return "queued" if queued else "already"
+
+
+async def morning_view(app: AmbotApplication, member: StaffMember, day: date) -> View:
+    """The morning message of one member: a supervisor's digest, a manager's briefing (also
+    what the console shows on start)."""
+    briefings = app.bot_data.services.briefings
+    if member.role == "supervisor":
+        digest = await briefings.digest(member.staff_id, day)
+        return digest_view(digest, member.language)
+    briefing = await briefings.compose(member.staff_id, day)
+    return briefing_view(briefing, member.language, size=briefings.config.briefing_top_items)
 
 
 async def _missed(app: AmbotApplication, member: StaffMember, day: date, grace: int) -> str:

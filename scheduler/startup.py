@@ -18,15 +18,14 @@ from typing import Literal
 from handlers.context import AmbotApplication, AppContext
 from scheduler.alerts import SWEEP_JOB, deliver_new_alerts
 from scheduler.briefings import catch_up, reschedule, schedule_all
-from scheduler.escalations import ESCALATION_JOB, escalate_unacknowledged
 from scheduler.outbox import Outbox
 from scheduler.pacing import PacedSender, Sleep
 from scheduler.reminders import JOB_PREFIX as REMINDER_JOB_PREFIX
 from scheduler.reminders import RESTORE_JOB as REMINDER_RESTORE_JOB
 from scheduler.reminders import SWEEP_JOB as REMINDER_SWEEP_JOB
 from scheduler.reminders import send_due_reminders
-from scheduler.rules import RULES_JOB, evaluate_latest_data
 from scheduler.state import ProactiveState, jobs_of, state_of
+from scheduler.sweeps import SWEEPS
 
 log = logging.getLogger(__name__)
 LOCK_JOB = "scheduler:lock"
@@ -153,28 +152,17 @@ async def start_jobs(app: AmbotApplication) -> int:
     config = app.bot_data.services.briefings.config
     queue = jobs_of(app)
     count = await schedule_all(app)
-    for name, callback in (
-        (SWEEP_JOB, deliver_new_alerts),
-        (ESCALATION_JOB, escalate_unacknowledged),
-    ):
-        for job in queue.get_jobs_by_name(name):
+    for sweep in SWEEPS:  # scheduler/sweeps.py: the registry of repeating sweeps
+        for job in queue.get_jobs_by_name(sweep.name):
             job.schedule_removal()
+        interval = sweep.interval(config)
         queue.run_repeating(
-            callback,
-            interval=config.alert_sweep_seconds,
-            first=1,
-            name=name,
-            job_kwargs={"misfire_grace_time": config.alert_sweep_seconds, "coalesce": True},
+            sweep.callback,
+            interval=interval,
+            first=sweep.first,
+            name=sweep.name,
+            job_kwargs={"misfire_grace_time": max(1, int(interval)), "coalesce": True},
         )
-    for job in queue.get_jobs_by_name(RULES_JOB):
-        job.schedule_removal()
-    queue.run_repeating(
-        evaluate_latest_data,
-        interval=config.alert_sweep_seconds,
-        first=0,
-        name=RULES_JOB,
-        job_kwargs={"misfire_grace_time": config.alert_sweep_seconds, "coalesce": True},
-    )
     queue.run_once(catch_up, when=0, name=CATCH_UP_JOB)
     # Reminders are sent by the lock holder only (scheduler/reminders.py): sweep on taking over.
     queue.run_once(send_due_reminders, when=0, name=REMINDERS_TAKEOVER_JOB)
