@@ -162,12 +162,17 @@ class EventRow(Base):
 
 
 class TicketRow(Base):
-    """A client service ticket; status is ours, the rest comes from the bank's file."""
+    """A client service ticket with its SLA clocks (DESIGN §8). The bank's file gives the ticket
+    (and optionally status, first response, closing and owner); the rest is ours: who responded
+    and resolved it, the resolution, and per clock (first response, resolution) how far its
+    breach has escalated (0 none, 1 supervisor pinged, 2 again, 3 admins) and when it goes next.
+    """
 
     __tablename__ = "tickets"
     __table_args__ = (
         CheckConstraint(_one_of("category", TICKET_CATEGORIES), name="category"),
         CheckConstraint(_one_of("status", TICKET_STATUSES), name="status"),
+        Index("ix_tickets_status_manager", "status", "manager_id"),
     )
 
     ticket_id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -177,6 +182,17 @@ class TicketRow(Base):
     summary: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The owner; the importer fills in the client's manager when the file names none.
+    manager_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("staff.staff_id"))
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_by: Mapped[str | None] = mapped_column(String(32))
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    notified_id: Mapped[str | None] = mapped_column(String(32))  # the owner last told of it
+    response_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    response_escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolution_escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class InviteRow(Base):
