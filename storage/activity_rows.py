@@ -144,6 +144,10 @@ class AnswerFeedbackRow(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A 👎 read by compliance in /review (who, when, an optional note).
+    reviewed_by: Mapped[str | None] = mapped_column(String(32))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str | None] = mapped_column(Text)
 
 
 class ComplianceFindingRow(Base):
@@ -167,6 +171,7 @@ class ComplianceFindingRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reviewed_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("staff.staff_id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str | None] = mapped_column(Text)
     bot_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -96,6 +96,12 @@ class ContentGapRow(Base):
     best_doc_id: Mapped[str | None] = mapped_column(String(80))
     best_score: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    # How compliance resolved it (/review): linked to a document, answered by a new draft's
+    # approval, or dismissed with a reason. doc_id set while still open: a draft is awaited.
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    doc_id: Mapped[str | None] = mapped_column(String(80))
 
 
 class KbQuestionRow(Base):
