@@ -83,6 +83,32 @@ def parse_code(raw: str, *, max_length: int, upper: bool = False) -> str:
     return text
 
 
+ID_CHARACTERS = "ASCII letters, digits, '-', '_' and '.'"
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+
+
+def parse_id(raw: str, *, max_length: int) -> str:
+    """An id (staff, client, trade, event, ticket): 1–max_length ASCII letters, digits, '-', '_'
+    or '.', starting with a letter or digit. Ids travel in button data (64 bytes) and commands,
+    so ':', spaces and non-ASCII characters are refused here rather than breaking a button."""
+    text = nfkc(raw).strip()
+    if len(text) > max_length:
+        raise FieldError(f"id longer than {max_length} characters")
+    if _ID.fullmatch(text) is None:
+        bad = next((ch for ch in text if not (ch.isascii() and (ch.isalnum() or ch in "_.-"))), "")
+        what = f"contains {_shown_char(bad)}" if bad else f"starts with {_shown_char(text[0])}"
+        raise FieldError(
+            f"not a valid id: {what} (use 1–{max_length} {ID_CHARACTERS},"
+            " starting with a letter or digit)"
+        )
+    return text
+
+
+def _shown_char(ch: str) -> str:
+    """A character named so a terminal shows it (spaces and invisibles as U+XXXX)."""
+    return f"{ch!r}" if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
+
+
 # --- numbers --------------------------------------------------------------------------------
 
 _PLAIN_NUMBER = re.compile(r"\d{1,16}(?:\.\d{1,2})?")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table, select
 
 from importing.fields import (
     FieldError,
@@ -22,6 +22,7 @@ from importing.fields import (
     parse_date,
     parse_datetime,
     parse_decimal,
+    parse_id,
     parse_id_number,
     parse_phone,
     parse_positive_int,
@@ -37,6 +38,7 @@ from storage.rows import (
     SEVERITIES,
     STAFF_ROLES,
     TICKET_CATEGORIES,
+    TICKET_STATUSES,
     TRADE_SIDES,
     ClientRow,
     EventRow,
@@ -91,7 +93,15 @@ class KindSpec:
     # Unique columns whose value identifies a person: errors name the rows, never the value.
     private: frozenset[str] = frozenset()
     keep_if_empty: frozenset[str] = frozenset()
+    # column → a boolean column of the table: when that flag is set on the stored row (the
+    # staff member chose the value herself in /settings), an update keeps the stored value.
+    kept_if_chosen: Mapping[str, str] = field(default_factory=dict)
     insert_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # column → an SQL expression over the staging table for a new row whose cell is empty (a
+    # ticket without a manager goes to its client's manager).
+    derived_defaults: Mapping[str, Callable[[Table], ColumnElement[Any]]] = field(
+        default_factory=dict
+    )
     row_check: Callable[[dict[str, Any]], Problems] | None = None
 
     @property
@@ -108,6 +118,11 @@ def _length(table: Table, column: str) -> int:
 
 def _code(table: Table, column: str, *, upper: bool = False) -> Callable[[str], str]:
     return partial(parse_code, max_length=_length(table, column), upper=upper)
+
+
+def _id(table: Table, column: str) -> Callable[[str], str]:
+    """An id column: the rule of fields.parse_id, at most the column's width."""
+    return partial(parse_id, max_length=_length(table, column))
 
 
 def _text(table: Table, column: str) -> Callable[[str], str]:
@@ -151,6 +166,33 @@ def _check_staff(row: dict[str, Any]) -> Problems:
     return []
 
 
+def _check_ticket(row: dict[str, Any]) -> Problems:
+    """A closing time means the ticket is closed (status may then be left empty); a response
+    or closing before the opening is a mistake in the file."""
+    problems: Problems = []
+    opened, responded, closed = row["opened_at"], row["first_response_at"], row["closed_at"]
+    if closed is not None and row["status"] is None:
+        row["status"] = "closed"
+    if closed is not None and row["status"] == "open":
+        problems.append(("closed_at", "an open ticket cannot have a closed_at"))
+    if responded is not None and responded < opened:
+        problems.append(("first_response_at", "first response before the ticket was opened"))
+    if closed is not None and closed < opened:
+        problems.append(("closed_at", "closed before the ticket was opened"))
+    return problems
+
+
+def _client_manager(clients: Table) -> Callable[[Table], ColumnElement[Any]]:
+    def manager_of(staged: Table) -> ColumnElement[Any]:
+        return (
+            select(clients.c.manager_id)
+            .where(clients.c.client_id == staged.c.client_id)
+            .scalar_subquery()
+        )
+
+    return manager_of
+
+
 def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]:
     """The seven kinds; naive date-times are read in default_tz, new staff get its name."""
     staff, clients = StaffRow.__table__, ClientRow.__table__
@@ -168,10 +210,10 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
             staff,
             key=("staff_id",),
             fields=(
-                Field("staff_id", _code(staff, "staff_id")),
+                Field("staff_id", _id(staff, "staff_id")),
                 Field("name", _text(staff, "name")),
                 Field("role", _choice(STAFF_ROLES)),
-                Field("supervisor_id", _code(staff, "supervisor_id"), required=False),
+                Field("supervisor_id", _id(staff, "supervisor_id"), required=False),
                 Field("telegram_user_id", parse_positive_int, required=False),
                 Field("timezone", parse_timezone, required=False),
                 Field("language", _choice(LANGUAGES), required=False),
@@ -183,6 +225,11 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
             keep_if_empty=frozenset(
                 {"telegram_user_id", "timezone", "language", "briefing_time", "active"}
             ),
+            kept_if_chosen={
+                "timezone": "timezone_chosen",
+                "language": "language_chosen",
+                "briefing_time": "briefing_time_chosen",
+            },
             insert_defaults={
                 "timezone": default_tz_name,
                 "language": "zh",
@@ -196,9 +243,9 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
             clients,
             key=("client_id",),
             fields=(
-                Field("client_id", _code(clients, "client_id")),
+                Field("client_id", _id(clients, "client_id")),
                 Field("name", _text(clients, "name")),
-                Field("manager_id", _code(clients, "manager_id")),
+                Field("manager_id", _id(clients, "manager_id")),
                 Field("phone", parse_phone, required=False),
                 Field("id_number", parse_id_number, required=False),
                 Field("birthday", partial(parse_date, echo=False), required=False),
@@ -215,7 +262,7 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
             key=("client_id", "date"),
             fields=(
                 Field("date", parse_date),
-                Field("client_id", _code(snapshots, "client_id")),
+                Field("client_id", _id(snapshots, "client_id")),
                 Field("total_assets", _money),
                 Field("cash", _money),
                 Field("market_value", _money),
@@ -231,7 +278,7 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
             key=("client_id", "date", "symbol"),
             fields=(
                 Field("date", parse_date),
-                Field("client_id", _code(holdings, "client_id")),
+                Field("client_id", _id(holdings, "client_id")),
                 Field("symbol", _code(holdings, "symbol", upper=True)),
                 Field("name", _text(holdings, "name")),
                 Field("sector", _text(holdings, "sector"), required=False),
@@ -245,8 +292,8 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
             trades,
             key=("trade_id",),
             fields=(
-                Field("trade_id", _code(trades, "trade_id")),
-                Field("client_id", _code(trades, "client_id")),
+                Field("trade_id", _id(trades, "trade_id")),
+                Field("client_id", _id(trades, "client_id")),
                 Field("traded_at", when),
                 Field("symbol", _code(trades, "symbol", upper=True)),
                 Field("side", _choice(TRADE_SIDES)),
@@ -261,7 +308,7 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
             events,
             key=("event_id",),
             fields=(
-                Field("event_id", _code(events, "event_id")),
+                Field("event_id", _id(events, "event_id")),
                 Field("symbol", _code(events, "symbol", upper=True)),
                 Field("date", parse_date),
                 Field("title", _text(events, "title")),
@@ -275,17 +322,26 @@ def build_specs(default_tz: tzinfo, default_tz_name: str) -> dict[str, KindSpec]
             tickets,
             key=("ticket_id",),
             fields=(
-                Field("ticket_id", _code(tickets, "ticket_id")),
-                Field("client_id", _code(tickets, "client_id")),
+                Field("ticket_id", _id(tickets, "ticket_id")),
+                Field("client_id", _id(tickets, "client_id")),
                 Field("category", _choice(TICKET_CATEGORIES)),
                 Field("opened_at", when),
                 Field(
                     "summary",
                     partial(clean_field, max_length=MAX_SUMMARY_LENGTH, multiline=True),
                 ),
+                # DESIGN §8's optional columns; an empty cell keeps what we have (the bank's
+                # next file does not undo a response or a resolution recorded in chat).
+                Field("status", _choice(TICKET_STATUSES), required=False),
+                Field("first_response_at", when, required=False),
+                Field("closed_at", when, required=False),
+                Field("manager_id", _id(tickets, "manager_id"), required=False),
             ),
-            references=(client_ref,),
-            insert_defaults={"status": "open", "closed_at": None},
+            references=(client_ref, Reference("manager_id", staff, "staff_id")),
+            keep_if_empty=frozenset({"status", "first_response_at", "closed_at", "manager_id"}),
+            insert_defaults={"status": "open"},
+            derived_defaults={"manager_id": _client_manager(clients)},
+            row_check=_check_ticket,
         ),
     ]
     return {spec.name: spec for spec in specs}
