@@ -8,8 +8,9 @@ one entry in SWEEPS: both pick it up.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from crm.proactive import ProactiveConfig
 from handlers.context import AppContext
@@ -18,7 +19,7 @@ from scheduler.escalations import ESCALATION_JOB, escalate_unacknowledged
 from scheduler.reminders import send_due_reminders
 from scheduler.rules import RULES_JOB, evaluate_latest_data
 
-JobCallback = Callable[[AppContext], Awaitable[None]]
+JobCallback = Callable[[AppContext], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
