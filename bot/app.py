@@ -9,6 +9,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot import journaling
 from bot.masking_bot import MaskingBot
 from bot.settings import Settings
+from bot.update_order import ChatOrderedUpdateProcessor
 from handlers import register_all
 from handlers.context import AmbotApplication, AppContext, BotData, Services
 from handlers.i18n import t
@@ -47,7 +48,9 @@ def build_application(
         ApplicationBuilder()
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
         .job_queue(JobQueue[AppContext]())  # what PTB builds anyway, typed: jobs get AppContext
-        .concurrent_updates(True)
+        # Concurrent across chats, in arrival order within a chat (bot/update_order.py): an
+        # edit never overtakes the message it edits.
+        .concurrent_updates(ChatOrderedUpdateProcessor())
         .post_init(set_commands)
     )
     if services.journal is not None:  # every message out is journaled (bot/journaling.py)
