@@ -241,6 +241,8 @@ async def merge(conn: AsyncConnection, staging: Staging) -> tuple[int, int]:
         if name in spec.insert_defaults:
             default = literal(spec.insert_defaults[name], t.c[name].type)
             values.append(func.coalesce(s.c[name], default))
+        elif name in spec.derived_defaults:
+            values.append(func.coalesce(s.c[name], spec.derived_defaults[name](s)))
         else:
             values.append(s.c[name])
     for name, default_value in spec.insert_defaults.items():
