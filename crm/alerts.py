@@ -3,8 +3,10 @@ reassign — every transition recorded in alert_events.
 
 Escalation of a P1 (DESIGN §4): delivered to the manager and the supervisor is pinged (level 1);
 unacknowledged after `escalation_minutes` the supervisor is pinged again (level 2), then the
-admins (level 3, the last). Snoozing reminds the manager later but does not stop that clock:
-only an acknowledgement does. Every action re-checks that the presser may take it.
+admins (level 3, the last). Snoozing reminds the manager later and holds the clock for the
+snooze (issue 14): no escalation fires while the alert is snoozed; one that fell due meanwhile
+fires when the snooze ends. Only an acknowledgement stops the clock. Every action re-checks that
+the presser may take it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, exists, func, literal, select
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import AlreadyClosedError, NotAuthorizedError, NotFoundError, TopLevelError
@@ -217,7 +219,7 @@ class AlertService:
             return (await self._views(uow.session, [row]))[0]
 
     async def snooze(self, alert_id: int, actor: StaffMember) -> AlertView:
-        """稍后: remind the owner in snooze_minutes; the escalation clock keeps running."""
+        """稍后: remind the owner in snooze_minutes; no escalation before the snooze ends."""
         async with self._uow() as uow:
             row = await self._authorised(uow.session, alert_id, actor, "snooze")
             if row.status not in OPEN_STATUSES:
@@ -225,6 +227,8 @@ class AlertService:
             until = self.clock() + timedelta(minutes=self._config.snooze_minutes)
             row.status = "snoozed"
             row.snoozed_until = until
+            if row.next_escalation_at is not None and row.next_escalation_at < until:
+                row.next_escalation_at = until  # the supervisor is not pinged during the snooze
             await self._event(
                 uow.session, row.id, "snoozed", actor.staff_id, detail=until.isoformat()
             )
@@ -417,6 +421,12 @@ class AlertService:
                         AlertRow.next_escalation_at.is_not(None),
                         AlertRow.next_escalation_at <= now,
                         AlertRow.escalation_level < LAST_LEVEL,
+                        # Snoozed: held until the snooze ends (rows snoozed before this rule).
+                        or_(
+                            AlertRow.status != "snoozed",
+                            AlertRow.snoozed_until.is_(None),
+                            AlertRow.snoozed_until <= now,
+                        ),
                     )
                     .order_by(AlertRow.id)
                 )

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +47,17 @@ P4_DAYS = 3  # a greeting is stale after this
 
 
 @dataclass(frozen=True)
+class BriefingTask:
+    """The follow-up created from an item's alert (crm/alert_tasks.py): shown on the alert's
+    line, so the briefing names the alert and its task once."""
+
+    follow_up_id: int
+    state: str  # due_today | overdue | later (snoozed past today) | done | cancelled
+    due: str  # local 'MM-DD HH:MM'
+    time: str  # local 'HH:MM'
+
+
+@dataclass(frozen=True)
 class BriefingItem:
     group: str
     client_id: str | None
@@ -56,6 +68,7 @@ class BriefingItem:
     ref_id: str
     manager_id: str = ""
     manager_name: str = ""
+    task: BriefingTask | None = None  # an alert item's task, if the alert made one
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,16 @@ class Digest:
     @property
     def empty(self) -> bool:
         return not (self.open_p1 or self.escalations or self.overdue or self.silent_hnw)
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """An IANA zone name the system knows (Asia/Shanghai, Europe/London, UTC)."""
+    return name in _zones()
 
 
 class BriefingService:
@@ -144,19 +167,32 @@ class BriefingService:
             return [staff_member(r) for r in rows]
 
     async def set_preferences(
-        self, staff_id: str, *, briefing_time: time | None = None, language: str | None = None
+        self,
+        staff_id: str,
+        *,
+        briefing_time: time | None = None,
+        language: str | None = None,
+        timezone: str | None = None,
     ) -> StaffMember:
-        """/settings: change her briefing time (HH:MM) and/or language."""
+        """/settings: change her briefing time (HH:MM), language and/or time zone (an IANA
+        name). What she chooses is marked as hers, so a staff CSV import keeps it."""
         if language is not None and language not in ("zh", "en"):
             raise UsageError("language")
+        if timezone is not None and not is_time_zone(timezone):
+            raise UsageError("timezone")
         async with self._uow() as uow:
             row = await uow.session.get(StaffRow, staff_id)
             if row is None:
                 raise NotFoundError(staff_id)
             if briefing_time is not None:
                 row.briefing_time = briefing_time.replace(second=0, microsecond=0, tzinfo=None)
+                row.briefing_time_chosen = True
             if language is not None:
                 row.language = language
+                row.language_chosen = True
+            if timezone is not None:
+                row.timezone = timezone
+                row.timezone_chosen = True
             await uow.commit()
             if self._staff_changed is not None:
                 self._staff_changed()
@@ -186,7 +222,12 @@ class BriefingService:
             )
             for part in chunks(ids):
                 alerts = await self._open_alerts(session, list(part), day)
-                follow_ups = await self._follow_ups(session, list(part), day, by_id)
+                tasks = await self._alert_tasks(session, alerts, day, by_id)
+                follow_ups = [  # an alert's task is shown on the alert's line, not twice
+                    (f, group)
+                    for f, group in await self._follow_ups(session, list(part), day, by_id)
+                    if f.alert_id is None or f.alert_id not in tasks
+                ]
                 tickets = await self._tickets(session, list(part), day, now, by_id)
                 reasons = await explain_alerts(
                     session, [AlertKey(a.id, a.rule, a.client_id, a.as_of) for a in alerts], day
@@ -208,6 +249,7 @@ class BriefingService:
                             "alert",
                             str(a.id),
                             a.manager_id,
+                            task=tasks.get(a.id),
                         )
                     )
                 for f, group in follow_ups:
@@ -286,6 +328,41 @@ class BriefingService:
             if not (r.priority == "P2" and r.as_of < fresh_p2)
             and not (r.priority == "P4" and r.as_of < fresh_p4)
         ]
+
+    async def _alert_tasks(
+        self,
+        session: AsyncSession,
+        alerts: Sequence[AlertRow],
+        day: date,
+        by_id: dict[str, StaffMember],
+    ) -> dict[int, BriefingTask]:
+        """alert id → its task (any status), for the alerts on the briefing."""
+        owner = {a.id: a.manager_id for a in alerts}
+        found: dict[int, BriefingTask] = {}
+        for part in chunks(sorted(owner)):
+            if not part:
+                continue
+            rows = await session.scalars(
+                select(FollowUpRow).where(FollowUpRow.alert_id.in_(list(part)))
+            )
+            for row in rows:
+                if row.alert_id is None:
+                    continue
+                zone = ZoneInfo(by_id[owner[row.alert_id]].timezone)
+                start, end = day_bounds(day, zone)
+                if row.status != "open":
+                    state = row.status
+                elif row.due_at < start:
+                    state = "overdue"
+                elif row.due_at < end:
+                    state = "due_today"
+                else:
+                    state = "later"
+                local = row.due_at.astimezone(zone)
+                found[row.alert_id] = BriefingTask(
+                    row.id, state, local.strftime("%m-%d %H:%M"), local.strftime("%H:%M")
+                )
+        return found
 
     async def _follow_ups(
         self,
@@ -498,6 +575,14 @@ class BriefingService:
         """✅ on a briefing item: the alert, follow-up or ticket is done. Returns a label."""
         if ref_kind == "alert":
             view = await self._alerts.mark_done(int(ref_id), actor)
+            async with self._uow() as uow:  # its task is the same item: done with it
+                task = await uow.session.scalar(
+                    select(FollowUpRow).where(FollowUpRow.alert_id == int(ref_id))
+                )
+                if task is not None and task.status == "open":
+                    task.status = "done"
+                    task.done_at = self.clock()
+                    await uow.commit()
             return view.client_name
         async with self._uow() as uow:
             if ref_kind == "followup":
@@ -539,4 +624,5 @@ def _with_manager(item: BriefingItem, names: dict[str, str]) -> BriefingItem:
         item.ref_id,
         item.manager_id,
         names.get(item.manager_id, item.manager_id),
+        item.task,
     )

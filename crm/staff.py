@@ -225,6 +225,7 @@ class StaffService:
             if staff is None:
                 raise NotFoundError(staff_id)
             staff.language = language
+            staff.language_chosen = True  # a staff CSV import keeps it
             await uow.commit()
             self.forget()
             return staff_member(staff)

@@ -4,6 +4,7 @@ reassign to a teammate). Every press is re-authorised by AlertService."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 from html import escape
 
 from telegram.ext import Application, CallbackQueryHandler
@@ -33,19 +34,18 @@ async def on_alert_action(press: Press[AlertAction], context: AppContext) -> Non
     alerts = context.services.alerts
     language = context.language
     action = press.button
+    config = context.services.briefings.config
+    redraw = partial(alert_status_view, minutes=config.escalation_minutes)
     if action.action == "ack":
         view = await alerts.acknowledge(action.alert_id, staff)
         await press.answer(t(language, "alert_ack_toast"))
         line = t(language, "alert_status_acknowledged", by=escape(staff.name))
-        await press.edit(
-            alert_status_view(view, language, alerts.today(), line, keep_buttons=False)
-        )
+        await press.edit(redraw(view, language, alerts.today(), line, keep_buttons=False))
     elif action.action == "snz":
         view = await alerts.snooze(action.alert_id, staff)
-        minutes = context.services.briefings.config.snooze_minutes
-        await press.answer(t(language, "alert_snooze_toast", minutes=minutes))
+        await press.answer(t(language, "alert_snooze_toast", minutes=config.snooze_minutes))
         line = snoozed_line(view, language, staff.timezone)
-        await press.edit(alert_status_view(view, language, alerts.today(), line, keep_buttons=True))
+        await press.edit(redraw(view, language, alerts.today(), line, keep_buttons=True))
     else:
         escalation = await alerts.escalate(action.alert_id, staff)
         names = "、".join(m.name for m in escalation.targets) or "—"
@@ -53,7 +53,7 @@ async def on_alert_action(press: Press[AlertAction], context: AppContext) -> Non
         await _ping(context, escalation, by_name=staff.name)
         line = t(language, "alert_status_escalated", targets=escape(names))
         await press.edit(
-            alert_status_view(escalation.alert, language, alerts.today(), line, keep_buttons=True)
+            redraw(escalation.alert, language, alerts.today(), line, keep_buttons=True)
         )
 
 

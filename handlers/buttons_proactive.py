@@ -69,9 +69,21 @@ class EscalationAction(CallbackData):
         )
 
 
+# The time zones offered as buttons in /settings (any IANA name can be typed: /settings Europe/Paris).
+TIME_ZONE_CHOICES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Europe/London",
+    "America/New_York",
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class SettingsAction(CallbackData):
-    """time (value HHMM) · lang (zh|en)."""
+    """time (value HHMM) · lang (zh|en) · zones (value "-": show the zone buttons) · tz (value:
+    an index into TIME_ZONE_CHOICES, so the data stays short and never holds a slash)."""
 
     prefix: ClassVar[str] = "set"
     action: str
@@ -80,6 +92,10 @@ class SettingsAction(CallbackData):
     def validate(self) -> bool:
         if self.action == "lang":
             return self.value in ("zh", "en")
+        if self.action == "zones":
+            return self.value == "-"
+        if self.action == "tz":
+            return self.value.isdigit() and int(self.value) < len(TIME_ZONE_CHOICES)
         if self.action == "time":
             return (
                 len(self.value) == 4

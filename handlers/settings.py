@@ -1,4 +1,5 @@
-"""/settings — a manager's briefing time and language; a change reschedules her daily job."""
+"""/settings — a manager's briefing time, time zone and language; a change of time or zone
+reschedules her daily job."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from datetime import time
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from crm.briefings import is_time_zone
 from crm.staff import StaffMember
 from handlers.buttons import Press, button
-from handlers.buttons_proactive import SettingsAction
+from handlers.buttons_proactive import TIME_ZONE_CHOICES, SettingsAction
 from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render.briefing import settings_view
@@ -38,32 +40,45 @@ async def cmd_settings(update: Update, context: AppContext) -> None:
     if message is None:
         return
     staff = context.require_staff()
+    briefings = context.services.briefings
     if context.args:
-        chosen = parse_time(context.args[0])
-        if chosen is None:
-            await message.reply_text(t(context.language, "settings_bad_time"), do_quote=False)
+        value = context.args[0]
+        chosen = parse_time(value)
+        if chosen is not None:
+            staff = await briefings.set_preferences(staff.staff_id, briefing_time=chosen)
+            done = t(context.language, "settings_time_set", time=chosen.strftime("%H:%M"))
+        elif is_time_zone(value):
+            staff = await briefings.set_preferences(staff.staff_id, timezone=value)
+            done = t(context.language, "settings_zone_set", tz=value)
+        else:
+            looks_like_time = any(c.isdigit() for c in value) and "/" not in value
+            key = "settings_bad_time" if looks_like_time else "settings_bad_zone"
+            await message.reply_text(t(context.language, key), do_quote=False)
             return
-        staff = await context.services.briefings.set_preferences(
-            staff.staff_id, briefing_time=chosen
-        )
         await _rescheduled(context, staff)
-        await message.reply_text(
-            t(context.language, "settings_time_set", time=chosen.strftime("%H:%M")),
-            do_quote=False,
-        )
+        await message.reply_text(done, do_quote=False)
     await reply_view(message, settings_view(staff, staff.language))
 
 
 @button(SettingsAction)
 async def on_settings_action(press: Press[SettingsAction], context: AppContext) -> None:
-    """A time or language button: save, reschedule, redraw in the (new) language."""
+    """A time, zone or language button: save, reschedule, redraw in the (new) language."""
     briefings = context.services.briefings
     action = press.button
+    if action.action == "zones":
+        await press.answer()
+        await press.edit(settings_view(press.staff, context.language, zones=True))
+        return
     if action.action == "time":
         chosen = time(int(action.value[:2]), int(action.value[2:]))
         member = await briefings.set_preferences(press.staff.staff_id, briefing_time=chosen)
         await _rescheduled(context, member)
         toast = t(member.language, "settings_time_set", time=chosen.strftime("%H:%M"))
+    elif action.action == "tz":
+        zone = TIME_ZONE_CHOICES[int(action.value)]
+        member = await briefings.set_preferences(press.staff.staff_id, timezone=zone)
+        await _rescheduled(context, member)
+        toast = t(member.language, "settings_zone_set", tz=zone)
     else:
         member = await briefings.set_preferences(press.staff.staff_id, language=action.value)
         toast = t(member.language, "settings_language_set")

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    case,
     exists,
     func,
     insert,
@@ -229,7 +230,8 @@ async def merge(conn: AsyncConnection, staging: Staging) -> tuple[int, int]:
     """Insert new keys, then update changed ones; return (inserted, updated).
 
     New rows go first so an updated row may point at a row that is new in the same file.
-    Columns in `keep_if_empty` keep their stored value when the cell was empty.
+    Columns in `keep_if_empty` keep their stored value when the cell was empty; columns in
+    `kept_if_chosen` keep it whenever the row's flag says the staff member chose it herself.
     """
     spec, s, t = staging.spec, staging.table, staging.spec.table
     key_match = and_(*(t.c[k] == s.c[k] for k in spec.key))
@@ -259,6 +261,8 @@ async def merge(conn: AsyncConnection, staging: Staging) -> tuple[int, int]:
         for name in spec.columns
         if name not in spec.key
     }
+    for name, flag in spec.kept_if_chosen.items():
+        changes[name] = case((t.c[flag].is_(True), t.c[name]), else_=changes[name])
     changed = or_(*(t.c[name].is_distinct_from(value) for name, value in changes.items()))
     updated = (
         await conn.execute(update(t).where(key_match).where(changed).values(changes))

@@ -114,7 +114,7 @@ async def sweep(app: AmbotApplication) -> dict[str, int]:
     plan = await policy.new_alerts()
     counts = {"p1": 0, "p2": 0, "pings": 0}
     for urgent in plan.urgent:
-        if await _deliver_urgent(outbox, policy, urgent, plan.today):
+        if await _deliver_urgent(outbox, policy, urgent, plan.today, plan.escalation_minutes):
             counts["p1"] += 1
         if urgent.ping is not None:
             counts["pings"] += await send_pings(
@@ -126,10 +126,14 @@ async def sweep(app: AmbotApplication) -> dict[str, int]:
 
 
 async def _deliver_urgent(
-    outbox: Outbox, policy: Policy, urgent: UrgentAlert[ApprovedText], today: date
+    outbox: Outbox,
+    policy: Policy,
+    urgent: UrgentAlert[ApprovedText],
+    today: date,
+    minutes: int,
 ) -> bool:
     owner, alert = urgent.owner, urgent.alert
-    view = p1_view(alert, owner.language, today, script=urgent.script)
+    view = p1_view(alert, owner.language, today, script=urgent.script, minutes=minutes)
     return await outbox.deliver(
         owner,
         alert.as_of,

@@ -39,7 +39,7 @@ async def escalate_due(app: AmbotApplication) -> dict[str, int]:
         )
     for snoozed in due.snoozes:
         owner, alert = snoozed.owner, snoozed.alert
-        view = reminder_view(alert, owner.language, due.today)
+        view = reminder_view(alert, owner.language, due.today, minutes=due.escalation_minutes)
         if await outbox.deliver(owner, alert.as_of, snooze_kind(alert), view):
             counts["reminded"] += 1
     return counts

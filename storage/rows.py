@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,6 +64,13 @@ class StaffRow(Base):
     language: Mapped[str] = mapped_column(String(2), default="zh")
     briefing_time: Mapped[time] = mapped_column(Time, default=time(8, 30))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when she chose the value herself (/settings, the language button): a staff CSV
+    # import then keeps her choice instead of the file's value (issue 14).
+    timezone_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    briefing_time_chosen: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class ClientRow(Base):

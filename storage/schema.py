@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import activity_rows, alert_rows, journal_rows, kb_rows, rows  # noqa: F401  (every table)
+from storage import (  # noqa: F401  (every table)
+    activity_rows,
+    alert_rows,
+    broadcast_rows,
+    journal_rows,
+    kb_rows,
+    rows,
+)
 from storage.base import Base
 
 

@@ -37,9 +37,20 @@ def script_line(script: ApprovedText | None, language: str) -> str | None:
 
 
 def p1_view(
-    alert: AlertView, language: str, today: date, *, script: ApprovedText | None = None
+    alert: AlertView,
+    language: str,
+    today: date,
+    *,
+    script: ApprovedText | None = None,
+    minutes: int | None = None,
 ) -> View:
-    """The P1 message to the manager, with 确认 / 稍后 / 升级."""
+    """The P1 message to the manager, with 确认 / 稍后 / 升级; `minutes` is the configured
+    escalation time the text promises (without it, the text names no time)."""
+    action = (
+        t(language, "alert_p1_action", minutes=minutes)
+        if minutes is not None
+        else t(language, "alert_p1_action_later")
+    )
     lines = [
         t(
             language,
@@ -49,7 +60,7 @@ def p1_view(
         ),
         reason_text(alert.reason, language, today),
         "",
-        t(language, "alert_p1_action"),
+        action,
     ]
     line = script_line(script, language)
     if line:
@@ -67,16 +78,24 @@ def alert_buttons(alert_id: int, language: str) -> tuple[tuple[Button, ...], ...
     )
 
 
-def reminder_view(alert: AlertView, language: str, today: date) -> View:
-    body = p1_view(alert, language, today)
+def reminder_view(
+    alert: AlertView, language: str, today: date, *, minutes: int | None = None
+) -> View:
+    body = p1_view(alert, language, today, minutes=minutes)
     return View(t(language, "alert_reminder") + "\n\n" + body.text, body.buttons)
 
 
 def alert_status_view(
-    alert: AlertView, language: str, today: date, status_line: str, *, keep_buttons: bool
+    alert: AlertView,
+    language: str,
+    today: date,
+    status_line: str,
+    *,
+    keep_buttons: bool,
+    minutes: int | None = None,
 ) -> View:
     """The alert message redrawn after a press: the status line added."""
-    body = p1_view(alert, language, today)
+    body = p1_view(alert, language, today, minutes=minutes)
     return View(body.text + "\n\n" + status_line, body.buttons if keep_buttons else ())
 
 

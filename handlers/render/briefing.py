@@ -15,7 +15,7 @@ from crm.explain import CLIP, Reason, TicketFacts, Yuan
 from crm.masking import mask_text
 from crm.staff import StaffMember
 from handlers.buttons_client import ClientPick, NoteStart
-from handlers.buttons_proactive import BriefingAction, SettingsAction
+from handlers.buttons_proactive import TIME_ZONE_CHOICES, BriefingAction, SettingsAction
 from handlers.i18n import t
 from handlers.render import Button, View
 
@@ -102,7 +102,12 @@ def item_line(
     bold = f"<b>{name}</b>" if html else name
     assets = t(language, "brief_assets", amount=money_short(item.total_assets, language))
     head = f"{number}. {bold} · {assets}" if item.client_id else f"{number}. {bold or '—'}"
-    return f"{head}\n   {reason_text(item.reason, language, today, html=html)}"
+    line = f"{head}\n   {reason_text(item.reason, language, today, html=html)}"
+    task = item.task  # the alert's task (crm/alert_tasks.py): on this line, not a second item
+    if task is not None:
+        state = t(language, f"brief_task_{task.state}", time=task.time, due=task.due)
+        line += f"\n   {state}"
+    return line
 
 
 def briefing_view(
@@ -277,7 +282,8 @@ def failed_report_view(member: StaffMember, what: str, error: str, language: str
     )
 
 
-def settings_view(member: StaffMember, language: str) -> View:
+def settings_view(member: StaffMember, language: str, *, zones: bool = False) -> View:
+    """The settings with time and language buttons; zones=True shows the time-zone buttons."""
     text = "\n".join(
         [
             t(language, "settings_title"),
@@ -289,9 +295,22 @@ def settings_view(member: StaffMember, language: str) -> View:
                 lang=t(language, f"language_{member.language}"),
             ),
             "",
-            t(language, "settings_hint"),
+            t(language, "settings_choose_zone" if zones else "settings_hint"),
         ]
     )
+    if zones:
+        return View(
+            text,
+            tuple(
+                (
+                    Button(
+                        ("✓ " if member.timezone == zone else "") + zone,
+                        SettingsAction("tz", str(index)).pack(),
+                    ),
+                )
+                for index, zone in enumerate(TIME_ZONE_CHOICES)
+            ),
+        )
     times = [
         Button(
             ("✓ " if member.briefing_time.strftime("%H:%M") == c else "") + c,
@@ -305,7 +324,10 @@ def settings_view(member: StaffMember, language: str) -> View:
         (
             tuple(times[:3]),
             tuple(times[3:]),
-            (Button(t(language, "settings_btn_language"), SettingsAction("lang", other).pack()),),
+            (
+                Button(t(language, "settings_btn_zones"), SettingsAction("zones", "-").pack()),
+                Button(t(language, "settings_btn_language"), SettingsAction("lang", other).pack()),
+            ),
         ),
     )
 

@@ -2,7 +2,8 @@
 
 ZH = {
     "alert_p1_title": "🔴 <b>紧急预警 · {client}</b>（资产 {assets}）",
-    "alert_p1_action": "请尽快联系客户并确认。30 分钟内未确认将升级给主管。",
+    "alert_p1_action": "请尽快联系客户并确认。{minutes} 分钟内未确认将升级给主管。",
+    "alert_p1_action_later": "请尽快联系客户并确认。未确认将升级给主管。",
     "alert_script": "📘 沟通指引：{title}（{doc_id} v{version}，{approved_by} 审批，{effective} 起生效）",
     "alert_status_acknowledged": "✅ 已由 {by} 确认",
     "alert_status_snoozed": "⏸ 已稍后处理，{time} 再提醒",
@@ -39,7 +40,8 @@ ZH = {
 
 EN = {
     "alert_p1_title": "🔴 <b>Urgent alert · {client}</b> (assets {assets})",
-    "alert_p1_action": "Please contact the client and acknowledge. Unacknowledged after 30 minutes it goes to your supervisor.",
+    "alert_p1_action": "Please contact the client and acknowledge. Unacknowledged after {minutes} minutes it goes to your supervisor.",
+    "alert_p1_action_later": "Please contact the client and acknowledge. Unacknowledged, it goes to your supervisor.",
     "alert_script": "📘 Guidance: {title} ({doc_id} v{version}, approved by {approved_by}, effective {effective})",
     "alert_status_acknowledged": "✅ Acknowledged by {by}",
     "alert_status_snoozed": "⏸ Snoozed, reminder at {time}",

@@ -75,6 +75,10 @@ ZH = {
     "settings_language_set": "✅ 已切换为中文",
     "settings_bad_time": "时间格式不对，请用 24 小时制，例如 /settings 08:10",
     "settings_btn_language": "🌐 English",
+    "settings_btn_zones": "🕒 时区",
+    "settings_zone_set": "✅ 时区已改为 {tz}",
+    "settings_choose_zone": "请选择时区，或发送 /settings 时区名（如 /settings Asia/Shanghai）：",
+    "settings_bad_zone": "不认识这个时区。请用 IANA 时区名，例如 /settings Asia/Shanghai 或 /settings Europe/London",
     "language_zh": "中文",
     "language_en": "English",
 }
@@ -153,6 +157,10 @@ EN = {
     "settings_language_set": "✅ Language set to English",
     "settings_bad_time": "Please give a 24-hour time, e.g. /settings 08:10",
     "settings_btn_language": "🌐 中文",
+    "settings_btn_zones": "🕒 Time zone",
+    "settings_zone_set": "✅ Time zone set to {tz}",
+    "settings_choose_zone": "Choose a time zone, or send /settings ZONE (e.g. /settings Asia/Shanghai):",
+    "settings_bad_zone": "Unknown time zone. Use an IANA name, e.g. /settings Asia/Shanghai or /settings Europe/London",
     "language_zh": "中文 (Chinese)",
     "language_en": "English",
 }

@@ -7,7 +7,14 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage import activity_rows, alert_rows, journal_rows, kb_rows, rows  # noqa: F401  (every table)
+from storage import (  # noqa: F401  (every table)
+    activity_rows,
+    alert_rows,
+    broadcast_rows,
+    journal_rows,
+    kb_rows,
+    rows,
+)
 from storage.base import Base
 from storage.engine import create_engine
 
