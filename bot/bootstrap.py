@@ -23,6 +23,7 @@ from handlers.context import Services
 from knowledge_base.answering import AnswerService
 from knowledge_base.asking import AskingService
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
+from knowledge_base.compliance.lexicon_edit import LexiconEditor
 from knowledge_base.compliance.live import LexiconStore, LiveChecker
 from knowledge_base.curation import CurationService
 from knowledge_base.feedback import FeedbackService
@@ -68,9 +69,9 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         timezone=settings.timezone,
     )
     # The lexicon in force: the newest one compliance stored, followed within seconds.
+    lexicon_path = settings.lexicon_path or default_lexicon_path()
     checker = await LiveChecker.start(
-        LexiconStore(uow),
-        ComplianceChecker(load_lexicon(settings.lexicon_path or default_lexicon_path())),
+        LexiconStore(uow), ComplianceChecker(load_lexicon(lexicon_path))
     )
     proactive = load_proactive_config(settings.data_dir / "proactive.yaml")
     alerts = AlertService(uow, proactive, timezone=settings.timezone)
@@ -104,5 +105,6 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         default_language=settings.language,
         bot_username=settings.bot_username,
         journal=Journal(uow),
+        lexicon=LexiconEditor(uow, checker, lexicon_path, timezone=settings.timezone),
     )
     return Runtime(settings=settings, engine=engine, uow=uow, services=services)

@@ -13,6 +13,7 @@ from handlers import (
     fallback,
     followups,
     guards,
+    lexicon,
     notes,
     settings,
     staff,
@@ -34,6 +35,7 @@ def register_all(app: Application) -> None:
     settings.register(app)
     alerts.register(app)
     staff.register(app)
+    lexicon.register(app)
     # Flows that capture the next plain message register above; any other text is a question.
     ask.register_questions(app)
     fallback.register(app)

@@ -23,6 +23,7 @@ from handlers.render import View
 from knowledge_base.answering import AnswerService
 from knowledge_base.asking import AskingService
 from knowledge_base.compliance import ComplianceChecker
+from knowledge_base.compliance.lexicon_edit import LexiconEditor
 from knowledge_base.curation import ApprovedText, CurationService
 from knowledge_base.feedback import FeedbackService
 from runtime.data_watch import DataSignature, DataWatch
@@ -55,6 +56,8 @@ class Services:
     # The journal of DESIGN §9 (audit/); None: nothing is recorded (tools and tests that build
     # services by hand).
     journal: Journal | None = None
+    # /lexicon: compliance curates the banned phrases in chat (None: not offered).
+    lexicon: LexiconEditor | None = None
 
 
 OnSettled = Callable[[Settled], Awaitable[None]]

@@ -57,8 +57,10 @@ from handlers.render.followups import (
     when_error_view,
 )
 from handlers.render.notes import undo_expired_text
+from handlers.render.lexicon import gone_text, input_error_text
 from handlers.render.start import error_text, invite_error_text
 from handlers.reply import ignore_query_gone, reply_view
+from knowledge_base.compliance.lexicon_edit import LexiconEntryGoneError, LexiconInputError
 from knowledge_base.errors import KnowledgeBaseError
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,8 @@ MESSAGE_REPLIES: dict[Feature | None, dict[type[BaseException], MessageReply]] =
         # Nothing was saved: say so in her language, and to send it again (issue 12).
         StorageBusyError: lambda _exc, language: View(t(language, "storage_busy")),
         MessageReusedError: _say("message_reused"),
+        LexiconInputError: lambda exc, language: View(input_error_text(exc, language)),
+        LexiconEntryGoneError: lambda _exc, language: View(escape(gone_text(language))),
     },
     "notes": {
         NoteTooLongError: _too_long,
@@ -156,6 +160,10 @@ BUTTON_REPLIES: dict[Feature | None, dict[type[BaseException], ButtonReplyFor]] 
         MessageReusedError: lambda _exc, language: ButtonReply(
             t(language, "message_reused_toast"), alert=True
         ),
+        LexiconInputError: lambda exc, language: ButtonReply(
+            input_error_text(exc, language)[:190], alert=True
+        ),
+        LexiconEntryGoneError: lambda _exc, language: ButtonReply(gone_text(language)),
     },
     "alerts": {
         NotAuthorizedError: _toast("alert_not_allowed"),

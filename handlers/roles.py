@@ -51,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("today", _BOOK),
     Command("settings", _BOOK),
     Command("staff", frozenset({"admin"})),
+    Command("lexicon", frozenset({"compliance", "admin"})),
 )
 _BY_NAME = {command.name: command for command in COMMANDS}
 

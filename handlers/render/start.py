@@ -21,6 +21,7 @@ HELP_ORDER = (
     "today",
     "settings",
     "staff",
+    "lexicon",
     "start",
     "help",
 )

@@ -49,6 +49,7 @@ from emulator import BotApiEmulator, BotMessage, EmulatedUser, InProcessRequest
 from handlers.callback_data import CallbackDataError
 from knowledge_base import answering
 from knowledge_base.asking import AskingService
+from knowledge_base.compliance.lexicon_edit import LexiconEditor
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.feedback import FeedbackService
 from runtime.ledger import DeliveryLedger
@@ -385,6 +386,10 @@ def clocked_services(runtime: Runtime, clock: FakeClock, proactive: ProactiveCon
     )
     services.rules = RulesService(uow, rules_config, clock=clock, timezone=tz)
     services.journal = Journal(uow, clock=clock)
+    if services.lexicon is not None:
+        services.lexicon = LexiconEditor(
+            uow, services.checker, services.lexicon.shipped, journal=services.journal, clock=clock
+        )
     return services
 
 
