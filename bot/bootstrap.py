@@ -32,6 +32,7 @@ from runtime.data_watch import DataWatch
 from runtime.ledger import DeliveryLedger
 from runtime.lock import SchedulerLock
 from scheduler.alerts import approved_greetings, approved_scripts
+from storage.clock import Clock, utc_now
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
@@ -55,39 +56,43 @@ class Runtime:
             await self.engine.dispose()
 
 
-async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
-    """Create the engine, bring the schema up to date (by default), and build the services."""
+async def build_runtime(
+    settings: Settings, *, migrate: bool = True, clock: Clock = utc_now
+) -> Runtime:
+    """Create the engine, bring the schema up to date (by default), and build the services,
+    every time-aware one on `clock` (the console's demo clock; the wall clock by default)."""
     engine = create_engine(settings.resolved_database_url)
     if migrate:
         await upgrade(engine)
     uow = UnitOfWorkFactory(session_factory(engine))
-    curation = CurationService(uow, timezone=settings.timezone)
+    curation = CurationService(uow, timezone=settings.timezone, clock=clock)
     answers = AnswerService(
         curation,
         make_embedder(settings.embedder),  # the model itself loads on first use
         settings.data_dir / "index",
         timezone=settings.timezone,
+        clock=clock,
     )
     # The lexicon in force: the newest one compliance stored, followed within seconds.
     lexicon_path = settings.lexicon_path or default_lexicon_path()
     checker = await LiveChecker.start(
-        LexiconStore(uow), ComplianceChecker(load_lexicon(lexicon_path))
+        LexiconStore(uow, clock=clock), ComplianceChecker(load_lexicon(lexicon_path))
     )
     proactive = load_proactive_config(settings.data_dir / "proactive.yaml")
-    alerts = AlertService(uow, proactive, timezone=settings.timezone)
+    alerts = AlertService(uow, proactive, clock=clock, timezone=settings.timezone)
     rules_config = load_rules_config(settings.rules_config)
-    clients = ClientService(uow, timezone=settings.timezone, tiers=rules_config.tiers)
-    staff = StaffService(uow, invite_ttl_days=settings.invite_ttl_days)
+    clients = ClientService(uow, clock=clock, timezone=settings.timezone, tiers=rules_config.tiers)
+    staff = StaffService(uow, clock=clock, invite_ttl_days=settings.invite_ttl_days)
     services = Services(
         staff=staff,
         curation=curation,
         answers=answers,
         checker=checker,
-        asking=AskingService(uow, curation, timezone=settings.timezone),
-        feedback=FeedbackService(uow),
+        asking=AskingService(uow, curation, clock=clock, timezone=settings.timezone),
+        feedback=FeedbackService(uow, clock=clock),
         clients=clients,
-        notes=NoteService(uow, checker=checker),
-        followups=FollowUpService(uow, clients),
+        notes=NoteService(uow, checker=checker, clock=clock),
+        followups=FollowUpService(uow, clients, clock=clock),
         alerts=alerts,
         alert_delivery=AlertDeliveryService(
             alerts,
@@ -96,15 +101,20 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
             tasks=AlertTaskService(uow, alerts, approved_greetings(curation)),
         ),
         briefings=BriefingService(
-            uow, proactive, alerts, timezone=settings.timezone, staff_changed=staff.forget
+            uow,
+            proactive,
+            alerts,
+            clock=clock,
+            timezone=settings.timezone,
+            staff_changed=staff.forget,
         ),
-        deliveries=DeliveryLedger(uow),
-        scheduler_lock=SchedulerLock(uow, ttl_seconds=proactive.lock_ttl_seconds),
-        rules=RulesService(uow, rules_config, timezone=settings.timezone),
+        deliveries=DeliveryLedger(uow, clock=clock),
+        scheduler_lock=SchedulerLock(uow, clock=clock, ttl_seconds=proactive.lock_ttl_seconds),
+        rules=RulesService(uow, rules_config, clock=clock, timezone=settings.timezone),
         data_watch=DataWatch(uow),
         default_language=settings.language,
         bot_username=settings.bot_username,
-        journal=Journal(uow),
+        journal=Journal(uow, clock=clock),
         lexicon=LexiconEditor(uow, checker, lexicon_path, timezone=settings.timezone),
     )
     return Runtime(settings=settings, engine=engine, uow=uow, services=services)
