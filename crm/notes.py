@@ -32,6 +32,7 @@ from crm.errors import (
     NoteDeletedError,
     NoteTooLongError,
     NotFoundError,
+    StorageBusyError,
     UndoWindowClosedError,
     UsageError,
 )
@@ -43,6 +44,7 @@ from storage.text import clean_text
 from storage.uow import UnitOfWorkFactory
 
 UNDO_WINDOW = timedelta(minutes=5)
+REVISE_ATTEMPTS = 3  # concurrent edits of one note (several processes): re-read and re-apply
 # Telegram caps a message at 4096 characters, so this only stops abuse from other channels;
 # anything up to it is stored whole (the database is the record, replies show a preview).
 MAX_NOTE_CHARS = 20_000
@@ -344,12 +346,18 @@ class NoteService:
             raise UsageError("empty note")
         if len(cleaned) > MAX_NOTE_CHARS:
             raise NoteTooLongError(limit=MAX_NOTE_CHARS, length=len(cleaned))
+        with busy_as_domain_error("note edit"):
+            return await self._revise(author, (bot_id, chat_id, message_id), cleaned)
+
+    async def _revise(
+        self, author: StaffMember, key: tuple[int, int, int], cleaned: str
+    ) -> NoteRevised:
         now = self._clock()
         async with self._uow() as uow:
             session = uow.session
-            row = await _by_message(session, bot_id, chat_id, message_id)
+            row = await _by_message(session, *key)
             if row is None:
-                raise NotFoundError(f"{bot_id}/{chat_id}/{message_id}")
+                raise NotFoundError("/".join(map(str, key)))
             if row.author_id != author.staff_id:
                 raise NotAuthorizedError("not the author")
             client = await self._client_for(session, row.client_id, author)
@@ -357,18 +365,25 @@ class NoteService:
                 raise NoteDeletedError(row.id)
             if row.kind != "text":
                 raise UsageError("only text notes can be edited")
-            if row.text == cleaned:  # a replayed edit, or an edit of invisible characters only
-                return NoteRevised(_note(row), client.name, False, self._flags(cleaned))
-            old_text, old_revision, note_id = row.text, row.revision, row.id
             flags = self._flags(cleaned)
-            # Guarded on the revision we read, so two concurrent edits cannot both win.
-            result = await session.execute(
-                update(NoteRow)
-                .where(NoteRow.id == note_id, NoteRow.revision == old_revision)
-                .values(text=cleaned, revision=old_revision + 1, updated_at=now)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise UsageError("note changed concurrently; edit again")
+            for _attempt in range(REVISE_ATTEMPTS):
+                if row.text == cleaned:  # a replayed edit, or invisible characters only
+                    return NoteRevised(_note(row), client.name, False, flags)
+                old_text, old_revision, note_id = row.text, row.revision, row.id
+                # Guarded on the revision read, so two concurrent edits cannot both win; the
+                # one that lost reads the note again and is applied on top (edits are whole
+                # texts: the later one is the message as it stands now).
+                result = await session.execute(
+                    update(NoteRow)
+                    .where(NoteRow.id == note_id, NoteRow.revision == old_revision)
+                    .values(text=cleaned, revision=old_revision + 1, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    break
+                await session.refresh(row)
+            else:
+                raise StorageBusyError("note edit")
             session.add(
                 NoteRevisionRow(
                     note_id=note_id, revision=old_revision, text=old_text, replaced_at=now
@@ -443,6 +458,21 @@ class NoteService:
             return NoteSaved(
                 _note(row), client.name if client else row.client_id, False, self._flags(row.text)
             )
+
+    async def for_message(
+        self, author: StaffMember, *, chat_id: int, message_id: int, bot_id: int = 0
+    ) -> Note | None:
+        """The author's note saved from this Telegram message (an edit is about to revise it),
+        whatever its text: read from the database, so a note saved by another process counts."""
+        async with self._uow() as uow:
+            row = await _by_message(uow.session, bot_id, chat_id, message_id)
+            if row is None or row.author_id != author.staff_id:
+                return None
+            return _note(row)
+
+    def undoable(self, note: Note) -> bool:
+        """May ↩️ still undo the note (not undone, inside the undo window)?"""
+        return note.deleted_at is None and self._clock() - note.created_at <= self.undo_window
 
     async def get(self, note_id: int, viewer: StaffMember) -> Note:
         """One note (even a tombstoned one) if the viewer may see its client."""

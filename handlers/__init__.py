@@ -9,6 +9,7 @@ from handlers import (
     ask,
     check,
     clients,
+    edits,
     errors,
     fallback,
     followups,
@@ -31,6 +32,7 @@ def register_all(app: Application) -> None:
     followups.register(app)
     clients.register(app)
     notes.register(app)
+    edits.register(app)  # every edit of her message, before the features (group -35)
     today.register(app)
     settings.register(app)
     alerts.register(app)

@@ -43,15 +43,17 @@ from knowledge_base.text import clean_text
 
 
 async def cmd_ask(update: Update, context: AppContext) -> None:
-    """`/ask <question>`."""
-    if update.message is not None:
-        await _answer(update.message, context, command_argument(update.message.text))
+    """`/ask <question>` (an edited /ask is answered again: handlers/edits.py)."""
+    message = update.effective_message
+    if message is not None:
+        await _answer(message, context, command_argument(message.text))
 
 
 async def on_question(update: Update, context: AppContext) -> None:
-    """Plain text that no flow claimed is a question."""
-    if update.message is not None:
-        await _answer(update.message, context, update.message.text or "")
+    """Plain text that no flow claimed is a question (an edited one is answered again)."""
+    message = update.effective_message
+    if message is not None:
+        await _answer(message, context, message.text or "")
 
 
 async def _answer(message: Message, context: AppContext, question: str) -> None:
@@ -186,7 +188,8 @@ def register(app: Application) -> None:
 
 
 def register_questions(app: Application) -> None:
-    """Any plain text (not a command, not an edit) is a question; register just before fallback."""
+    """Any plain text (not a command) is a question, an edited one too (handlers/edits.py has
+    taken the edits of notes before); register just before fallback."""
     app.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_question)
+        MessageHandler(filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND, on_question)
     )

@@ -1,6 +1,7 @@
 """/check <draft>: the compliance checker's verdict on a message before it goes to a client;
 findings are recorded for compliance review (source "draft_check"), once per /check message
-(its bot, chat and message id), so two deliveries of one /check record one finding."""
+(its bot, chat and message id), so two deliveries of one /check record one finding; an edited
+/check is checked again and its text recorded once."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from knowledge_base.answering import Citation
 
 async def cmd_check(update: Update, context: AppContext) -> None:
     """Check the draft after /check; flagged spans, compliant wording and the approved script."""
-    message = update.message
+    message = update.effective_message  # an edited /check is checked again
     if message is None:
         return
     staff = context.require_staff()
@@ -41,7 +42,9 @@ async def cmd_check(update: Update, context: AppContext) -> None:
             staff_id=staff.staff_id,
             text=draft,
             violations=[v.to_json(detailed=True) for v in result.violations],
-            key=message_key(context, message),
+            # The message's key holds the finding of its first text; an edited draft is
+            # recorded on its own (once per unreviewed text).
+            key=message_key(context, message) if message.edit_date is None else None,
         )
         finding_id = receipt.finding_id
     await reply_view(

@@ -11,8 +11,7 @@ Every write is keyed by the message (handlers/message_keys.py: bot id, chat id, 
 The "next message" step is claimed by `PendingStepHandler`, which matches only while the sender's
 pending step is "note", so other features' plain-text handlers (questions) are untouched
 otherwise. A redelivered note message is recognised from the database (not from memory, so it
-also works after a restart) in an early group. Edits run in their own group so other features
-may see them too.
+also works after a restart) in an early group. Edits of notes: handlers/edits.py.
 """
 
 from __future__ import annotations
@@ -47,7 +46,6 @@ from handlers.render.clients import none_view
 from handlers.render.notes import (
     pick_view,
     prompt_view,
-    revised_view,
     saved_view,
     undone_text,
 )
@@ -57,7 +55,6 @@ from knowledge_base.answering import AnswerService, Citation, Decision
 from knowledge_base.text import clean_text
 
 REPLAY_GROUP = -40  # after the guard (-100), before every feature's group 0
-EDIT_GROUP = 5  # after group 0, so other features can see edited messages too
 MIN_SUGGEST_CHARS = 4
 MAX_SUGGESTIONS = 2
 
@@ -185,7 +182,7 @@ async def on_note_pick(press: Press[NotePick], context: AppContext) -> None:
 @maps_errors("notes")
 async def on_pending_note(update: Update, context: AppContext) -> None:
     """The message after 📝: a text or voice note for the pending client."""
-    message = update.effective_message
+    message = update.effective_message  # an edit too, when the first try saved nothing
     step = pending(context)
     if message is None or step is None or step.client_id is None:
         return
@@ -232,31 +229,6 @@ def _seconds(duration: object) -> int:
     return int(duration) if isinstance(duration, int | float) else 0
 
 
-def _edited_body(text: str) -> str:
-    """The note part of an edited message: `/note <client> <text>` loses its first two words."""
-    if text.startswith("/note"):
-        parts = text.split(maxsplit=2)
-        return parts[2] if len(parts) == 3 else ""
-    return text
-
-
-@maps_errors("note_edits")
-async def on_edited_message(update: Update, context: AppContext) -> None:
-    """An edited message that is a saved note becomes a new revision of it (an edit of any other
-    message is none of ours: the mapping says nothing)."""
-    message = update.edited_message
-    if message is None or message.text is None or context.staff is None:
-        return
-    revised = await context.services.notes.revise(
-        context.staff,
-        bot_id=bot_id(context),
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        text=_edited_body(message.text),
-    )
-    await reply_view(message, revised_view(revised, context.language))
-
-
 @button(NoteUndo)
 async def on_undo(press: Press[NoteUndo], context: AppContext) -> None:
     """↩️ under a confirmation: tombstone the note within the undo window."""
@@ -290,8 +262,4 @@ def register(app: Application) -> None:
             on_redelivered_note,
         ),
         group=REPLAY_GROUP,
-    )
-    app.add_handler(
-        MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, on_edited_message),
-        group=EDIT_GROUP,
     )
