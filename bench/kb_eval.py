@@ -26,6 +26,10 @@ precision/recall, top-1 by style) and a leave-one-set-out summary: the refusal m
 training fold (never held out); `--fit` writes the refusal model fitted on all sets given;
 `--cache D` keeps each set's rankings (pickles) so refusal-model experiments take seconds;
 `--param` and `--no-abbreviations` are for ablations (answering-module constants, aliases).
+
+`--similar DIR` (issue 15 §2) gives each set's documents the approved similar questions of
+DIR/NAME.yaml (`DOC-ID: [question, …]`, e.g. tests/eval/similar) as if their front matter listed
+them under `questions:`; the documents on disk are not changed.
 """
 
 from __future__ import annotations
@@ -59,7 +63,8 @@ from knowledge_base.calibration import (  # noqa: E402
     feature_values,
     load_model,
 )
-from knowledge_base.curation import CurationService  # noqa: E402
+from knowledge_base.curation import CurationService, checked_question  # noqa: E402
+from knowledge_base.documents import load_directory  # noqa: E402
 from knowledge_base.glossary import load_glossary  # noqa: E402
 from retrieval import make_embedder  # noqa: E402
 from storage.engine import create_engine, session_factory  # noqa: E402
@@ -106,10 +111,12 @@ async def build_service(
     *,
     docs: Path = SAMPLES,
     now: datetime = NOW,
+    similar: dict[str, list[str]] | None = None,
     **options: object,
 ) -> AnswerService:
     """A fresh database with `docs` imported the way curation imports approved files (every
-    approver named in the files registered as a compliance officer), and its own index."""
+    approver named in the files registered as a compliance officer), and its own index.
+    `similar`: doc id → similar questions, given to the documents as their `questions:`."""
     engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'eval.db'}")
     await upgrade(engine)
     uow = UnitOfWorkFactory(session_factory(engine))
@@ -120,7 +127,15 @@ async def build_service(
         await work.commit()
     curation = CurationService(uow, clock=lambda: now)
     importer: Any = curation.import_directory
-    if "migrate" in inspect.signature(importer).parameters:
+    if similar is not None:
+        versions = [
+            replace(v, questions=tuple(checked_question(q) for q in similar.get(v.doc_id, [])))
+            for v in load_directory(docs)
+        ]
+        outcome = await curation.import_versions(
+            versions, by="C001", migrate=True, origin=str(docs)
+        )
+    elif "migrate" in inspect.signature(importer).parameters:
         # approved elsewhere: the migration path keeps the files' approvals (run by C001)
         outcome = await importer(docs, by="C001", migrate=True)
     else:
@@ -309,8 +324,23 @@ def reference_now(folder: Path) -> datetime:
     return datetime.fromisoformat(f"{day}T02:00:00+00:00")
 
 
+def load_similar(directory: Path | None, name: str) -> dict[str, list[str]] | None:
+    """DIR/NAME.yaml as doc id → similar questions (None without a directory)."""
+    if directory is None:
+        return None
+    path = directory / f"{name}.yaml"
+    if not path.exists():
+        raise SystemExit(f"--similar: no {path}")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): [str(q) for q in v or []] for k, v in data.items()}
+
+
 async def run_set(
-    name: str, embedder: str, index_root: Path | None, **options: object
+    name: str,
+    embedder: str,
+    index_root: Path | None,
+    similar: Path | None = None,
+    **options: object,
 ) -> tuple[SetRun, AnswerService]:
     """Rank a set's questions on its own knowledge base. "samples": the project's own sample
     knowledge base with both of its question files (development and blind)."""
@@ -330,6 +360,7 @@ async def run_set(
             index_root / name if index_root else None,
             docs=docs,
             now=now,
+            similar=load_similar(similar, name),
             **options,
         )
         rankings = [await service.rank(q.text, k=5) for q in questions]
@@ -414,7 +445,11 @@ async def main_sets(args: argparse.Namespace) -> None:
             run = pickle.loads(cached.read_bytes())
         else:
             run, service = await run_set(
-                name, args.embedder, args.index_dir, abbreviations=not args.no_abbreviations
+                name,
+                args.embedder,
+                args.index_dir,
+                args.similar,
+                abbreviations=not args.no_abbreviations,
             )
             services[name] = service
             if cached:
@@ -437,7 +472,7 @@ async def main_sets(args: argparse.Namespace) -> None:
         if cached and cached.exists():
             extra.append(pickle.loads(cached.read_bytes()))
         else:
-            run, _ = await run_set(name, args.embedder, args.index_dir)
+            run, _ = await run_set(name, args.embedder, args.index_dir, args.similar)
             extra.append(run)
             if cached:
                 cached.write_bytes(pickle.dumps(run))
@@ -575,6 +610,9 @@ async def main() -> None:
         "--train-also", action="append", default=[], help="extra training set (e.g. samples)"
     )
     parser.add_argument("--no-abbreviations", action="store_true", help="ablation: no aliases")
+    parser.add_argument(
+        "--similar", type=Path, help="similar questions per set: DIR/NAME.yaml (doc id → list)"
+    )
     parser.add_argument(
         "--param", action="append", default=[], help="ablation: answering.NAME=VALUE"
     )

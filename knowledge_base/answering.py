@@ -62,6 +62,9 @@ CROSS_LANGUAGE_OFFSET = 0.02
 LEXICAL_WEIGHT = 0.08
 LEXICAL_HALF = 20.0
 ALIASES_TO_MODEL = True
+# subtracted from the cosine of a question with an approved similar question (相似问): two
+# questions are closer to each other than a question to any passage (bench/kb_eval.py --similar)
+QUESTION_OFFSET = 0.0
 CODE_BOOST = 0.04  # added to the score of documents holding a rare identifier of the question
 MAX_CODE_DOCS = 3  # an identifier in more documents than this is not distinctive
 
@@ -197,34 +200,56 @@ def question_language(text: str) -> str:
 
 
 def passages_for(texts: list[ApprovedText]) -> list[Passage]:
-    """Chunk each approved text by section; title, section and tags are part of each passage."""
+    """Chunk each approved text by section; title, section and tags are part of each passage.
+    Each approved similar question is a passage of its own, embedded as a question (see
+    `rank_documents` for how it counts)."""
     passages: list[Passage] = []
     for text in texts:
         tagline = " ".join(text.tags)
+        first: dict[str, object] | None = None
         for index, chunk in enumerate(chunk_markdown(text.body)):
             heading = f"{text.title} · {chunk.section}" if chunk.section else text.title
             body = f"{heading}\n{chunk.text}"
+            metadata: dict[str, object] = {
+                "doc_id": text.doc_id,
+                "version": text.version,
+                "title": text.title,
+                "section": chunk.section,
+                "body": chunk.text,
+                "kind": text.kind,
+                "language": text.language,
+                "product_risk": text.product_risk,
+                "approved_by": text.approved_by,
+                "effective_from": text.effective_from.isoformat(),
+                "expires_on": text.expires_on.isoformat() if text.expires_on else None,
+                "tags": list(text.tags),
+            }
+            first = first or metadata
             passages.append(
                 Passage(
                     id=f"{text.doc_id}@{text.version}#{index}",
                     text=f"{body}\n{tagline}" if tagline else body,
-                    metadata={
-                        "doc_id": text.doc_id,
-                        "version": text.version,
-                        "title": text.title,
-                        "section": chunk.section,
-                        "body": chunk.text,
-                        "kind": text.kind,
-                        "language": text.language,
-                        "product_risk": text.product_risk,
-                        "approved_by": text.approved_by,
-                        "effective_from": text.effective_from.isoformat(),
-                        "expires_on": text.expires_on.isoformat() if text.expires_on else None,
-                        "tags": list(text.tags),
-                    },
+                    metadata=metadata,
                 )
             )
+        if first is None:
+            continue
+        # shown, if ever, as the document's first section: a question is not an answer
+        passages.extend(
+            Passage(
+                id=f"{text.doc_id}@{text.version}#q{index}",
+                text=question,
+                metadata={**first, "question": True, "language": question_language(question)},
+                embed_as="query",
+            )
+            for index, question in enumerate(text.questions)
+        )
     return passages
+
+
+def _with_questions(text: ApprovedText) -> str:
+    """The body and the approved similar questions: what the document covers."""
+    return "\n".join([text.body, *text.questions])
 
 
 def _in_effect(hit: SearchHit, today: date) -> bool:
@@ -237,7 +262,8 @@ def _calibrated_cosine(hit: SearchHit, language: str) -> float | None:
     if hit.dense_score is None:
         return None
     other = hit.metadata.get("language", language) != language
-    return hit.dense_score + (CROSS_LANGUAGE_OFFSET if other else 0.0)
+    own = -QUESTION_OFFSET if hit.metadata.get("question") else 0.0
+    return hit.dense_score + own + (CROSS_LANGUAGE_OFFSET if other else 0.0)
 
 
 def _lexical_boost(bm25: float | None) -> float:
@@ -255,14 +281,17 @@ def _score(mode: Mode, dense: float | None, lexical: float | None) -> float:
 def rank_documents(
     hits: Iterable[SearchHit], mode: Mode, *, language: str, today: date
 ) -> list[RankedResult]:
-    """Pool passage hits per document, best first: each side's best chunk counts, and the
-    section shown is the chunk that scores best on its own."""
+    """Pool passage hits per document, best first: each side's best passage counts (a chunk
+    or an approved similar question), and the section shown is the chunk that scores best on
+    its own (a question is never shown: a document found only through one shows its first
+    section)."""
     pooled: dict[str, tuple[float | None, float | None, SearchHit, float]] = {}
     for hit in hits:
         if not _in_effect(hit, today):
             continue
         dense = _calibrated_cosine(hit, language)
-        own = _score(mode, dense, hit.lexical_score)
+        # a question ranks below any chunk for the section shown
+        own = _score(mode, dense, hit.lexical_score) - (9.0 if hit.metadata.get("question") else 0)
         doc_id = hit.metadata["doc_id"]
         if doc_id not in pooled:
             pooled[doc_id] = (dense, hit.lexical_score, hit, own)
@@ -452,7 +481,10 @@ class AnswerService:
             self._coverage = await asyncio.to_thread(
                 CoverageIndex.build,
                 self._glossary,
-                [(t.doc_id, t.version, document_text(t.title, t.tags, t.body)) for t in texts],
+                [
+                    (t.doc_id, t.version, document_text(t.title, t.tags, _with_questions(t)))
+                    for t in texts
+                ],
             )
             if self._abbreviations:
                 self._aliases = await asyncio.to_thread(

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit import Journal
@@ -355,6 +355,7 @@ class CurationService:
                 row.authored_by = by
                 await session.flush()
                 await self._event(uow, row, "imported", by, now, v.source)
+                await self._store_front_matter_questions(uow, v, by, now)
                 if status == "approved":
                     await self._migrated(uow, row, by, v.approved_by, now)
                     approved.append(label)
@@ -382,6 +383,30 @@ class CurationService:
             await uow.commit()
         return ImportOutcome(
             added, updated, unchanged, tuple(approved), tuple(drafts), tuple(retired)
+        )
+
+    @staticmethod
+    async def _store_front_matter_questions(
+        uow: UnitOfWork, v: DocumentVersion, by: str, now: datetime
+    ) -> None:
+        """The version's `questions:` replace what an earlier import of it stored."""
+        await uow.session.execute(
+            delete(KbQuestionRow).where(
+                KbQuestionRow.doc_id == v.doc_id,
+                KbQuestionRow.version == v.version,
+                KbQuestionRow.source == "front_matter",
+            )
+        )
+        uow.session.add_all(
+            KbQuestionRow(
+                doc_id=v.doc_id,
+                version=v.version,
+                question=q,
+                source="front_matter",
+                added_by=by,
+                added_at=now,
+            )
+            for q in v.questions
         )
 
     async def _migrated(
@@ -641,13 +666,17 @@ class CurationService:
         async with self._uow() as uow:
             if await self._compliance_officer(uow, by) is None:
                 raise NotAuthorizedError(f"{by} is not an active compliance officer")
-            known = await uow.session.scalar(
-                select(KbVersionRow.id).where(KbVersionRow.doc_id == doc_id).limit(1)
+            newest = await uow.session.scalar(
+                select(func.max(KbVersionRow.version)).where(KbVersionRow.doc_id == doc_id)
             )
-            if known is None:
+            if newest is None:
                 raise UnknownDocumentError(doc_id)
+            # already linked, or listed by the newest version's front matter
             existing = await uow.session.scalars(
-                select(KbQuestionRow.question).where(KbQuestionRow.doc_id == doc_id)
+                select(KbQuestionRow.question).where(
+                    KbQuestionRow.doc_id == doc_id,
+                    or_(KbQuestionRow.version.is_(None), KbQuestionRow.version == newest),
+                )
             )
             if _question_key(text) in {_question_key(q) for q in existing}:
                 return

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import yaml
+
+from storage.kb_rows import QUESTION_MAX_CHARS
 
 KINDS = ("script", "product", "disclosure", "faq", "research", "template")
 FILE_STATUSES = ("draft", "approved", "retired")
@@ -26,6 +29,7 @@ KNOWN = {
     "expires_on",
     "product_risk",
     "tags",
+    "questions",
 }
 _ID = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,79}$")
 
@@ -58,6 +62,8 @@ class DocumentVersion:
     tags: tuple[str, ...]
     body: str
     source: str
+    # approved similar questions (相似问): typical phrasings, indexed and approved with the text
+    questions: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -74,6 +80,8 @@ class DocumentVersion:
             str(self.effective_from),
             str(self.expires_on),
         ]
+        if self.questions:  # versions without questions keep the fingerprint they always had
+            parts.append("\x1e".join(self.questions))
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def in_effect(self, today: date) -> bool:
@@ -121,6 +129,50 @@ def _key_lines(front: str) -> dict[str, int]:
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
+
+
+def _item_lines(front: str, key: str) -> list[int]:
+    """Line (1-based, in the file) of each item of the top-level list `key`."""
+    try:
+        node = yaml.compose(front, Loader=_StringDateLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for k, value in node.value:
+        if k.value == key and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 2 for item in value.value]
+    return []
+
+
+def _questions(
+    value: object, key_line: int, item_lines: list[int], problem: Callable[[int, str], None]
+) -> tuple[str, ...]:
+    """The similar questions of `questions:`, normalized to one line, each once."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problem(key_line, "questions must be a list of typical questions (one per '- ' line)")
+        return ()
+    questions: list[str] = []
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        line = item_lines[index] if index < len(item_lines) else key_line
+        if not isinstance(item, str | int | float) or isinstance(item, bool):
+            problem(line, f"question {index + 1} must be text, got {item!r}")
+            continue
+        text = " ".join(str(item).split())
+        if not text:
+            problem(line, f"question {index + 1} is empty")
+        elif len(text) > QUESTION_MAX_CHARS:
+            problem(
+                line,
+                f"question {index + 1} has {len(text)} characters (at most {QUESTION_MAX_CHARS})",
+            )
+        elif text.casefold() not in seen:
+            seen.add(text.casefold())
+            questions.append(text)
+    return tuple(questions)
 
 
 def _as_date(value: object) -> date | None:
@@ -207,6 +259,9 @@ def parse_document(text: str, source: str) -> tuple[DocumentVersion | None, list
     if not isinstance(tags, list) or not all(isinstance(t, str | int) for t in tags):
         problem(line_of("tags"), "tags must be a list of words")
         tags = []
+    questions = _questions(
+        meta.get("questions"), line_of("questions"), _item_lines(front, "questions"), problem
+    )
     if not body.strip():
         problem(body_line, "empty body")
 
@@ -228,6 +283,7 @@ def parse_document(text: str, source: str) -> tuple[DocumentVersion | None, list
             tags=tuple(str(t) for t in tags),
             body=body.strip() + "\n",
             source=source,
+            questions=questions,
         ),
         [],
     )

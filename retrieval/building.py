@@ -46,7 +46,7 @@ def load_or_build(
     folder = Path(directory)
     wanted = list(passages)
     check_unique([p.id for p in wanted])
-    digest = fingerprint((p.id, p.text) for p in wanted)
+    digest = fingerprint((p.id, p.content) for p in wanted)
 
     stored: HybridSearcher | None = None
     manifest = read_manifest(folder)
@@ -71,7 +71,7 @@ def load_or_build(
 
     wanted_ids = {p.id for p in wanted}
     stale = [p.id for p in stored.passages() if p.id not in wanted_ids]
-    changed = [p for p in wanted if (old := stored.get(p.id)) is None or old.text != p.text]
+    changed = [p for p in wanted if (old := stored.get(p.id)) is None or old.content != p.content]
     stored.remove(stale)
     stored.add(changed)
     stored.update_metadata(wanted)

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from retrieval._files import read_json, write_json
 from retrieval.bm25_index import Bm25Index
 from retrieval.embedders.base import Embedder
@@ -25,17 +27,28 @@ from retrieval.persistence import (
 from retrieval.types import DocId, check_unique
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
+EmbedAs = Literal["document", "query"]
 SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 PASSAGES_FILE = "passages.json"
 
 
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """A searchable unit of text (usually a chunk of a document) with caller-defined metadata."""
+    """A searchable unit of text (usually a chunk of a document) with caller-defined metadata.
+
+    `embed_as="query"`: the text is itself a question (e.g. a typical phrasing of what a
+    document answers) and is embedded like a query, so that a question is compared with it the
+    symmetric way models like e5 compare two questions."""
 
     id: DocId
     text: str
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    embed_as: EmbedAs = "document"
+
+    @property
+    def content(self) -> str:
+        """What its vector depends on: the text, marked when it is embedded as a query."""
+        return self.text if self.embed_as == "document" else f"\x00query\x00{self.text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +121,19 @@ class HybridSearcher:
         if not items:
             return
         # Embedding is the slow part: do it before taking the lock so searches go on meanwhile.
-        self.add_embedded(items, self.embedder.encode_documents([p.text for p in items]))
+        self.add_embedded(items, self._encode(items))
+
+    def _encode(self, items: Sequence[Passage]) -> Any:
+        """Each passage's vector, documents and queries each in one batch, in `items` order."""
+        queries = [i for i, p in enumerate(items) if p.embed_as == "query"]
+        if not queries:
+            return self.embedder.encode_documents([p.text for p in items])
+        documents = [i for i, p in enumerate(items) if p.embed_as != "query"]
+        vectors = np.zeros((len(items), self.embedder.dimension), dtype=np.float32)
+        vectors[queries] = self.embedder.encode_queries([items[i].text for i in queries])
+        if documents:
+            vectors[documents] = self.embedder.encode_documents([items[i].text for i in documents])
+        return vectors
 
     def add_embedded(self, passages: Sequence[Passage], vectors: Any) -> None:
         """Index passages whose vectors were already computed with this embedder's
@@ -140,7 +165,7 @@ class HybridSearcher:
                 current = self._passages.get(passage.id)
                 if (
                     current is not None
-                    and current.text == passage.text
+                    and current.content == passage.content
                     and dict(current.metadata) != dict(passage.metadata)
                 ):
                     self._passages[passage.id] = passage
@@ -207,13 +232,14 @@ class HybridSearcher:
     def fingerprint(self) -> str:
         """sha256 over the sorted ids and texts of all passages (see persistence.fingerprint)."""
         with self._lock:
-            return fingerprint((p.id, p.text) for p in self._passages.values())
+            return fingerprint((p.id, p.content) for p in self._passages.values())
 
     def save(self, directory: str | Path) -> Manifest:
         """Persist to `directory` atomically: FAISS file, BM25 data, passages and a manifest."""
         with self._lock:
             passages = [
                 {"id": p.id, "text": p.text, "metadata": dict(p.metadata)}
+                | ({"embed_as": p.embed_as} if p.embed_as != "document" else {})
                 for p in self._passages.values()
             ]
             digest = self.fingerprint()
@@ -267,7 +293,10 @@ class HybridSearcher:
             searcher.lexical = Bm25Index.load(data)
             rows = read_json(data / PASSAGES_FILE)
             searcher._passages = {
-                row["id"]: Passage(row["id"], row["text"], row["metadata"]) for row in rows
+                row["id"]: Passage(
+                    row["id"], row["text"], row["metadata"], row.get("embed_as", "document")
+                )
+                for row in rows
             }
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise IndexMismatchError(f"index in {folder} is unreadable: {exc}") from exc

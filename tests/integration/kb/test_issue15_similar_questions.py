@@ -142,3 +142,46 @@ async def test_only_an_active_compliance_officer_links_questions(curation, tmp_p
     with pytest.raises(UsageError):
         await curation.add_question("KB-MARGIN", "两融门槛多少", by="C001", source="front_matter")
     assert await curation.questions("KB-MARGIN") == []
+
+
+FRONT = "questions:\n  - 借钱炒股要什么条件\n  - 两融门槛\n"
+
+
+async def test_front_matter_questions_are_served_with_their_version_only(curation, tmp_path):
+    await imported(curation, tmp_path / "a", ("m.md", doc("KB-MARGIN", 1, "旧条件", FRONT)))
+    assert await served_questions(curation) == {"KB-MARGIN": ("借钱炒股要什么条件", "两融门槛")}
+    assert await curation.questions("KB-MARGIN") == [
+        ("借钱炒股要什么条件", 1, "front_matter"),
+        ("两融门槛", 1, "front_matter"),
+    ]
+    await curation.add_question("KB-MARGIN", "两融门槛", by="C002", source="gap")  # listed: no-op
+    await curation.add_question("KB-MARGIN", "信用账户怎么开", by="C002", source="gap")
+
+    # v2 lists other questions: v1's go with v1, the linked one stays with the document
+    v2 = "questions:\n  - 两融要多少资产\n"
+    await imported(curation, tmp_path / "b", ("m.md", doc("KB-MARGIN", 2, "新条件", v2)))
+
+    assert await served_questions(curation) == {"KB-MARGIN": ("两融要多少资产", "信用账户怎么开")}
+
+
+async def test_draft_questions_are_not_served_until_the_draft_is_approved(curation, tmp_path):
+    folder = write(tmp_path / "a", ("m.md", doc("KB-MARGIN", 1, "两融条件", FRONT)))
+    await curation.import_directory(folder, by="C001")
+    assert await served_questions(curation) == {}
+
+    await curation.approve("KB-MARGIN", by="C002")
+
+    assert await served_questions(curation) == {"KB-MARGIN": ("借钱炒股要什么条件", "两融门槛")}
+
+
+async def test_reimporting_a_draft_replaces_its_front_matter_questions(curation, tmp_path):
+    await curation.import_directory(
+        write(tmp_path / "a", ("m.md", doc("KB-MARGIN", 1, "两融条件", FRONT))), by="C001"
+    )
+    await curation.import_directory(
+        write(
+            tmp_path / "b", ("m.md", doc("KB-MARGIN", 1, "两融条件", "questions:\n  - 融资门槛\n"))
+        ),
+        by="C001",
+    )
+    assert await curation.questions("KB-MARGIN") == [("融资门槛", 1, "front_matter")]
