@@ -1,6 +1,7 @@
 """The morning briefing of a manager and the supervisor digest, composed from the book.
 
-Ranking (issue 5): open P1 alerts, overdue follow-ups, tickets near their SLA, P2 event tasks,
+Ranking (issue 5): open P1 alerts, overdue follow-ups, tickets due today (the running SLA clock
+of crm/tickets.py ends today or has ended), P2 event tasks,
 follow-ups due today, silent clients (P3), greetings (P4); within each group by total assets,
 largest first. Composition is set-based: `compose_many` reads the whole team or firm in a fixed
 number of queries, so 1,000 briefings cost about what one does.
@@ -32,6 +33,7 @@ from crm.explain import (
 )
 from crm.proactive import ProactiveConfig
 from crm.staff import StaffMember, staff_member
+from crm.tickets import running_clock
 from crm.trading_days import TradingCalendar
 from storage.activity_rows import FollowUpRow
 from storage.alert_rows import AlertRow
@@ -235,7 +237,7 @@ class BriefingService:
                 client_ids = sorted(
                     {a.client_id for a in alerts}
                     | {f.client_id for f, _ in follow_ups if f.client_id}
-                    | {t.client_id for t, _, _ in tickets}
+                    | {t.client_id for t, _, _, _ in tickets}
                 )
                 names, assets = await self._clients(session, client_ids, data_date)
                 for a in alerts:
@@ -273,7 +275,7 @@ class BriefingService:
                             f.owner_id,
                         )
                     )
-                for ticket, manager_id, hours_left in tickets:
+                for ticket, manager_id, clock, minutes_left in tickets:
                     items[manager_id].append(
                         BriefingItem(
                             "ticket",
@@ -285,8 +287,9 @@ class BriefingService:
                                 TicketFacts(
                                     category=ticket.category,
                                     summary=ticket.summary,
-                                    hours_left=hours_left,
+                                    minutes_left=minutes_left,
                                     ticket_id=ticket.ticket_id,
+                                    clock=clock,
                                 ),
                             ),
                             "ticket",
@@ -397,26 +400,35 @@ class BriefingService:
         day: date,
         now: datetime,
         by_id: dict[str, StaffMember],
-    ) -> list[tuple[TicketRow, str, int]]:
+    ) -> list[tuple[TicketRow, str, str, int]]:
+        """Open tickets whose running SLA clock ends before the end of `day` in the owner's
+        zone (or has ended): (ticket, owner, clock, minutes left at the briefing's moment)."""
+        owner = func.coalesce(TicketRow.manager_id, ClientRow.manager_id)
         rows = (
             await session.execute(
-                select(TicketRow, ClientRow.manager_id)
+                select(TicketRow, owner)
                 .join(ClientRow, ClientRow.client_id == TicketRow.client_id)
-                .where(ClientRow.manager_id.in_(manager_ids), TicketRow.status == "open")
+                .where(owner.in_(manager_ids), TicketRow.status == "open")
             )
         ).all()
-        out: list[tuple[TicketRow, str, int]] = []
-        near = timedelta(hours=self.config.ticket_near_hours)
+        out: list[tuple[TicketRow, str, str, int]] = []
         for ticket, manager_id in rows:
-            sla = self.config.ticket_sla_hours.get(ticket.category)
-            if sla is None:
+            running = running_clock(
+                self.config.ticket_sla,
+                ticket.category,
+                ticket.status,
+                ticket.opened_at,
+                ticket.first_response_at,
+            )
+            if running is None:
                 continue
+            clock, due = running
             member = by_id[manager_id]
+            if due >= day_bounds(day, ZoneInfo(member.timezone))[1] or ticket.opened_at > now:
+                continue
             reference = max(now, self.due_at(member, day)) if now.date() <= day else now
-            deadline = ticket.opened_at + timedelta(hours=sla)
-            if deadline - reference <= near and ticket.opened_at <= reference:
-                hours_left = int((deadline - reference).total_seconds() // 3600)
-                out.append((ticket, manager_id, hours_left))
+            minutes_left = int((due - reference).total_seconds() // 60)
+            out.append((ticket, manager_id, clock, minutes_left))
         return out
 
     async def _clients(

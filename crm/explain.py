@@ -47,9 +47,13 @@ class FollowUpFacts:
 
 @dataclass(frozen=True)
 class TicketFacts:
+    """A ticket due today: its running SLA clock (response | resolution) and the minutes left
+    on it at the briefing's moment (negative: breached that long ago)."""
+
     category: str
-    hours_left: int
+    minutes_left: int
     ticket_id: str
+    clock: str
     summary: str = text_field(clip=60)
 
 

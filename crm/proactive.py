@@ -6,7 +6,7 @@ Defaults ship in crm/proactive.yaml; a proactive.yaml in the data directory over
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,27 @@ import yaml
 from crm.trading_days import TradingCalendar
 
 DEFAULT_PATH = Path(__file__).with_name("proactive.yaml")
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """The SLA of one ticket category (DESIGN §8), in wall-clock time: the first response is
+    due this long after opening, the resolution this long after the first response."""
+
+    first_response: timedelta
+    resolution: timedelta
+
+
+def _clock(first_response_minutes: int, resolution_minutes: int) -> SlaClock:
+    return SlaClock(timedelta(minutes=first_response_minutes), timedelta(minutes=resolution_minutes))
+
+
+DEFAULT_SLA = {
+    "inquiry": _clock(15, 120),
+    "account": _clock(15, 120),
+    "trading": _clock(15, 120),
+    "complaint": _clock(24 * 60, 72 * 60),
+}
 
 
 @dataclass(frozen=True)
@@ -27,10 +48,9 @@ class ProactiveConfig:
     alert_sweep_seconds: int = 60
     # Approved KB scripts shown with pushed alerts, per priority: any script with one of the tags.
     talking_point_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    ticket_near_hours: int = 24
-    ticket_sla_hours: dict[str, int] = field(
-        default_factory=lambda: {"complaint": 48, "trading": 24, "account": 72, "inquiry": 72}
-    )
+    ticket_sla: dict[str, SlaClock] = field(default_factory=lambda: dict(DEFAULT_SLA))
+    ticket_sweep_seconds: int = 30
+    ticket_push_hours: int = 24  # a ticket opened longer ago than this is not pushed as new
     digest_hnw_silent_days: int = 30
     overall_per_second: float = 25.0
     per_chat_per_second: float = 1.0
@@ -58,6 +78,24 @@ def _days(values: Any) -> tuple[date, ...]:
     return tuple(v if isinstance(v, date) else date.fromisoformat(str(v)) for v in values or ())
 
 
+def _sla(raw: Any) -> dict[str, SlaClock]:
+    clocks = dict(DEFAULT_SLA)
+    for category, values in (raw or {}).items():
+        base = clocks.get(str(category), DEFAULT_SLA["inquiry"])
+        values = values or {}
+        clocks[str(category)] = SlaClock(
+            timedelta(
+                minutes=int(
+                    values.get("first_response_minutes", base.first_response.total_seconds() // 60)
+                )
+            ),
+            timedelta(
+                minutes=int(values.get("resolution_minutes", base.resolution.total_seconds() // 60))
+            ),
+        )
+    return clocks
+
+
 def load_proactive_config(override: Path | None = None) -> ProactiveConfig:
     """The shipped defaults, overlaid with `override` when that file exists."""
     raw: dict[str, Any] = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
@@ -78,8 +116,9 @@ def load_proactive_config(override: Path | None = None) -> ProactiveConfig:
             str(priority): tuple(str(tag) for tag in tags or ())
             for priority, tags in (a.get("talking_points") or {}).items()
         },
-        ticket_near_hours=int(tk.get("near_hours", 24)),
-        ticket_sla_hours={str(k): int(v) for k, v in (tk.get("sla_hours") or {}).items()},
+        ticket_sla=_sla(tk.get("clocks")),
+        ticket_sweep_seconds=int(tk.get("sweep_seconds", 30)),
+        ticket_push_hours=int(tk.get("push_max_age_hours", 24)),
         digest_hnw_silent_days=int(d.get("hnw_silent_days", 30)),
         overall_per_second=float(p.get("overall_per_second", 25)),
         per_chat_per_second=float(p.get("per_chat_per_second", 1)),

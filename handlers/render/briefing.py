@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import Field, fields
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from html import escape
 from typing import Any
@@ -16,8 +16,10 @@ from crm.masking import mask_text
 from crm.staff import StaffMember
 from handlers.buttons_client import ClientPick, NoteStart
 from handlers.buttons_proactive import TIME_ZONE_CHOICES, BriefingAction, SettingsAction
+from handlers.buttons_tickets import TicketAction
 from handlers.i18n import t
 from handlers.render import Button, View
+from handlers.render.tickets import clock_text
 
 REF_KINDS = {"alert": "a", "followup": "f", "ticket": "t"}
 TIME_CHOICES = ("07:30", "08:00", "08:15", "08:30", "08:45", "09:00")
@@ -84,13 +86,12 @@ def _shown(
 
 
 def _ticket_text(facts: TicketFacts, language: str, esc: Callable[[str], str]) -> str:
-    hours = facts.hours_left
-    key = "reason_ticket_due" if hours >= 0 else "reason_ticket_late"
+    """投诉工单 · ⏳ 首次响应还剩 2 小时 5 分钟：… (the running SLA clock, crm/tickets.py)."""
     return t(
         language,
-        key,
+        "reason_ticket",
         category=t(language, f"ticket_{facts.category}"),
-        hours=max(abs(hours), 1) if hours < 0 else hours,
+        clock=clock_text(facts.clock, timedelta(minutes=facts.minutes_left), language),
         summary=esc(_clip(facts.summary, 60)),
     )
 
@@ -174,7 +175,11 @@ def item_buttons(number: int, item: BriefingItem, language: str) -> tuple[Button
             )
         )
     kind = REF_KINDS.get(item.ref_kind)
-    if kind is not None:
+    if item.ref_kind == "ticket":  # ✅ on a ticket asks for its one-line resolution
+        resolve = TicketAction("res", item.ref_id)
+        if resolve.fits():
+            row.append(Button(t(language, "brief_btn_done", n=number), resolve.pack()))
+    elif kind is not None:
         row.append(
             Button(
                 t(language, "brief_btn_done", n=number),

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from importing import ImportService
 from storage.rows import TicketRow
-from tests.integration.importing.test_import_service import (  # noqa: F401 (fixture)
-    contents,
-    load,
-    seed,
-    service,
-)
+from tests.integration.importing.test_import_service import contents, load, seed
+
+
+@pytest.fixture
+def service(engine: AsyncEngine) -> ImportService:
+    return ImportService(engine)
+
 
 FULL = """ticket_id,client_id,category,opened_at,summary,status,first_response_at,closed_at,manager_id
 TK1,K1,complaint,2026-01-05 10:00,转账延迟,,,,
@@ -64,9 +68,7 @@ async def test_the_old_five_columns_still_import_and_an_empty_cell_keeps_what_ch
     assert tk1.first_response_at == responded and tk1.manager_id == "M2" and tk1.status == "open"
 
 
-async def test_impossible_times_and_unknown_managers_are_refused_by_line(
-    engine, service, tmp_path
-):
+async def test_impossible_times_and_unknown_managers_are_refused_by_line(engine, service, tmp_path):
     await seed(service, tmp_path, "staff", "clients")
     bad = (
         "ticket_id,client_id,category,opened_at,summary,status,first_response_at,closed_at,"

@@ -28,7 +28,8 @@ async def test_briefing_is_ranked_by_group_then_assets(w: World) -> None:
     assert ranked == [
         ("p1", "钱多多"),
         ("overdue", "郑和"),
-        ("ticket", "周静"),  # complaint opened 30 h ago: 18 h left of 48 → near
+        ("ticket", "周静"),  # complaint opened 30 h ago, no response: 24 h to respond, late
+        ("ticket", "周静"),  # inquiry opened 2 h ago: 15 min to respond, late
         ("event", "孙小美"),
         ("due_today", "赵大宝"),
         ("silent", "郑和"),  # 7,000,000 before 300,000
@@ -45,7 +46,9 @@ async def test_briefing_is_ranked_by_group_then_assets(w: World) -> None:
     assert reasons["silent吴天"].values["days"] == 45
     assert reasons["event孙小美"].values["share"] == 35
     assert reasons["event孙小美"].values["url"] == "https://research.example/EV1"
-    assert reasons["ticket周静"].values["hours_left"] == 18
+    tickets = {i.ref_id: i.reason.values for i in briefing.items if i.group == "ticket"}
+    assert tickets["TK1"]["clock"] == "response" and tickets["TK1"]["minutes_left"] == -6 * 60
+    assert tickets["TK2"]["minutes_left"] == -105
     assert reasons["greeting赵大宝"].values["today"] == 1
 
 
@@ -71,6 +74,7 @@ async def test_done_items_leave_the_briefing_and_others_cannot_close_them(w: Wor
     await w.briefings.mark_done(m001, "followup", "1")
     await w.briefings.mark_done(m001, "alert", "3")
     await w.briefings.mark_done(m001, "ticket", "TK1")
+    await w.briefings.mark_done(m001, "ticket", "TK2")
     groups = [
         (i.group, i.client_name) for i in (await w.briefings.compose("M001", BRIEFING_DAY)).items
     ]

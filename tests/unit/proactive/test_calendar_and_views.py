@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,16 +41,21 @@ def test_override_list_wins_over_the_library() -> None:
 
 def test_config_file_in_the_data_dir_overrides_the_defaults(tmp_path: Path) -> None:
     default = load_proactive_config(None)
-    assert default.grace_minutes == 60 and default.ticket_sla_hours["complaint"] == 48
+    assert default.grace_minutes == 60
+    assert default.ticket_sla["complaint"].first_response == timedelta(hours=24)
+    assert default.ticket_sla["inquiry"].resolution == timedelta(hours=2)
     override = tmp_path / "proactive.yaml"
     override.write_text(
         "briefing: {grace_minutes: 15}\ncalendar: {extra_closed: [2026-11-20]}\n"
-        "tickets: {sla_hours: {complaint: 24}}\n",
+        "tickets: {clocks: {complaint: {first_response_minutes: 60}}}\n",
         encoding="utf-8",
     )
     config = load_proactive_config(override)
     assert config.grace_minutes == 15 and config.briefing_top_items == 8
-    assert config.ticket_sla_hours == {"complaint": 24, "trading": 24, "account": 72, "inquiry": 72}
+    complaint = config.ticket_sla["complaint"]  # one key overridden, the other kept
+    assert complaint.first_response == timedelta(hours=1)
+    assert complaint.resolution == timedelta(hours=72)
+    assert config.ticket_sla["trading"].first_response == timedelta(minutes=15)
     assert not config.calendar().is_trading_day(date(2026, 11, 20))
 
 

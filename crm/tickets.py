@@ -1,0 +1,566 @@
+"""Service tickets and their SLA clocks (DESIGN §8).
+
+Two clocks per ticket, in wall-clock time, per category (`tickets.clocks` in proactive.yaml):
+the first response is due `first_response` after opening; ✅ 已响应 stops it and starts the
+resolution clock, due `resolution` after the first response; ✅ 已解决 (with a one-line
+resolution) stops both and closes the ticket. Trading-hours-only clocks are not supported.
+
+A breached clock pings the owner's supervisor once (level 1; the clock's level is raised in the
+same statement that finds the breach, so no later sweep repeats it). Unhandled after
+`alerts.escalation_minutes` it escalates like a P1: the supervisor again (level 2), then the
+admins (level 3, the last). Responding, resolving or reassigning ends the escalation of the
+clocks already breached. Breaches and escalations are found set-based: one UPDATE … RETURNING
+per clock over all open tickets (bench/sla_sweep.py).
+
+Every change made in chat is journaled (audit/) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Table, and_, case, false, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from audit import Journal
+from crm.errors import (
+    AlreadyClosedError,
+    NotAuthorizedError,
+    NotFoundError,
+    TooLongError,
+    UsageError,
+)
+from crm.explain import chunks
+from crm.proactive import ProactiveConfig, SlaClock
+from crm.staff import StaffMember, staff_member
+from storage.clock import Clock, utc_now
+from storage.rows import ClientRow, StaffRow, TicketRow
+from storage.text import clean_text
+from storage.uow import UnitOfWorkFactory
+
+CLOCKS = ("response", "resolution")
+LAST_LEVEL = 3
+RESOLUTION_LIMIT = 500  # characters of the one-line resolution
+MAX_KIND = 40  # the delivery ledger's kind column
+
+
+class ResolutionTooLongError(TooLongError):
+    code = "ticket_resolution_too_long"
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ticket_id: str
+    client_id: str
+    client_name: str
+    category: str
+    summary: str
+    opened_at: datetime
+    status: str
+    manager_id: str
+    manager_name: str
+    first_response_at: datetime | None
+    closed_at: datetime | None
+    resolution: str | None
+    response_level: int
+    resolution_level: int
+    clock: str | None  # the running clock: response | resolution | None (closed, or no SLA)
+    due_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def left(self, now: datetime) -> timedelta | None:
+        """Time left on the running clock (negative: breached that long ago)."""
+        return self.due_at - now if self.due_at is not None else None
+
+    def breached(self, now: datetime) -> bool:
+        return self.due_at is not None and self.due_at <= now
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A clock of a ticket that breached (level 1) or escalated further, and who hears of it.
+    `teammates` are the owner's teammates, offered as one-tap reassign buttons."""
+
+    ticket: TicketView
+    clock: str
+    level: int
+    targets: tuple[StaffMember, ...]
+    teammates: tuple[StaffMember, ...]
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    owner: StaffMember
+    ticket: TicketView
+
+
+def running_clock(
+    sla: dict[str, SlaClock],
+    category: str,
+    status: str,
+    opened_at: datetime,
+    first_response_at: datetime | None,
+) -> tuple[str, datetime] | None:
+    """The clock running on a ticket and when it is due (None: closed, or no SLA)."""
+    clock = sla.get(category)
+    if status != "open" or clock is None:
+        return None
+    if first_response_at is None:
+        return "response", opened_at + clock.first_response
+    return "resolution", first_response_at + clock.resolution
+
+
+def ledger_kind(prefix: str, ticket_id: str) -> str:
+    """A delivery-ledger kind for one ticket (`tk:<id>`, `tkr1:<id>`…); ids too long for the
+    column are replaced by a digest."""
+    kind = f"{prefix}:{ticket_id}"
+    if len(kind) <= MAX_KIND:
+        return kind
+    digest = hashlib.sha256(ticket_id.encode()).hexdigest()
+    return f"{prefix}#{digest}"[:MAX_KIND]
+
+
+def ping_kind(clock: str, level: int, ticket_id: str) -> str:
+    return ledger_kind(f"tk{clock[:3]}{level}", ticket_id)
+
+
+def one_line(text: str) -> str:
+    """A resolution as one line: cleaned, line breaks and runs of spaces folded."""
+    return " ".join(clean_text(text).split())
+
+
+class TicketService:
+    """Tickets in chat (/tickets, the card, the buttons) and the SLA sweep's queries."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        config: ProactiveConfig,
+        *,
+        journal: Journal | None = None,
+        clock: Clock = utc_now,
+        timezone: str = "Asia/Shanghai",
+    ) -> None:
+        self._uow = uow
+        self.config = config
+        self._journal = journal if journal is not None else Journal(uow, clock=clock)
+        self.clock = clock
+        self.timezone = timezone
+
+    def today(self) -> date:
+        return self.clock().astimezone(ZoneInfo(self.timezone)).date()
+
+    # ------------------------------------------------------------------ reading
+
+    async def _views(self, session: AsyncSession, rows: Sequence[Any]) -> list[TicketView]:
+        if not rows:
+            return []
+        client_ids = sorted({r.client_id for r in rows})
+        staff_ids = sorted({r.manager_id for r in rows if r.manager_id})
+        clients: dict[str, str] = {}
+        managers: dict[str, str] = {}
+        for part in chunks(client_ids):
+            found = await session.execute(
+                select(ClientRow.client_id, ClientRow.name).where(ClientRow.client_id.in_(part))
+            )
+            clients.update({k: v for k, v in found.all()})
+        for part in chunks(staff_ids):
+            found = await session.execute(
+                select(StaffRow.staff_id, StaffRow.name).where(StaffRow.staff_id.in_(part))
+            )
+            managers.update({k: v for k, v in found.all()})
+        out = []
+        for r in rows:
+            running = running_clock(
+                self.config.ticket_sla, r.category, r.status, r.opened_at, r.first_response_at
+            )
+            out.append(
+                TicketView(
+                    ticket_id=r.ticket_id,
+                    client_id=r.client_id,
+                    client_name=clients.get(r.client_id, r.client_id),
+                    category=r.category,
+                    summary=r.summary,
+                    opened_at=r.opened_at,
+                    status=r.status,
+                    manager_id=r.manager_id or "",
+                    manager_name=managers.get(r.manager_id or "", r.manager_id or "—"),
+                    first_response_at=r.first_response_at,
+                    closed_at=r.closed_at,
+                    resolution=r.resolution,
+                    response_level=r.response_level or 0,
+                    resolution_level=r.resolution_level or 0,
+                    clock=running[0] if running else None,
+                    due_at=running[1] if running else None,
+                )
+            )
+        return out
+
+    @staticmethod
+    def by_urgency(views: Sequence[TicketView]) -> list[TicketView]:
+        """Most urgent first: the earliest due (most overdue first), tickets without a clock last."""
+        return sorted(
+            views,
+            key=lambda v: (
+                v.due_at is None,
+                v.due_at.timestamp() if v.due_at is not None else 0.0,
+                v.ticket_id,
+            ),
+        )
+
+    async def open_tickets(self, viewer: StaffMember) -> list[TicketView]:
+        """/tickets: a manager's open tickets; a supervisor's, her team's and her own; an admin's,
+        everyone's. Most urgent first."""
+        t = TicketRow
+        async with self._uow() as uow:
+            stmt = select(t).where(t.status == "open")
+            if viewer.role == "supervisor":
+                team = select(StaffRow.staff_id).where(StaffRow.supervisor_id == viewer.staff_id)
+                stmt = stmt.where(or_(t.manager_id == viewer.staff_id, t.manager_id.in_(team)))
+            elif viewer.role != "admin":
+                stmt = stmt.where(t.manager_id == viewer.staff_id)
+            rows = (await uow.session.scalars(stmt)).all()
+            return self.by_urgency(await self._views(uow.session, rows))
+
+    async def client_tickets(self, client_id: str) -> list[TicketView]:
+        """The client's open tickets (the card), most urgent first."""
+        async with self._uow() as uow:
+            rows = (
+                await uow.session.scalars(
+                    select(TicketRow).where(
+                        TicketRow.client_id == client_id, TicketRow.status == "open"
+                    )
+                )
+            ).all()
+            return self.by_urgency(await self._views(uow.session, rows))
+
+    async def listing(self, *, breached: bool = False) -> list[TicketView]:
+        """Every open ticket (the CLI), most urgent first; `breached`: only those past due."""
+        now = self.clock()
+        async with self._uow() as uow:
+            stmt = select(TicketRow).where(TicketRow.status == "open")
+            if breached:
+                stmt = stmt.where(or_(self._due(now, "response"), self._due(now, "resolution")))
+            rows = (await uow.session.scalars(stmt)).all()
+            return self.by_urgency(await self._views(uow.session, rows))
+
+    async def get(self, ticket_id: str, viewer: StaffMember) -> TicketView:
+        async with self._uow() as uow:
+            row = await self._authorised(uow.session, ticket_id, viewer, "view")
+            return (await self._views(uow.session, [row]))[0]
+
+    async def _authorised(
+        self, session: AsyncSession, ticket_id: str, actor: StaffMember, action: str
+    ) -> TicketRow:
+        row = await session.get(TicketRow, ticket_id)
+        if row is None:
+            raise NotFoundError(f"ticket {ticket_id}")
+        fresh = await session.get(StaffRow, actor.staff_id)
+        if fresh is None or not fresh.active:
+            raise NotAuthorizedError(action)
+        owner = row.manager_id == fresh.staff_id
+        owner_row = await session.get(StaffRow, row.manager_id) if row.manager_id else None
+        supervises = owner_row is not None and owner_row.supervisor_id == fresh.staff_id
+        admin = fresh.role == "admin"
+        allowed = {
+            "view": owner or supervises or admin,
+            "handle": owner or supervises or admin,
+            "reassign": supervises or admin,
+        }[action]
+        if not allowed:
+            raise NotAuthorizedError(action)
+        return row
+
+    # ------------------------------------------------------------------ what staff do
+
+    async def respond(self, ticket_id: str, actor: StaffMember) -> TicketView:
+        """✅ 已响应: stops the first-response clock, starts the resolution clock. A second press
+        raises AlreadyClosedError ("already done")."""
+        async with self._uow() as uow:
+            row = await self._authorised(uow.session, ticket_id, actor, "handle")
+            if row.status != "open" or row.first_response_at is not None:
+                raise AlreadyClosedError(f"ticket {ticket_id} already responded to")
+            row.first_response_at = self.clock()
+            row.first_response_by = actor.staff_id
+            row.response_escalate_at = None
+            await uow.session.flush()
+            await self._journal.append(
+                actor.staff_id, "ticket.responded", f"ticket:{ticket_id}", {}, session=uow.session
+            )
+            await uow.commit()
+            return (await self._views(uow.session, [row]))[0]
+
+    async def resolvable(self, ticket_id: str, actor: StaffMember) -> TicketView:
+        """✅ 已解决 pressed: the ticket, if she may close it and it is still open."""
+        async with self._uow() as uow:
+            row = await self._authorised(uow.session, ticket_id, actor, "handle")
+            if row.status != "open":
+                raise AlreadyClosedError(f"ticket {ticket_id} closed")
+            return (await self._views(uow.session, [row]))[0]
+
+    async def resolve(self, ticket_id: str, actor: StaffMember, text: str) -> TicketView:
+        """Close the ticket with a one-line resolution (stored and journaled). Resolving also
+        counts as the first response when none was recorded."""
+        resolution = one_line(text)
+        if not resolution:
+            raise UsageError("empty resolution")
+        if len(resolution) > RESOLUTION_LIMIT:
+            raise ResolutionTooLongError(limit=RESOLUTION_LIMIT, length=len(resolution))
+        async with self._uow() as uow:
+            row = await self._authorised(uow.session, ticket_id, actor, "handle")
+            if row.status != "open":
+                raise AlreadyClosedError(f"ticket {ticket_id} closed")
+            now = self.clock()
+            if row.first_response_at is None:
+                row.first_response_at = now
+                row.first_response_by = actor.staff_id
+            row.status = "closed"
+            row.closed_at = now
+            row.closed_by = actor.staff_id
+            row.resolution = resolution
+            row.response_escalate_at = None
+            row.resolution_escalate_at = None
+            await uow.session.flush()
+            await self._journal.append(
+                actor.staff_id,
+                "ticket.resolved",
+                f"ticket:{ticket_id}",
+                {"resolution": resolution, "client_id": row.client_id},
+                session=uow.session,
+            )
+            await uow.commit()
+            return (await self._views(uow.session, [row]))[0]
+
+    async def teammates(
+        self, ticket_id: str, actor: StaffMember
+    ) -> tuple[TicketView, list[StaffMember]]:
+        """Whom the ticket may be reassigned to: the owner's active teammates."""
+        async with self._uow() as uow:
+            row = await self._authorised(uow.session, ticket_id, actor, "reassign")
+            if row.status != "open":
+                raise AlreadyClosedError(f"ticket {ticket_id} closed")
+            mates = await self._teammates(uow.session, [row.manager_id or ""])
+            view = (await self._views(uow.session, [row]))[0]
+            return view, list(mates.get(row.manager_id or "", ()))
+
+    async def _teammates(
+        self, session: AsyncSession, owner_ids: Sequence[str]
+    ) -> dict[str, tuple[StaffMember, ...]]:
+        owners = {
+            r.staff_id: r.supervisor_id
+            for r in (
+                await session.scalars(select(StaffRow).where(StaffRow.staff_id.in_(owner_ids)))
+            ).all()
+        }
+        bosses = sorted({b for b in owners.values() if b})
+        if not bosses:
+            return {}
+        rows = (
+            await session.scalars(
+                select(StaffRow)
+                .where(
+                    StaffRow.role == "manager",
+                    StaffRow.active.is_(True),
+                    StaffRow.supervisor_id.in_(bosses),
+                )
+                .order_by(StaffRow.staff_id)
+            )
+        ).all()
+        return {
+            owner: tuple(
+                staff_member(r) for r in rows if r.supervisor_id == boss and r.staff_id != owner
+            )
+            for owner, boss in owners.items()
+            if boss
+        }
+
+    async def reassign(
+        self, ticket_id: str, actor: StaffMember, to_staff_id: str
+    ) -> tuple[TicketView, StaffMember]:
+        """转派: hand the ticket to a teammate of its owner (the supervisor or an admin). The
+        breached clocks stop escalating (someone acted); the new owner is told by the caller."""
+        async with self._uow() as uow:
+            session = uow.session
+            row = await self._authorised(session, ticket_id, actor, "reassign")
+            if row.status != "open":
+                raise AlreadyClosedError(f"ticket {ticket_id} closed")
+            if row.manager_id == to_staff_id:
+                raise AlreadyClosedError(f"ticket {ticket_id} already with {to_staff_id}")
+            owner = await session.get(StaffRow, row.manager_id) if row.manager_id else None
+            target = await session.get(StaffRow, to_staff_id)
+            if (
+                target is None
+                or not target.active
+                or target.role != "manager"
+                or owner is None
+                or target.supervisor_id != owner.supervisor_id
+            ):
+                raise NotAuthorizedError("reassign")
+            previous = row.manager_id
+            row.manager_id = target.staff_id
+            row.response_escalate_at = None
+            row.resolution_escalate_at = None
+            await session.flush()
+            await self._journal.append(
+                actor.staff_id,
+                "ticket.reassigned",
+                f"ticket:{ticket_id}",
+                {"from": previous, "to": target.staff_id},
+                session=session,
+            )
+            await uow.commit()
+            return (await self._views(session, [row]))[0], staff_member(target)
+
+    # ------------------------------------------------------------------ what the sweep does
+
+    def _due(self, now: datetime, clock: str) -> ColumnElement[bool]:
+        """Open tickets whose `clock` is running and past due, as one condition per category."""
+        t = TicketRow
+        started: Any = t.opened_at if clock == "response" else t.first_response_at
+        running = t.first_response_at.is_(None) if clock == "response" else started.is_not(None)
+        per_category = [
+            and_(
+                t.category == category,
+                started <= now - (sla.first_response if clock == "response" else sla.resolution),
+            )
+            for category, sla in self.config.ticket_sla.items()
+        ]
+        return and_(t.status == "open", running, or_(false(), *per_category))
+
+    async def new_tickets(self) -> list[NewTicket]:
+        """Open tickets whose owner has not been told of them yet: opened within
+        `push_max_age_hours` and never pushed, or handed to someone else since."""
+        t = TicketRow
+        now = self.clock()
+        cutoff = now - timedelta(hours=self.config.ticket_push_hours)
+        async with self._uow() as uow:
+            rows = (
+                await uow.session.scalars(
+                    select(t)
+                    .where(
+                        t.status == "open",
+                        t.manager_id.is_not(None),
+                        or_(
+                            and_(t.notified_id.is_(None), t.opened_at >= cutoff),
+                            and_(t.notified_id.is_not(None), t.notified_id != t.manager_id),
+                        ),
+                    )
+                    .order_by(t.opened_at, t.ticket_id)
+                )
+            ).all()
+            views = await self._views(uow.session, rows)
+            owners = await self._members(uow.session, {v.manager_id for v in views})
+            return [NewTicket(owners[v.manager_id], v) for v in views if v.manager_id in owners]
+
+    async def mark_notified(self, ticket_id: str, staff_id: str) -> None:
+        async with self._uow() as uow:
+            await uow.session.execute(
+                update(TicketRow)
+                .where(TicketRow.ticket_id == ticket_id)
+                .values(notified_id=staff_id)
+                .execution_options(synchronize_session=False)
+            )
+            await uow.commit()
+
+    async def _members(self, session: AsyncSession, ids: set[str]) -> dict[str, StaffMember]:
+        out: dict[str, StaffMember] = {}
+        for part in chunks(sorted(ids)):
+            rows = await session.scalars(select(StaffRow).where(StaffRow.staff_id.in_(part)))
+            out.update({r.staff_id: staff_member(r) for r in rows if r.active})
+        return out
+
+    async def sweep(self) -> list[Breach]:
+        """Raise every newly breached clock to level 1 and every due escalation one level, in one
+        UPDATE … RETURNING per clock and step; returns who to ping about what."""
+        now = self.clock()
+        t = TicketRow.__table__
+        assert isinstance(t, Table)
+        later = now + timedelta(minutes=self.config.escalation_minutes)
+        found: list[tuple[str, str, int]] = []
+        async with self._uow() as uow:
+            session = uow.session
+            for clock in CLOCKS:
+                level = t.c[f"{clock}_level"]
+                escalate_at = t.c[f"{clock}_escalate_at"]
+                breached = await session.execute(
+                    update(t)
+                    .where(self._due(now, clock), level == 0)
+                    .values({level: 1, escalate_at: later})
+                    .returning(t.c.ticket_id)
+                )
+                found += [(ticket_id, clock, 1) for (ticket_id,) in breached.all()]
+                running = (
+                    t.c.first_response_at.is_(None)
+                    if clock == "response"
+                    else t.c.first_response_at.is_not(None)
+                )
+                escalated = await session.execute(
+                    update(t)
+                    .where(
+                        t.c.status == "open",
+                        running,
+                        level >= 1,
+                        level < LAST_LEVEL,
+                        escalate_at.is_not(None),
+                        escalate_at <= now,
+                    )
+                    .values(
+                        {
+                            level: level + 1,
+                            escalate_at: case((level + 1 < LAST_LEVEL, later), else_=None),
+                        }
+                    )
+                    .returning(t.c.ticket_id, level)
+                )
+                found += [(ticket_id, clock, new) for ticket_id, new in escalated.all()]
+            await uow.commit()
+            if not found:
+                return []
+            return await self._breaches(session, found)
+
+    async def _breaches(
+        self, session: AsyncSession, found: list[tuple[str, str, int]]
+    ) -> list[Breach]:
+        rows: list[TicketRow] = []
+        for part in chunks(sorted({ticket_id for ticket_id, _, _ in found})):
+            rows += (
+                await session.scalars(select(TicketRow).where(TicketRow.ticket_id.in_(part)))
+            ).all()
+        views = {v.ticket_id: v for v in await self._views(session, rows)}
+        owner_ids = {v.manager_id for v in views.values() if v.manager_id}
+        owners = {
+            r.staff_id: r
+            for part in chunks(sorted(owner_ids))
+            for r in (
+                await session.scalars(select(StaffRow).where(StaffRow.staff_id.in_(part)))
+            ).all()
+        }
+        boss_ids = {o.supervisor_id for o in owners.values() if o.supervisor_id}
+        bosses = await self._members(session, boss_ids)
+        admins = [
+            staff_member(r)
+            for r in await session.scalars(
+                select(StaffRow)
+                .where(StaffRow.role == "admin", StaffRow.active.is_(True))
+                .order_by(StaffRow.staff_id)
+            )
+        ]
+        mates = await self._teammates(session, sorted(owner_ids))
+        out: list[Breach] = []
+        for ticket_id, clock, level in sorted(found, key=lambda f: (f[0], CLOCKS.index(f[1]))):
+            view = views[ticket_id]
+            owner = owners.get(view.manager_id)
+            boss = bosses.get(owner.supervisor_id or "") if owner is not None else None
+            targets: tuple[StaffMember, ...]
+            targets = (boss,) if level < LAST_LEVEL and boss is not None else tuple(admins)
+            teammates = mates.get(view.manager_id, ()) if level < LAST_LEVEL else ()
+            out.append(Breach(view, clock, level, targets, teammates))
+        return out
