@@ -27,6 +27,7 @@ from handlers.callback_data import CallbackDataError, quoted_message
 from handlers.commands import command_argument
 from handlers.context import AppContext
 from handlers.i18n import t
+from handlers.message_keys import bot_id
 from handlers.render import View
 from handlers.render.ask import (
     SuitabilityNote,
@@ -146,6 +147,7 @@ async def on_feedback(press: Press[FeedbackButton], context: AppContext) -> None
         raise CallbackDataError("the question is gone")
     receipt = await context.services.feedback.record_answer_feedback(
         staff_id=press.staff.staff_id,
+        bot_id=bot_id(context),
         chat_id=message.chat_id,
         message_id=message.message_id,
         question=clean_text(command_argument(question.text)),

@@ -1,10 +1,12 @@
 """What staff tell us about the bot's help: 👍/👎 on answers, and draft-check findings for
 compliance review.
 
-Feedback is one row per (staff, chat, answer message): pressing 👍 twice (or Telegram
-delivering the press twice) records it once; switching to 👎 updates that row. A draft-check
-finding is recorded once per staff member and identical draft text while it is unreviewed, so a
-replayed /check (or checking the same draft again) does not queue it twice.
+Feedback is one row per staff member and answer message (bot id, chat id, message id: a new bot
+token or console session numbers its messages again and must not meet an old vote): pressing
+👍 twice (or Telegram delivering the press twice) records it once; switching to 👎 updates that
+row. A draft-check finding is recorded once per /check message (bot id, chat id, message id),
+and otherwise once per staff member and identical draft text while it is unreviewed, so a
+replayed /check (or checking the same draft again, or an edited /check) does not queue it twice.
 """
 
 from __future__ import annotations
@@ -62,14 +64,16 @@ class FeedbackService:
         chat_id: int,
         message_id: int,
         question: str,
+        bot_id: int = 0,
         doc_id: str | None,
         version: int | None,
         helpful: bool,
     ) -> FeedbackReceipt:
-        """👍 (helpful) or 👎 on the answer in (chat_id, message_id); idempotent per staff+message."""
+        """👍 (helpful) or 👎 on the answer message (bot_id, chat_id, message_id); idempotent per
+        staff member and message. bot_id 0 is "no bot" (tools, tests)."""
         # Insert first: a transaction that starts by writing waits for a concurrent writer
         # (SQLite busy timeout) instead of failing on a stale read snapshot. The unique key
-        # (staff_id, chat_id, message_id) turns a second press into an IntegrityError.
+        # (bot_id, chat_id, message_id, staff_id) turns a second press into an IntegrityError.
         try:
             async with self._uow() as uow:
                 row = AnswerFeedbackRow(
@@ -78,6 +82,7 @@ class FeedbackService:
                     doc_id=doc_id,
                     version=version,
                     helpful=helpful,
+                    bot_id=bot_id,
                     chat_id=chat_id,
                     message_id=message_id,
                     at=self._clock(),
@@ -91,6 +96,7 @@ class FeedbackService:
             existing = await uow.session.scalar(
                 select(AnswerFeedbackRow).where(
                     AnswerFeedbackRow.staff_id == staff_id,
+                    AnswerFeedbackRow.bot_id == bot_id,
                     AnswerFeedbackRow.chat_id == chat_id,
                     AnswerFeedbackRow.message_id == message_id,
                 )

@@ -130,10 +130,17 @@ class ContactRow(Base):
 
 
 class AnswerFeedbackRow(Base):
-    """👍/👎 on an answer: which question, which cited version, who, when."""
+    """👍/👎 on an answer: which question, which cited version, who, when.
+
+    Keyed by the answer message (bot_id, chat_id, message_id) and who pressed: one vote per
+    person and answer, and a new bot numbering its messages again never meets an old vote."""
 
     __tablename__ = "answer_feedback"
-    __table_args__ = (UniqueConstraint("staff_id", "chat_id", "message_id"),)
+    __table_args__ = (
+        Index(
+            "uq_answer_feedback_message", "bot_id", "chat_id", "message_id", "staff_id", unique=True
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     staff_id: Mapped[str] = mapped_column(String(32), ForeignKey("staff.staff_id"))
@@ -141,6 +148,7 @@ class AnswerFeedbackRow(Base):
     doc_id: Mapped[str | None] = mapped_column(String(80))
     version: Mapped[int | None] = mapped_column(Integer)
     helpful: Mapped[bool] = mapped_column(Boolean)
+    bot_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
