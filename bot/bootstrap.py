@@ -27,6 +27,8 @@ from knowledge_base.compliance.lexicon_edit import LexiconEditor
 from knowledge_base.compliance.live import LexiconStore, LiveChecker
 from knowledge_base.curation import CurationService
 from knowledge_base.feedback import FeedbackService
+from knowledge_base.gaps import GapService
+from knowledge_base.review import ReviewService
 from retrieval import make_embedder
 from runtime.data_watch import DataWatch
 from runtime.ledger import DeliveryLedger
@@ -112,6 +114,8 @@ async def build_runtime(
         scheduler_lock=SchedulerLock(uow, clock=clock, ttl_seconds=proactive.lock_ttl_seconds),
         rules=RulesService(uow, rules_config, clock=clock, timezone=settings.timezone),
         data_watch=DataWatch(uow),
+        review=ReviewService(uow, curation, clock=clock, timezone=settings.timezone),
+        gaps=GapService(uow, curation, clock=clock, timezone=settings.timezone),
         default_language=settings.language,
         bot_username=settings.bot_username,
         journal=Journal(uow, clock=clock),

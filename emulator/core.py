@@ -308,6 +308,32 @@ class BotApiEmulator:
         self.enqueue("message", message)
         return message
 
+    def user_sends_document(
+        self,
+        user: EmulatedUser,
+        chat: EmulatedChat | int | None = None,
+        *,
+        content: bytes,
+        file_name: str,
+        mime_type: str = "application/octet-stream",
+        caption: str | None = None,
+    ) -> JSONDict:
+        """The user sends a file as a document; its bytes are downloadable through getFile."""
+        stored = self._store_file(content, kind="document", filename=file_name, mime_type=mime_type)
+        message = self._new_user_message(user, chat)
+        message["document"] = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": stored.size,
+        }
+        if caption:
+            message["caption"] = caption
+        self._store_incoming(message)
+        self.enqueue("message", message)
+        return message
+
     def enqueue(self, kind: str, payload: JSONDict) -> JSONDict:
         """Queue an update of any kind (`message`, `callback_query`, …); returns the update."""
         self.last_update_id += 1

@@ -16,6 +16,8 @@ from handlers import (
     guards,
     lexicon,
     notes,
+    review,
+    review_upload,
     settings,
     staff,
     start,
@@ -37,6 +39,8 @@ def register_all(app: Application) -> None:
     settings.register(app)
     alerts.register(app)
     staff.register(app)
+    review.register(app)
+    review_upload.register(app)
     lexicon.register(app)
     # Flows that capture the next plain message register above; any other text is a question.
     ask.register_questions(app)

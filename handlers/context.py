@@ -26,6 +26,8 @@ from knowledge_base.compliance import ComplianceChecker
 from knowledge_base.compliance.lexicon_edit import LexiconEditor
 from knowledge_base.curation import ApprovedText, CurationService
 from knowledge_base.feedback import FeedbackService
+from knowledge_base.gaps import GapService
+from knowledge_base.review import ReviewService
 from runtime.data_watch import DataSignature, DataWatch
 from runtime.ledger import DeliveryLedger, Settled
 from runtime.lock import SchedulerLock
@@ -51,6 +53,8 @@ class Services:
     scheduler_lock: SchedulerLock
     rules: RulesService
     data_watch: DataWatch
+    review: ReviewService  # /review: the compliance queue, uploads, marks
+    gaps: GapService  # /review: resolving content gaps
     default_language: str = "zh"
     bot_username: str = "ambot_demo_bot"
     # The journal of DESIGN §9 (audit/); None: nothing is recorded (tools and tests that build

@@ -58,14 +58,18 @@ from handlers.render.followups import (
 )
 from handlers.render.notes import undo_expired_text
 from handlers.render.lexicon import gone_text, input_error_text
+from handlers.render.review import review_error_text
 from handlers.render.start import error_text, invite_error_text
 from handlers.reply import ignore_query_gone, reply_view
 from knowledge_base.compliance.lexicon_edit import LexiconEntryGoneError, LexiconInputError
 from knowledge_base.errors import KnowledgeBaseError
+from knowledge_base.errors import NotAuthorizedError as KbNotAuthorizedError
+from knowledge_base.errors import NotFoundError as KbNotFoundError
+from knowledge_base.errors import UsageError as KbUsageError
 
 log = logging.getLogger(__name__)
 
-Feature = Literal["notes", "note_edits", "followups", "alerts"]
+Feature = Literal["notes", "note_edits", "followups", "alerts", "review"]
 Handler = Callable[[Update, AppContext], Awaitable[None]]
 HandlerT = TypeVar("HandlerT", bound=Handler)
 
@@ -139,6 +143,12 @@ MESSAGE_REPLIES: dict[Feature | None, dict[type[BaseException], MessageReply]] =
         TaskTooLongError: lambda _exc, language: View(t(language, "fu_too_long")),
         UsageError: lambda _exc, language: usage_view(language),
     },
+    # /review: gaps closed meanwhile, documents not in force, items gone (render/review.py)
+    "review": {
+        KbNotAuthorizedError: lambda exc, language: View(review_error_text(exc, language)),
+        KbNotFoundError: lambda exc, language: View(review_error_text(exc, language)),
+        KbUsageError: lambda exc, language: View(review_error_text(exc, language)),
+    },
 }
 
 _EXPIRED = _toast("button_expired")
@@ -181,6 +191,17 @@ BUTTON_REPLIES: dict[Feature | None, dict[type[BaseException], ButtonReplyFor]] 
         ),
         AlreadyClosedError: lambda _exc, language: ButtonReply(
             t(language, "fu_closed")[:190], redraw=closed_view(language)
+        ),
+    },
+    "review": {
+        KbNotAuthorizedError: lambda exc, language: ButtonReply(
+            review_error_text(exc, language)[:190], alert=True
+        ),
+        KbNotFoundError: lambda exc, language: ButtonReply(
+            review_error_text(exc, language)[:190], alert=True
+        ),
+        KbUsageError: lambda exc, language: ButtonReply(
+            review_error_text(exc, language)[:190], alert=True
         ),
     },
 }

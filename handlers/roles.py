@@ -44,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", _EVERYONE),
     Command("ask", _SCRIPTS),
     Command("check", _SCRIPTS),
+    Command("review", frozenset({"compliance", "admin"})),
     Command("todo", _BOOK),
     Command("todos", _BOOK),
     Command("client", _BOOK),

@@ -18,6 +18,7 @@ HELP_ORDER = (
     "todos",
     "ask",
     "check",
+    "review",
     "today",
     "settings",
     "staff",

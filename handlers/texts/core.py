@@ -40,6 +40,8 @@ ZH = {
         "• 回答产品与合规话术问题（仅引用合规审批通过的版本），发送前检查草稿"
     ),
     "help_body_compliance": (
+        "• 复核队列：审批知识库草稿（四眼原则）、处理内容缺口、复核标记与 👎 回答\n"
+        "• 发送 .md 文件即提交草稿；下线现行文档\n"
         "• 查看客户经理会得到的答案（仅引用合规审批通过的版本）\n"
         "• 检查话术草稿，拦截「保本」「稳赚」等违规表述"
     ),
@@ -102,6 +104,8 @@ EN = {
         "• Approved product and script answers, and a check of drafts before they reach a client"
     ),
     "help_body_compliance": (
+        "• The review queue: approve knowledge-base drafts (four eyes), resolve content gaps, review flags and 👎 answers\n"
+        "• Send a .md file to submit a draft; retire a document in force\n"
         "• See the answers account managers get (approved versions only)\n"
         "• Check a draft script and stop phrases like “guaranteed return”"
     ),

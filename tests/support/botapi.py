@@ -232,6 +232,14 @@ class Conversation:
     ) -> dict[str, Any]:
         return self.emulator.user_sends_voice(user, content=content, duration=duration)
 
+    async def user_sends_document(
+        self, user: EmulatedUser, file_name: str, content: bytes, *, mime_type: str = "text/markdown"
+    ) -> dict[str, Any]:
+        """The user sends a file as a document (downloadable by the bot through getFile)."""
+        return self.emulator.user_sends_document(
+            user, content=content, file_name=file_name, mime_type=mime_type
+        )
+
     async def press(
         self, user: EmulatedUser, message: BotMessage, button: str | int
     ) -> dict[str, Any]:

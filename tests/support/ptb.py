@@ -52,6 +52,8 @@ from knowledge_base.asking import AskingService
 from knowledge_base.compliance.lexicon_edit import LexiconEditor
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.feedback import FeedbackService
+from knowledge_base.gaps import GapService
+from knowledge_base.review import ReviewService
 from runtime.ledger import DeliveryLedger
 from runtime.lock import SchedulerLock
 from tests.support.proactive import FakeClock
@@ -323,6 +325,15 @@ class Chat:
         )
         return await self.harness.process(update, self.id)
 
+    async def send_file(
+        self, file_name: str, content: bytes, *, mime_type: str = "text/markdown"
+    ) -> Outcome:
+        """A file sent as a document whose bytes the bot can download (getFile)."""
+        message = self.harness.emulator.user_sends_document(
+            self.user, content=content, file_name=file_name, mime_type=mime_type
+        )
+        return await self.harness.deliver("message", message, self.id)
+
     async def edit(self, message: JSONDict, text: str) -> Outcome:
         """The user edits a message they sent (e.g. `chat.last_request`)."""
         edited = self.harness.emulator.user_edits_text(self.user, None, message["message_id"], text)
@@ -386,6 +397,12 @@ def clocked_services(runtime: Runtime, clock: FakeClock, proactive: ProactiveCon
     )
     services.rules = RulesService(uow, rules_config, clock=clock, timezone=tz)
     services.journal = Journal(uow, clock=clock)
+    services.review = ReviewService(
+        uow, services.curation, clock=clock, timezone=tz, journal=services.journal
+    )
+    services.gaps = GapService(
+        uow, services.curation, clock=clock, timezone=tz, journal=services.journal
+    )
     if services.lexicon is not None:
         services.lexicon = LexiconEditor(
             uow, services.checker, services.lexicon.shipped, journal=services.journal, clock=clock

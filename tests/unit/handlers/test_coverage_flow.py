@@ -42,6 +42,8 @@ COVERED = {
     "al": "test_proactive_flow:test_alert_snooze_and_acknowledge",
     "esc": "test_proactive_flow:test_escalate_then_the_supervisor_reassigns_and_acknowledges",
     "/staff": "test_staff_flow:test_deactivation_hands_over_and_refuses_the_leaver_at_once",
+    "/review": "test_review_flow:test_an_uploaded_draft_shows_its_diff_and_its_author_cannot_approve_it",
+    "rv": "test_review_flow:test_the_queue_holds_every_kind_oldest_first_and_pages",
     "stf": "test_staff_flow:test_staff_lists_everyone_with_buttons_and_pages",
     "/lexicon": "test_lexicon_flow:test_a_phrase_added_step_by_step_is_flagged_by_the_next_check_and_note",
     "lex": "test_lexicon_flow:test_the_lexicon_is_listed_in_pages_with_category_and_wording",

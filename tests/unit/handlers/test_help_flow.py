@@ -44,7 +44,14 @@ async def test_a_compliance_officer_is_not_shown_manager_features(harness: Harne
     for manager_only in ("/client", "/note", "/todo", "/today", "/settings", "/staff"):
         assert manager_only not in text, manager_only
     assert "晨报" not in text and "客户 360°" not in text
-    assert menu_names(chat_menus(harness, shen)[-1]) == ["start", "help", "ask", "check", "lexicon"]
+    assert menu_names(chat_menus(harness, shen)[-1]) == [
+        "start",
+        "help",
+        "ask",
+        "check",
+        "review",
+        "lexicon",
+    ]
     for command in ("/client 张伟", "/todos", "/today", "/note 张伟 回访"):
         outcome = await shen.send_all(command)
         assert [m.plain_text for m in outcome.messages] == [
@@ -60,7 +67,13 @@ async def test_an_admin_sees_staff_management_only(harness: Harness) -> None:
     assert "管理员" in text and "/staff" in text
     for other in ("/ask", "/check", "/client", "/todos", "/today"):
         assert other not in text, other
-    assert menu_names(chat_menus(harness, han)[-1]) == ["start", "help", "staff", "lexicon"]
+    assert menu_names(chat_menus(harness, han)[-1]) == [
+        "start",
+        "help",
+        "review",
+        "staff",
+        "lexicon",
+    ]
     refused = await han.send("/ask 科创板开户条件")
     assert refused.plain_text == (
         "此功能仅限客户经理、主管和合规专员使用。发送 /help 查看您可用的命令。"
