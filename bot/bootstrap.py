@@ -12,6 +12,7 @@ from crm.alert_delivery import AlertDeliveryService
 from crm.alert_tasks import AlertTaskService
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
+from crm.broadcasts import BroadcastService, load_broadcast_settings
 from crm.clients import ClientService
 from crm.followups import FollowUpService
 from crm.notes import NoteService
@@ -19,6 +20,7 @@ from crm.proactive import load_proactive_config
 from crm.rules import RulesService
 from crm.rules.config import load_rules_config
 from crm.staff import StaffService
+from crm.team import TeamService
 from handlers.context import Services
 from knowledge_base.answering import AnswerService
 from knowledge_base.asking import AskingService
@@ -34,6 +36,7 @@ from runtime.data_watch import DataWatch
 from runtime.ledger import DeliveryLedger
 from runtime.lock import SchedulerLock
 from scheduler.alerts import approved_greetings, approved_scripts
+from scheduler.broadcasts import broadcast_documents
 from storage.clock import Clock, utc_now
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
@@ -114,6 +117,14 @@ async def build_runtime(
         scheduler_lock=SchedulerLock(uow, clock=clock, ttl_seconds=proactive.lock_ttl_seconds),
         rules=RulesService(uow, rules_config, clock=clock, timezone=settings.timezone),
         data_watch=DataWatch(uow),
+        team=TeamService(uow, proactive, clock=clock),
+        broadcasts=BroadcastService(
+            uow,
+            broadcast_documents(curation),
+            settings=load_broadcast_settings(settings.data_dir / "proactive.yaml"),
+            clock=clock,
+            timezone=settings.timezone,
+        ),
         review=ReviewService(uow, curation, clock=clock, timezone=settings.timezone),
         gaps=GapService(uow, curation, clock=clock, timezone=settings.timezone),
         default_language=settings.language,

@@ -33,6 +33,7 @@ from crm.explain import (
 )
 from crm.proactive import ProactiveConfig
 from crm.staff import StaffMember, staff_member
+from crm.team import TeamKpis, TeamService
 from crm.tickets import running_clock
 from crm.trading_days import TradingCalendar
 from storage.activity_rows import FollowUpRow
@@ -104,6 +105,7 @@ class Digest:
     overdue: tuple[BriefingItem, ...]
     silent_hnw: tuple[BriefingItem, ...]
     overdue_by_manager: dict[str, int] = field(default_factory=dict)
+    kpis: TeamKpis | None = None  # the team's figures over 7 and 30 days (issue 14)
 
     @property
     def empty(self) -> bool:
@@ -496,6 +498,7 @@ class BriefingService:
                 elif item.group == "overdue":
                     overdue.append(named)
         silent = await self._silent_hnw([m.staff_id for m in team], day, names)
+        kpis = await TeamService(self._uow, self.config, clock=self.clock).of_team(supervisor_id)
         by_assets = lambda i: (-i.total_assets, i.client_name)  # noqa: E731
         return Digest(
             supervisor,
@@ -506,6 +509,7 @@ class BriefingService:
             tuple(sorted(overdue, key=by_assets)),
             tuple(silent),
             {m: sum(1 for i in overdue if i.manager_id == m) for m in names},
+            kpis,
         )
 
     async def _levels(self, alert_ids: list[int]) -> dict[int, int]:

@@ -131,6 +131,36 @@ class TeamService:
         totals = {days: _total(k.windows[days] for k in managers) for days in WINDOWS}
         return TeamKpis(supervisor, now, managers, WINDOWS, totals)
 
+    async def of_team(self, supervisor_id: str) -> TeamKpis:
+        """The team's KPIs for its own morning digest (the caller has checked who asks)."""
+        now = self.clock()
+        async with self._uow() as uow:
+            row = await uow.session.get(StaffRow, supervisor_id)
+            if row is None:
+                raise NotFoundError(f"team {supervisor_id}")
+            supervisor = staff_member(row)
+            members = [
+                staff_member(r) for r in (await uow.session.scalars(_managers(supervisor_id))).all()
+            ]
+            figures = await self.figures(uow.session, supervisor_id, now)
+        managers = tuple(
+            ManagerKpis(m, {days: figures.get((m.staff_id, days), Figures()) for days in WINDOWS})
+            for m in members
+        )
+        totals = {days: _total(k.windows[days] for k in managers) for days in WINDOWS}
+        return TeamKpis(supervisor, now, managers, WINDOWS, totals)
+
+    async def manager(self, viewer: StaffMember, manager_id: str) -> StaffMember:
+        """A manager whose list the viewer may open: her supervisor's, or any for an admin."""
+        async with self._uow() as uow:
+            fresh = await self._viewer(uow.session, viewer)
+            row = await uow.session.get(StaffRow, manager_id)
+            if row is None or row.role != "manager":
+                raise NotFoundError(f"manager {manager_id}")
+            if fresh.role != "admin" and row.supervisor_id != fresh.staff_id:
+                raise NotAuthorizedError("team")
+            return staff_member(row)
+
     async def _viewer(
         self, session: AsyncSession, viewer: StaffMember, *, admin_only: bool = False
     ) -> StaffRow:
@@ -267,7 +297,11 @@ class TeamService:
         clock lengths are per category in the configuration)."""
         clocks = self._clocks()
         longest_clock = max(
-            (first + resolution for first, resolution in clocks.values()), default=timedelta()
+            (
+                (first or timedelta()) + (resolution or timedelta())
+                for first, resolution in clocks.values()
+            ),
+            default=timedelta(),
         )
         owner = getattr(TicketRow, "manager_id", None)
         responded = getattr(TicketRow, "first_response_at", None)
@@ -325,7 +359,7 @@ class TeamService:
         return {category: (None, timedelta(hours=h)) for category, h in hours.items()}
 
 
-def _managers(team: str | None) -> Select[tuple[StaffRow]]:
+def _managers(team: str | None) -> Select[StaffRow]:
     query = select(StaffRow).where(StaffRow.role == "manager", StaffRow.active.is_(True))
     if team is not None:
         query = query.where(StaffRow.supervisor_id == team)

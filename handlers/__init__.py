@@ -7,6 +7,7 @@ from telegram.ext import Application
 from handlers import (
     alerts,
     ask,
+    broadcast,
     check,
     clients,
     edits,
@@ -21,6 +22,7 @@ from handlers import (
     settings,
     staff,
     start,
+    team,
     today,
 )
 
@@ -38,6 +40,8 @@ def register_all(app: Application) -> None:
     today.register(app)
     settings.register(app)
     alerts.register(app)
+    team.register(app)
+    broadcast.register(app)
     staff.register(app)
     review.register(app)
     review_upload.register(app)

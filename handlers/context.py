@@ -14,11 +14,13 @@ from audit import Journal
 from crm.alert_delivery import AlertDeliveryService
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
+from crm.broadcasts import BroadcastService
 from crm.clients import ClientService
 from crm.followups import FollowUpService
 from crm.notes import NoteService
 from crm.rules import RulesService
 from crm.staff import StaffMember, StaffService
+from crm.team import TeamService
 from handlers.render import View
 from knowledge_base.answering import AnswerService
 from knowledge_base.asking import AskingService
@@ -53,6 +55,8 @@ class Services:
     scheduler_lock: SchedulerLock
     rules: RulesService
     data_watch: DataWatch
+    team: TeamService  # /team and the digest's KPIs
+    broadcasts: BroadcastService  # /broadcast
     review: ReviewService  # /review: the compliance queue, uploads, marks
     gaps: GapService  # /review: resolving content gaps
     default_language: str = "zh"

@@ -61,6 +61,8 @@ from handlers.render.lexicon import gone_text, input_error_text
 from handlers.render.review import review_error_text
 from handlers.render.start import error_text, invite_error_text
 from handlers.reply import ignore_query_gone, reply_view
+from crm.broadcasts import BroadcastRefusedError
+from handlers.render.broadcast import refusal_text
 from knowledge_base.compliance.lexicon_edit import LexiconEntryGoneError, LexiconInputError
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.errors import NotAuthorizedError as KbNotAuthorizedError
@@ -69,7 +71,7 @@ from knowledge_base.errors import UsageError as KbUsageError
 
 log = logging.getLogger(__name__)
 
-Feature = Literal["notes", "note_edits", "followups", "alerts", "review"]
+Feature = Literal["notes", "note_edits", "followups", "alerts", "review", "team", "broadcast"]
 Handler = Callable[[Update, AppContext], Awaitable[None]]
 HandlerT = TypeVar("HandlerT", bound=Handler)
 
@@ -148,6 +150,15 @@ MESSAGE_REPLIES: dict[Feature | None, dict[type[BaseException], MessageReply]] =
         KbNotAuthorizedError: lambda exc, language: View(review_error_text(exc, language)),
         KbNotFoundError: lambda exc, language: View(review_error_text(exc, language)),
         KbUsageError: lambda exc, language: View(review_error_text(exc, language)),
+    },
+    # /team: another supervisor's team, or no such team (issue 14)
+    "team": {
+        NotAuthorizedError: _say("team_not_yours"),
+        NotFoundError: _say("team_not_found"),
+    },
+    # /broadcast: an unknown, unapproved or expired document, or no such team (issue 14)
+    "broadcast": {
+        BroadcastRefusedError: lambda exc, language: View(refusal_text(exc, language)),
     },
 }
 

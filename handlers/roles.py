@@ -51,6 +51,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("note", _BOOK),
     Command("today", _BOOK),
     Command("settings", _BOOK),
+    Command("team", frozenset({"supervisor", "admin"})),
+    Command("broadcast", frozenset({"admin"})),
     Command("staff", frozenset({"admin"})),
     Command("lexicon", frozenset({"compliance", "admin"})),
 )

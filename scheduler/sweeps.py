@@ -15,6 +15,8 @@ from typing import Any
 from crm.proactive import ProactiveConfig
 from handlers.context import AppContext
 from scheduler.alerts import SWEEP_JOB, deliver_new_alerts
+from scheduler.broadcasts import SWEEP_JOB as BROADCAST_JOB
+from scheduler.broadcasts import sweep_broadcasts
 from scheduler.escalations import ESCALATION_JOB, escalate_unacknowledged
 from scheduler.reminders import send_due_reminders
 from scheduler.rules import RULES_JOB, evaluate_latest_data
@@ -33,6 +35,9 @@ class Sweep:
     timed: bool = True  # its work falls due as time passes (run by the console's /demo_tick)
 
 
+BROADCAST_SWEEP_SECONDS = 5.0
+
+
 def _alert_sweep_seconds(config: ProactiveConfig) -> float:
     return config.alert_sweep_seconds
 
@@ -41,6 +46,9 @@ def _alert_sweep_seconds(config: ProactiveConfig) -> float:
 SWEEPS: tuple[Sweep, ...] = (
     Sweep(ESCALATION_JOB, escalate_unacknowledged, _alert_sweep_seconds),
     Sweep(SWEEP_JOB, deliver_new_alerts, _alert_sweep_seconds),
+    # Broadcast tallies (edited at most every few seconds) and the reports of who has not
+    # acknowledged (issue 14).
+    Sweep(BROADCAST_JOB, sweep_broadcasts, lambda _config: BROADCAST_SWEEP_SECONDS),
     # New data, not time, makes this one due.
     Sweep(RULES_JOB, evaluate_latest_data, _alert_sweep_seconds, first=0, timed=False),
 )

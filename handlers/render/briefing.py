@@ -19,7 +19,9 @@ from handlers.buttons_proactive import TIME_ZONE_CHOICES, BriefingAction, Settin
 from handlers.buttons_tickets import TicketAction
 from handlers.i18n import t
 from handlers.render import Button, View
+from handlers.render.team_figures import digest_kpi_lines, manager_buttons
 from handlers.render.tickets import clock_text
+from handlers.team_buttons import TeamAction
 
 REF_KINDS = {"alert": "a", "followup": "f", "ticket": "t"}
 TIME_CHOICES = ("07:30", "08:00", "08:15", "08:30", "08:45", "09:00")
@@ -232,10 +234,15 @@ def digest_view(digest: Digest, language: str, *, limit: int = 6) -> View:
             team=len(digest.team),
         )
     ]
+    buttons: list[tuple[Button, ...]] = []
+    if digest.kpis is not None and digest.kpis.managers:
+        lines.append("")
+        lines += digest_kpi_lines(digest.kpis, language)
     if digest.empty:
         lines.append("")
         lines.append(t(language, "digest_empty"))
-        return View("\n".join(lines))
+        return View("\n".join(lines), _manager_rows(digest, language))
+    number = 0
     sections = (
         ("digest_open_p1", digest.open_p1),
         ("digest_escalations", digest.escalations),
@@ -247,9 +254,11 @@ def digest_view(digest: Digest, language: str, *, limit: int = 6) -> View:
             continue
         lines.append("")
         lines.append(t(language, key))
-        for number, item in enumerate(items[:limit], start=1):
+        for item in items[:limit]:
+            number += 1  # numbered across the sections, so each button names one item
             manager = t(language, "digest_manager", manager=escape(item.manager_name))
             lines.append(item_line(number, item, language, digest.day) + manager)
+            buttons.append(digest_item_buttons(number, item, language))
         if len(items) > limit:
             lines.append(t(language, "digest_more", n=len(items) - limit))
         if key == "digest_overdue" and digest.overdue_by_manager:
@@ -258,7 +267,37 @@ def digest_view(digest: Digest, language: str, *, limit: int = 6) -> View:
                 f"{escape(names.get(m, m))} {n}" for m, n in digest.overdue_by_manager.items() if n
             )
             lines.append(t(language, "digest_overdue_counts", counts=counts))
-    return View("\n".join(lines))
+    return View("\n".join(lines), tuple(buttons) + _manager_rows(digest, language))
+
+
+def digest_item_buttons(number: int, item: BriefingItem, language: str) -> tuple[Button, ...]:
+    """A digest item's buttons: the client's card; ✅ on a P1 (the supervisor may close it);
+    the manager's list for an overdue follow-up (only its owner closes that)."""
+    row: list[Button] = []
+    if item.client_id:
+        row.append(
+            Button(t(language, "digest_btn_card", n=number), ClientPick(item.client_id).pack())
+        )
+    if item.ref_kind == "alert":
+        row.append(
+            Button(
+                t(language, "digest_btn_done", n=number),
+                BriefingAction("done", "a", item.ref_id).pack(),
+            )
+        )
+    elif item.manager_id:
+        row.append(
+            Button(
+                t(language, "team_btn_list", name=f"{number} {item.manager_name}"),
+                TeamAction("list", item.manager_id).pack(),
+            )
+        )
+    return tuple(row)
+
+
+def _manager_rows(digest: Digest, language: str) -> tuple[tuple[Button, ...], ...]:
+    """📋 per manager under the digest's figures: her list for today."""
+    return manager_buttons(digest.team, language) if digest.team else ()
 
 
 def missed_report_view(member: StaffMember, day: date, grace: int, language: str) -> View:

@@ -21,6 +21,8 @@ HELP_ORDER = (
     "review",
     "today",
     "settings",
+    "team",
+    "broadcast",
     "staff",
     "lexicon",
     "start",

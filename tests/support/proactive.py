@@ -73,7 +73,7 @@ def proactive_services(
 ) -> Services:
     config = config or load_proactive_config()  # the shipped defaults (talking-point tags…)
     alerts = AlertService(uow, config, clock=clock)
-    return dataclasses.replace(
+    replaced = dataclasses.replace(
         services,
         alerts=alerts,
         alert_delivery=AlertDeliveryService(alerts, config, approved_scripts(services.curation)),
@@ -81,6 +81,9 @@ def proactive_services(
         deliveries=DeliveryLedger(uow, clock=clock),
         scheduler_lock=SchedulerLock(uow, owner=owner, clock=clock),
     )
+    replaced.team.clock = clock  # /team and /broadcast (issue 14)
+    replaced.broadcasts.clock = clock
+    return replaced
 
 
 # Pacers made by tests: held here until the test ends, then their workers are cancelled

@@ -397,6 +397,8 @@ def clocked_services(runtime: Runtime, clock: FakeClock, proactive: ProactiveCon
     )
     services.rules = RulesService(uow, rules_config, clock=clock, timezone=tz)
     services.journal = Journal(uow, clock=clock)
+    services.team.clock = clock
+    services.broadcasts.clock = clock
     services.review = ReviewService(
         uow, services.curation, clock=clock, timezone=tz, journal=services.journal
     )

@@ -71,6 +71,8 @@ async def test_an_admin_sees_staff_management_only(harness: Harness) -> None:
         "start",
         "help",
         "review",
+        "team",
+        "broadcast",
         "staff",
         "lexicon",
     ]
