@@ -103,7 +103,10 @@ def import_file(
     kind: Annotated[
         str, typer.Argument(help="staff, clients, snapshots, holdings, trades, events, tickets")
     ],
-    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8, UTF-8 with BOM or GB18030)")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV file (UTF-8 with or without BOM, UTF-16 with BOM, GBK/GB18030)"),
+    ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and count; change nothing.")
     ] = False,
@@ -138,6 +141,11 @@ def import_file(
                 )
             except ImportFileError as exc:
                 raise fail(f"{file}: {exc}") from None
+        if report.rows_read == 0:
+            raise fail(
+                f"{file}: the file has a header row but no data rows: nothing was imported"
+                " (check that the export contains rows)"
+            )
         return print_report(report)
 
     status = with_runtime(work)

@@ -56,13 +56,13 @@ def error_lines(output: str) -> list[str]:
 def test_markup_in_a_cell_is_printed_as_typed(ambot, tmp_path):
     rows = (
         CLIENTS_HEADER
-        + "K001,张伟,[/x],,,,2015-03-02,C3\n"
+        + "K001,张伟,M001,,,,2015-03-02,[/x]\n"
         + "K002,李娜,M001,,,,2015-03-02,[bold]C9\n"
     )
     result = ambot("import", "clients", str(write(tmp_path / "c.csv", rows)))
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     assert "c.csv:3 [risk_level]: '[bold]c9' is not one of: C1, C2, C3, C4, C5" in result.output
-    assert "c.csv:2 [manager_id]: unknown manager_id '[/x]' (not in staff)" in result.output
+    assert "c.csv:2 [risk_level]: '[/x]' is not one of: C1, C2, C3, C4, C5" in result.output
 
 
 def test_markup_in_a_file_name_is_printed_as_typed(ambot, tmp_path):
