@@ -1,16 +1,18 @@
 """The console chat: the real Application, long polling an in-process Bot API, from a terminal.
 
 Each typed line becomes a message from the chosen staff member in their private chat; the bot's
-messages are printed as they arrive, inline keyboards as numbered choices (`[1] 确认  [2] 稍后`)
-that a typed number presses.
+messages are printed as they arrive, inline keyboards as numbered choices under a letter
+(`B: [1] 确认  [2] 稍后`): a typed number presses a button of the latest keyboard, a letter and a
+number (`B1`) one of any keyboard still on screen, as a tap on an earlier message does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +110,19 @@ def render_choices(buttons: list[Button]) -> str:
     return "  ".join(f"[{i}] {button.text}" for i, button in enumerate(buttons, start=1))
 
 
+def keyboard_tag(index: int) -> str:
+    """The letter of the index-th keyboard of a session: A … Z, then AA, AB …"""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+_TAGGED_PRESS = re.compile(r"([A-Za-z]{1,2})([0-9]{1,3})")
+
+
 class _ConsoleChat:
     """Shows the bot's activity and turns typed lines into updates."""
 
@@ -129,6 +144,8 @@ class _ConsoleChat:
         self.prompt = prompt
         self.prompt_visible = False
         self.keyboard_message: BotMessage | None = None
+        self.keyboards: dict[str, BotMessage] = {}  # letter → message, for `B1`
+        self._letters: dict[tuple[int, int], str] = {}
 
     def on_activity(self, activity: BotActivity) -> None:
         lines = self._describe(activity)
@@ -195,8 +212,18 @@ class _ConsoleChat:
             body = text.replace("\n", "\n" + indent)
             lines.append(f"{prefix}{body}")
         if message.buttons:
-            lines.append(" " * len(BOT_PREFIX) + render_choices(message.buttons))
+            tag = self._letter(message)
+            lines.append(" " * len(BOT_PREFIX) + f"{tag}: " + render_choices(message.buttons))
         return lines
+
+    def _letter(self, message: BotMessage) -> str:
+        """A message keeps its letter when it is edited."""
+        key = (message.chat_id, message.message_id)
+        tag = self._letters.get(key)
+        if tag is None:
+            tag = self._letters[key] = keyboard_tag(len(self._letters))
+        self.keyboards[tag] = message
+        return tag
 
     def _save(self, message: BotMessage) -> Path:
         media = message.photo or message.document
@@ -216,9 +243,17 @@ class _ConsoleChat:
         if not text:
             return False
         message = self.keyboard_message
-        if text.isdigit() and message is not None and not message.deleted:
+        number_text = text
+        tagged = _TAGGED_PRESS.fullmatch(text)
+        if tagged and tagged.group(1).upper() in self.keyboards:
+            message = self.keyboards[tagged.group(1).upper()]
+            number_text = tagged.group(2)
+            if message.deleted or not 1 <= int(number_text) <= len(message.buttons):
+                self.write(f"（{tagged.group(1).upper()} 没有这个按钮 · no such button）")
+                return False
+        if number_text.isdigit() and message is not None and not message.deleted:
             buttons = message.buttons
-            number = int(text)
+            number = int(number_text)
             if 1 <= number <= len(buttons):
                 button = buttons[number - 1]
                 if button.callback_data is not None:
@@ -243,9 +278,15 @@ async def run_console(
     media_dir: Path | None = None,
     prompt: str = DEFAULT_PROMPT,
     reply_timeout: float = 60.0,
+    on_start: Callable[[], Awaitable[None]] | None = None,
+    local_commands: Mapping[str, LocalCommand] | None = None,
 ) -> None:
     """Chat with the Application from the terminal (or from scripted `input_lines`) until
     /quit or end of input; the Application must use `InProcessRequest(emulator)`.
+
+    `on_start` runs once the bot is polling (the proactive half: the morning briefing and new
+    alerts); `local_commands` are typed commands the console handles itself and never sends to
+    the bot (/demo_tick), each listed in the banner with its description.
 
     Ctrl-C cancels the task: the Application is stopped cleanly and the cancellation (a
     KeyboardInterrupt under `asyncio.run`) propagates to the caller.
@@ -256,6 +297,7 @@ async def run_console(
     if not (isinstance(request, InProcessRequest) and request.emulator is emulator):
         raise ValueError("the console needs an Application built with InProcessRequest(emulator)")
     interactive = input_lines is None
+    local = {name.lower(): command for name, command in (local_commands or {}).items()}
     if ansi is None:
         ansi = interactive and sys.stdout.isatty()
     chat = _ConsoleChat(
@@ -269,14 +311,20 @@ async def run_console(
     remove_listener = emulator.add_listener(chat.on_activity)
     try:
         async with polling(application):
-            for line in banner(user, bot_username=emulator.bot_user.username):
+            for line in banner(user, bot_username=emulator.bot_user.username, local=local):
                 write(line)
+            if on_start is not None:
+                await _bounded(on_start(), reply_timeout, write)
             lines = input_lines if input_lines is not None else _terminal_lines(prompt, chat)
             async for line in lines:
                 if not interactive:
                     write(f"{prompt}{line}")
-                if line.strip().lower() in QUIT_COMMANDS:
+                command = line.strip().lower()
+                if command in QUIT_COMMANDS:
                     break
+                if command in local:
+                    await _bounded(local[command].run(), reply_timeout, write)
+                    continue
                 errors_before = len(emulator.api_errors)
                 if not chat.handle_line(line):
                     continue
@@ -292,16 +340,40 @@ async def run_console(
         remove_listener()
 
 
-def banner(user: ConsoleUser, *, bot_username: str | None) -> list[str]:
+def banner(
+    user: ConsoleUser,
+    *,
+    bot_username: str | None,
+    local: Mapping[str, LocalCommand] | None = None,
+) -> list[str]:
     """Who you are, how to press buttons, how to leave — Chinese first, then English."""
     bot = f"@{bot_username}" if bot_username else "ambot"
     who = f"{user.first_name}（Telegram id {user.telegram_user_id}）"
-    return [
+    lines = [
         f"ambot 控制台对话 · console chat with {bot}",
         f"你正以 {who} 的身份对话 · you are chatting as {user.first_name}",
-        "按钮显示为 [1] [2] …，输入数字即可点击 · type a button's number to press it",
+        "按钮显示为 A: [1] [2] …，输入 1 点击最新一组按钮，输入 A1 点击 A 组 · "
+        "type 1 for the latest buttons, A1 for keyboard A's",
         "输入 /start 开始，/quit 或 Ctrl-D 退出 · /start to begin, /quit or Ctrl-D to leave",
     ]
+    lines.extend(f"{name}：{command.help}" for name, command in (local or {}).items())
+    return lines
+
+
+@dataclass(frozen=True)
+class LocalCommand:
+    """A command the console handles itself (never sent to the bot)."""
+
+    run: Callable[[], Awaitable[None]]
+    help: str  # one banner line, Chinese then English
+
+
+async def _bounded(work: Awaitable[None], seconds: float, write: Callable[[str], None]) -> None:
+    try:
+        async with asyncio.timeout(seconds):
+            await work
+    except TimeoutError:
+        write("(机器人仍在处理… / the bot is still working…)")
 
 
 async def _terminal_lines(prompt: str, chat: _ConsoleChat) -> AsyncIterator[str]:

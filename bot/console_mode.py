@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import secrets
-import zlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from bot.app import CONSOLE_TOKEN, build_application
 from bot.bootstrap import build_runtime
-from bot.console import ConsoleUser, run_console
+from bot.console import ConsoleUser, LocalCommand, run_console
+from bot.console_proactive import (
+    CONSOLE_ID_BASE,
+    ConsoleProactive,
+    console_user_id,
+    memory_ledger,
+)
 from bot.settings import Settings
 from bot.warmup import warm_up
 from crm.errors import UsageError
 from emulator import BotApiEmulator, InProcessRequest
+from storage.clock import Clock, DemoClock, utc_now
 
-# Real Telegram user ids stay far below this, so a console identity never collides with one.
-CONSOLE_ID_BASE = 9_000_000_000_000
-
+__all__ = ["CONSOLE_ID_BASE", "console_user_id", "run_console_chat"]
 
 # Console sessions get bot ids from here up: far above every real bot id (Telegram's are ten
 # digits today), so a session's rows never meet a real bot's.
 CONSOLE_BOT_ID_BASE = 10**12
-
-
-def console_user_id(staff_id: str) -> int:
-    return CONSOLE_ID_BASE + zlib.crc32(staff_id.encode())
 
 
 def console_session_token() -> str:
@@ -39,9 +41,28 @@ def console_session_token() -> str:
     return f"{CONSOLE_BOT_ID_BASE + secrets.randbelow(10**12)}:{prefix}"
 
 
-async def run_console_chat(settings: Settings, staff_id: str) -> None:
-    """Bind (if needed) a console identity to staff_id and chat as that staff member."""
-    runtime = await build_runtime(settings)
+DEMO_TICK = "/demo_tick"
+DEMO_TICK_HELP = (
+    "演示时钟前进一个升级周期，到期的升级、稍后和待办提醒随即发出"
+    " · advance the demo clock one escalation step and send what fell due"
+)
+
+
+async def run_console_chat(
+    settings: Settings,
+    staff_id: str,
+    *,
+    clock: Clock = utc_now,
+    input_lines: AsyncIterator[str] | None = None,
+    write: Callable[[str], None] | None = None,
+) -> None:
+    """Bind (if needed) a console identity to staff_id and chat as that staff member.
+
+    On start she gets her morning briefing and new P1/P2 alerts (bot/console_proactive.py);
+    /demo_tick moves the demo clock (`clock` plus the ticks so far) one escalation step."""
+    demo_clock = DemoClock(clock)
+    runtime = await build_runtime(settings, clock=demo_clock)
+    ledger, ledger_engine = await memory_ledger(demo_clock)
     try:
         member = await runtime.services.staff.get(staff_id)
         if not member.active:
@@ -52,7 +73,11 @@ async def run_console_chat(settings: Settings, staff_id: str) -> None:
             telegram_id = member.telegram_user_id
         assert telegram_id is not None
         token = console_session_token()
-        emulator = BotApiEmulator(token=token, bot_username=settings.bot_username)
+        emulator = BotApiEmulator(
+            token=token,
+            bot_username=settings.bot_username,
+            clock=lambda: demo_clock().timestamp(),
+        )
         application = build_application(
             settings,
             runtime.services,
@@ -67,6 +92,25 @@ async def run_console_chat(settings: Settings, staff_id: str) -> None:
             first_name=member.name,
             language_code="en" if member.language == "en" else "zh-hans",
         )
-        await run_console(application, emulator, user, media_dir=settings.data_dir / "console")
+        proactive = ConsoleProactive(
+            application, emulator, member, demo_clock, ledger, write=write or print
+        )
+        scripted: dict[str, Any] = {}  # the terminal unless a caller scripts the chat
+        if input_lines is not None:
+            scripted["input_lines"] = input_lines
+        if write is not None:
+            scripted["write"] = write
+        await run_console(
+            application,
+            emulator,
+            user,
+            **scripted,
+            media_dir=settings.data_dir / "console",
+            on_start=proactive.start,
+            local_commands={DEMO_TICK: LocalCommand(proactive.tick, DEMO_TICK_HELP)},
+        )
     finally:
-        await runtime.aclose()
+        try:
+            await runtime.aclose()
+        finally:
+            await ledger_engine.dispose()

@@ -56,7 +56,7 @@ async def test_buttons_are_numbered_and_a_typed_number_presses_them(
     assert transcript == [
         "你 › /echo 早上好",
         "ambot › echo 早上好",
-        "        [1] 确认  [2] 稍后",
+        "        A: [1] 确认  [2] 稍后",
         "你 › 1",
         "ambot › 💬 已确认",
         "ambot › ✎ 已选择 confirm",
@@ -70,6 +70,45 @@ async def test_buttons_are_numbered_and_a_typed_number_presses_them(
     ]
     assert (tmp_path / "1001_6.png").read_bytes() == PNG
     assert not app.running
+
+
+async def test_a_letter_and_a_number_press_an_earlier_keyboard(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """As a tap on an earlier message: B is the latest keyboard, A2 still presses A's 稍后."""
+    emulator = BotApiEmulator(clock=clock)
+    app = add_handlers(use_emulator(ApplicationBuilder(), emulator).build())
+    output: list[str] = []
+
+    await run_console(
+        app,
+        emulator,
+        ConsoleUser(telegram_user_id=1001, first_name="丽"),
+        input_lines=script("/echo 一", "/echo 二", "a2", "A1", "1"),
+        write=output.append,
+        media_dir=tmp_path,
+    )
+
+    transcript = output[output.index("你 › /echo 一") :]
+    assert transcript == [
+        "你 › /echo 一",
+        "ambot › echo 一",
+        "        A: [1] 确认  [2] 稍后",
+        "你 › /echo 二",
+        "ambot › echo 二",
+        "        B: [1] 确认  [2] 稍后",
+        "你 › a2",
+        "ambot › 💬 稍后提醒",
+        "ambot › ✎ 已选择 later",
+        # A has no buttons left: said so, nothing sent.
+        "你 › A1",
+        "（A 没有这个按钮 · no such button）",
+        # A plain number is still the latest keyboard's: B.
+        "你 › 1",
+        "ambot › 💬 已确认",
+        "ambot › ✎ 已选择 confirm",
+        "再见 / bye",
+    ]
 
 
 async def test_end_of_input_leaves_the_chat_cleanly(tmp_path: Path, clock: FakeClock) -> None:
