@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from audit import Journal
 from crm.errors import AlreadyClosedError, NotAuthorizedError, NotFoundError, TopLevelError
 from crm.explain import AlertKey, Reason, explain_alerts
 from crm.proactive import ProactiveConfig
@@ -81,11 +82,15 @@ class AlertService:
         *,
         clock: Clock = utc_now,
         timezone: str = "Asia/Shanghai",
+        journal: Journal | None = None,
     ) -> None:
         self._uow = uow
         self._config = config
         self.clock = clock
         self._tz = ZoneInfo(timezone)
+        # Every alert event (acknowledged, snoozed, done, escalated, reassigned, delivered, …)
+        # is journaled in the transaction that records it (DESIGN §9).
+        self._journal = journal if journal is not None else Journal(uow, clock=clock)
 
     def today(self) -> date:
         return self.clock().astimezone(self._tz).date()
@@ -193,6 +198,13 @@ class AlertService:
         target: str | None = None,
         detail: str | None = None,
     ) -> None:
+        await self._journal.append(
+            actor or "system",
+            f"alert.{action}",
+            f"alert:{alert_id}",
+            {"target": target, "detail": detail},
+            session=session,
+        )
         session.add(
             AlertEventRow(
                 alert_id=alert_id,

@@ -18,6 +18,7 @@ from sqlalchemy import Select, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from audit import Journal
 from crm.busy import busy_as_domain_error
 from crm.client_search import Candidate, rank_candidates
 from crm.errors import NoBookError, NotAuthorizedError, NotFoundError, UsageError
@@ -233,11 +234,15 @@ class ClientService:
         clock: Clock = utc_now,
         timezone: str = "Asia/Shanghai",
         tiers: TierConfig | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._tz = ZoneInfo(timezone)
         self.tiers = tiers or TierConfig()
+        # Reads of a client's data (card, chart, search hits) and contacts are journaled, each
+        # in the transaction that read or wrote them (DESIGN §9).
+        self._journal = journal if journal is not None else Journal(uow, clock=clock)
 
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()
@@ -261,6 +266,14 @@ class ClientService:
         candidates = [Candidate(client_id, name) for client_id, name in rows]
         # A few hundred names × pypinyin is a few ms of CPU: keep it off the event loop.
         matches = await asyncio.to_thread(rank_candidates, cleaned, candidates, limit)
+        if matches:
+            hits = [m.client_id for m in matches]
+            subject = f"client:{hits[0]}" if len(hits) == 1 else f"clients:{len(hits)}"
+            async with self._uow() as uow:
+                await self._journal.append(
+                    viewer.staff_id, "client.search", subject, {"hits": hits}, session=uow.session
+                )
+                await uow.commit()
         return [ClientMatch(m.client_id, m.name, m.score, m.matched_on) for m in matches]
 
     async def card(
@@ -298,7 +311,7 @@ class ClientService:
                 change = latest.total_assets - earlier.total_assets
                 if earlier.total_assets > 0:
                     pct = float(change / earlier.total_assets)
-            return ClientCard(
+            card = ClientCard(
                 summary=_summary(row, latest, self.tiers),
                 manager_name=manager_name or row.manager_id,
                 phone_masked=mask_phone(row.phone),
@@ -319,6 +332,11 @@ class ClientService:
                 notes=notes,
                 today=today,
             )
+            await self._journal.append(
+                viewer.staff_id, "client.card", f"client:{cid}", session=session
+            )
+            await uow.commit()
+            return card
 
     async def asset_history(
         self, client_id: str, viewer: StaffMember, days: int = 120, today: date | None = None
@@ -341,7 +359,16 @@ class ClientService:
                 .order_by(SnapshotRow.date)
             )
             points = tuple(AssetPoint(day, total) for day, total in result.all())
-            return AssetHistory(row.client_id, row.name, points)
+            history = AssetHistory(row.client_id, row.name, points)
+            await self._journal.append(
+                viewer.staff_id,
+                "client.chart",
+                f"client:{history.client_id}",
+                {"days": days},
+                session=uow.session,
+            )
+            await uow.commit()
+            return history
 
     async def mark_contacted(
         self,
@@ -388,6 +415,13 @@ class ClientService:
             uow.session.add(contact)
             await uow.session.flush()
             result = _contact(contact, row.name)
+            await self._journal.append(
+                viewer.staff_id,
+                "contact.recorded",
+                f"contact:{contact.id}",
+                {"client": row.client_id, "channel": "marked"},
+                session=uow.session,
+            )
             await uow.commit()
             return result
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from audit import Journal
 from crm.busy import busy_as_domain_error
 from crm.clients import ClientService, ClientSummary
 from crm.errors import (
@@ -132,11 +133,18 @@ class FollowUpService:
     """Drafts, saves, lists, completes and snoozes follow-ups; finds the reminders that are due."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clients: ClientService, *, clock: Clock = utc_now
+        self,
+        uow: UnitOfWorkFactory,
+        clients: ClientService,
+        *,
+        clock: Clock = utc_now,
+        journal: Journal | None = None,
     ) -> None:
         self._uow = uow
         self._clients = clients
         self._clock = clock
+        # Creation, done and snooze are journaled in their own transaction (DESIGN §9).
+        self._journal = journal if journal is not None else Journal(uow, clock=clock)
         self._listeners: list[Listener] = []
 
     def now(self) -> datetime:
@@ -264,6 +272,14 @@ class FollowUpService:
                         snooze_count=0,
                     )
                     uow.session.add(row)
+                    await uow.session.flush()
+                    await self._journal.append(
+                        viewer.staff_id,
+                        "followup.created",
+                        f"followup:{row.id}",
+                        {"client": client.client_id, "due": due_at.isoformat()},
+                        session=uow.session,
+                    )
                     await uow.commit()
                     saved = _follow_up(row, client.name)
                 self._notify(saved)
@@ -330,6 +346,13 @@ class FollowUpService:
             if changed:
                 row.status = "done"
                 row.done_at = self._clock()
+                await self._journal.append(
+                    viewer.staff_id,
+                    "followup.done",
+                    f"followup:{row.id}",
+                    {"client": row.client_id, "owner": row.owner_id},
+                    session=uow.session,
+                )
                 await uow.commit()
             done = _follow_up(row, await self._client_name(uow.session, row.client_id))
         if changed:
@@ -361,6 +384,13 @@ class FollowUpService:
                 row.due_at = until
             row.reminded_at = None
             row.snooze_count += 1
+            await self._journal.append(
+                viewer.staff_id,
+                "followup.snoozed",
+                f"followup:{row.id}",
+                {"client": row.client_id, "option": option, "due": row.due_at.isoformat()},
+                session=uow.session,
+            )
             await uow.commit()
             snoozed = _follow_up(row, await self._client_name(uow.session, row.client_id))
         self._notify(snoozed)

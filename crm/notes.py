@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from audit import Journal
 from crm.busy import busy_as_domain_error
 from crm.clients import may_view
 from crm.errors import (
@@ -185,10 +186,13 @@ class NoteService:
         checker: TextChecker | None = None,
         clock: Clock = utc_now,
         undo_window: timedelta = UNDO_WINDOW,
+        journal: Journal | None = None,
     ) -> None:
         self._uow = uow
         self._checker = checker
         self._clock = clock
+        # Every save, revision and undo is journaled in its own transaction (DESIGN §9).
+        self._journal = journal if journal is not None else Journal(uow, clock=clock)
         self.undo_window = undo_window
         # (bot id, chat id) → the highest message id there that may carry a note. Telegram
         # numbers a chat's messages in increasing order, so a message above the mark is new,
@@ -323,6 +327,13 @@ class NoteService:
                 if flags:
                     session.add(self._finding(row.id, author.staff_id, text, flags, now))
                 saved = _note(row)
+                await self._journal.append(
+                    author.staff_id,
+                    "note.saved",
+                    f"note:{row.id}",
+                    {"client": client.client_id, "kind": kind, "flags": len(flags)},
+                    session=session,
+                )
                 await uow.commit()
                 self._raise_mark(*key)
             except IntegrityError:
@@ -391,6 +402,13 @@ class NoteService:
             )
             if flags:
                 session.add(self._finding(note_id, author.staff_id, cleaned, flags, now))
+            await self._journal.append(
+                author.staff_id,
+                "note.revised",
+                f"note:{note_id}",
+                {"client": client.client_id, "revision": old_revision + 1, "flags": len(flags)},
+                session=session,
+            )
             await uow.commit()
             await session.refresh(row)
             return NoteRevised(_note(row), client.name, True, flags)
@@ -415,6 +433,13 @@ class NoteService:
             row.deleted_at = now
             row.deleted_by = actor.staff_id
             undone = _note(row)
+            await self._journal.append(
+                actor.staff_id,
+                "note.undone",
+                f"note:{note_id}",
+                {"client": row.client_id},
+                session=session,
+            )
             await uow.commit()
             return undone
 

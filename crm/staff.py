@@ -163,6 +163,9 @@ class StaffService:
                     expires_at=now + self._invite_ttl,
                 )
             )
+            await self._journal.append(
+                "system", "staff.invited", f"staff:{staff_id}", session=uow.session
+            )
             await uow.commit()
         return Invite(staff_id=staff_id, code=code, expires_at=now + self._invite_ttl)
 
@@ -196,6 +199,13 @@ class StaffService:
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 raise InviteError("used")
             staff.telegram_user_id = telegram_user_id
+            await self._journal.append(
+                staff.staff_id,
+                "staff.bound",
+                f"staff:{staff.staff_id}",
+                {"telegram_user_id": telegram_user_id, "by": "invite"},
+                session=uow.session,
+            )
             await uow.commit()
             self.forget()
             return staff_member(staff)
@@ -212,6 +222,13 @@ class StaffService:
             if other is not None and other.staff_id != staff_id:
                 raise InviteError("already_bound")
             staff.telegram_user_id = telegram_user_id
+            await self._journal.append(
+                staff_id,
+                "staff.bound",
+                f"staff:{staff_id}",
+                {"telegram_user_id": telegram_user_id, "by": "console"},
+                session=uow.session,
+            )
             await uow.commit()
             self.forget()
             return staff_member(staff)
@@ -226,6 +243,13 @@ class StaffService:
                 raise NotFoundError(staff_id)
             staff.language = language
             staff.language_chosen = True  # a staff CSV import keeps it
+            await self._journal.append(
+                staff_id,
+                "staff.language",
+                f"staff:{staff_id}",
+                {"language": language},
+                session=uow.session,
+            )
             await uow.commit()
             self.forget()
             return staff_member(staff)

@@ -147,7 +147,7 @@ async def test_unbind_refuses_the_account_and_a_new_invite_binds_again(book: Boo
     invite = await staff.create_invite("M1")
     assert (await staff.redeem_invite(invite.code, 7002)).telegram_user_id == 7002
     kinds = [e.kind async for e in journal.entries(NOW - timedelta(days=1))]
-    assert kinds == ["staff.unbound"]
+    assert kinds == ["staff.unbound", "staff.invited", "staff.bound"]
 
 
 async def test_the_admin_list_is_for_admins(book: Book) -> None:
