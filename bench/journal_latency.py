@@ -11,8 +11,8 @@ that every manager has some. Each manager sends N commands one after another, al
 `/note <client id> …` and `/ask <question>`, after an exponential think time; all managers at
 once. Latency per command = the update queued → the bot's reply in that chat. With
 `--journal on` every update in and every message out is journaled (bot/journaling.py: queued,
-and written by one transaction for all queued at that moment); with `off` the services have no
-journal.
+and written by one transaction for all queued at that moment), and every change and read of a
+client's data in the services' own transactions; with `off` nothing is journaled.
 `both` alternates off/on for `--rounds` rounds on the same database, so drift on a shared host
 hits both modes alike. Also: the cost of one append alone (1,000 in a row, one writer).
 """
@@ -27,6 +27,8 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -90,8 +92,30 @@ async def one_run(
     seed: int,
 ) -> dict[str, list[float]]:
     runtime = await build_runtime(settings, migrate=False)
+    skip_domain = mock.patch.object(Journal, "append", _no_append)
     if not journal_on:
         runtime.services.journal = None
+        # …and the services' own entries (changes, reads of a client's data) are not written.
+        skip_domain.start()
+    try:
+        return await _run(runtime, settings, args, owned, questions, seed)
+    finally:
+        if not journal_on:
+            skip_domain.stop()
+
+
+async def _no_append(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
+async def _run(
+    runtime: Any,
+    settings: Settings,
+    args: argparse.Namespace,
+    owned: dict[str, list[str]],
+    questions: list[str],
+    seed: int,
+) -> dict[str, list[float]]:
     emulator = BotApiEmulator()
     application = build_application(
         settings,
