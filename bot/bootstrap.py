@@ -20,6 +20,7 @@ from crm.proactive import load_proactive_config
 from crm.rules import RulesService
 from crm.rules.config import load_rules_config
 from crm.staff import StaffService
+from crm.tickets import TicketService
 from crm.team import TeamService
 from handlers.context import Services
 from knowledge_base.answering import AnswerService
@@ -117,6 +118,9 @@ async def build_runtime(
         scheduler_lock=SchedulerLock(uow, clock=clock, ttl_seconds=proactive.lock_ttl_seconds),
         rules=RulesService(uow, rules_config, clock=clock, timezone=settings.timezone),
         data_watch=DataWatch(uow),
+        tickets=TicketService(uow, proactive, clock=clock, timezone=settings.timezone),
+        review=ReviewService(uow, curation, clock=clock, timezone=settings.timezone),
+        gaps=GapService(uow, curation, clock=clock, timezone=settings.timezone),
         team=TeamService(uow, proactive, clock=clock),
         broadcasts=BroadcastService(
             uow,
@@ -125,8 +129,6 @@ async def build_runtime(
             clock=clock,
             timezone=settings.timezone,
         ),
-        review=ReviewService(uow, curation, clock=clock, timezone=settings.timezone),
-        gaps=GapService(uow, curation, clock=clock, timezone=settings.timezone),
         default_language=settings.language,
         bot_username=settings.bot_username,
         journal=Journal(uow, clock=clock),

@@ -100,6 +100,7 @@ class Breach:
 class NewTicket:
     owner: StaffMember
     ticket: TicketView
+    handed: bool  # reassigned to her (someone else was told of it before)
 
 
 def running_clock(
@@ -458,7 +459,12 @@ class TicketService:
             ).all()
             views = await self._views(uow.session, rows)
             owners = await self._members(uow.session, {v.manager_id for v in views})
-            return [NewTicket(owners[v.manager_id], v) for v in views if v.manager_id in owners]
+            handed = {r.ticket_id for r in rows if r.notified_id is not None}
+            return [
+                NewTicket(owners[v.manager_id], v, v.ticket_id in handed)
+                for v in views
+                if v.manager_id in owners
+            ]
 
     async def mark_notified(self, ticket_id: str, staff_id: str) -> None:
         async with self._uow() as uow:

@@ -23,6 +23,7 @@ from handlers import (
     staff,
     start,
     team,
+    tickets,
     today,
 )
 
@@ -38,6 +39,7 @@ def register_all(app: Application) -> None:
     notes.register(app)
     edits.register(app)  # every edit of her message, before the features (group -35)
     today.register(app)
+    tickets.register(app)
     settings.register(app)
     alerts.register(app)
     team.register(app)

@@ -31,6 +31,7 @@ from handlers.render.clients import (
     pick_view,
     usage_view,
 )
+from handlers.render.tickets import card_tickets_section
 from handlers.reply import reply_view, typing
 from handlers.session import set_current_client, set_pending
 
@@ -51,7 +52,12 @@ async def show_card(message: Message, context: AppContext, client_id: str) -> No
     card = await clients.card(client_id, staff)
     set_current_client(context, card.summary.client_id)
     set_pending(context, None)
-    await reply_view(message, card_view(card, context.language, staff_tz(staff), clients.tiers))
+    tickets = context.services.tickets
+    section = card_tickets_section(
+        await tickets.client_tickets(card.summary.client_id), tickets.clock(), context.language
+    )
+    view = card_view(card, context.language, staff_tz(staff), clients.tiers, tickets=section)
+    await reply_view(message, view)
 
 
 async def cmd_client(update: Update, context: AppContext) -> None:

@@ -20,6 +20,7 @@ from crm.followups import FollowUpService
 from crm.notes import NoteService
 from crm.rules import RulesService
 from crm.staff import StaffMember, StaffService
+from crm.tickets import TicketService
 from crm.team import TeamService
 from handlers.render import View
 from knowledge_base.answering import AnswerService
@@ -55,10 +56,11 @@ class Services:
     scheduler_lock: SchedulerLock
     rules: RulesService
     data_watch: DataWatch
-    team: TeamService  # /team and the digest's KPIs
-    broadcasts: BroadcastService  # /broadcast
+    tickets: TicketService  # /tickets, the ticket buttons, the SLA sweep
     review: ReviewService  # /review: the compliance queue, uploads, marks
     gaps: GapService  # /review: resolving content gaps
+    team: TeamService  # /team and the digest's KPIs
+    broadcasts: BroadcastService  # /broadcast
     default_language: str = "zh"
     bot_username: str = "ambot_demo_bot"
     # The journal of DESIGN §9 (audit/); None: nothing is recorded (tools and tests that build

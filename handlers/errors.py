@@ -44,6 +44,7 @@ from crm.errors import (
     UsageError,
     WhenError,
 )
+from crm.tickets import ResolutionTooLongError
 from handlers.callback_data import CallbackDataError
 from handlers.context import AppContext
 from handlers.guards import user_language
@@ -71,7 +72,9 @@ from knowledge_base.errors import UsageError as KbUsageError
 
 log = logging.getLogger(__name__)
 
-Feature = Literal["notes", "note_edits", "followups", "alerts", "review", "team", "broadcast"]
+Feature = Literal[
+    "notes", "note_edits", "followups", "alerts", "review", "team", "broadcast", "tickets"
+]
 Handler = Callable[[Update, AppContext], Awaitable[None]]
 HandlerT = TypeVar("HandlerT", bound=Handler)
 
@@ -107,6 +110,15 @@ def _nothing(_exc: Exception, _language: str) -> None:
 
 
 MESSAGE_REPLIES: dict[Feature | None, dict[type[BaseException], MessageReply]] = {
+    "tickets": {  # the one-line resolution after ✅ 已解决
+        ResolutionTooLongError: lambda exc, language: View(
+            t(language, "ticket_resolution_too_long", limit=exc.limit, length=exc.length)
+        ),
+        AlreadyClosedError: lambda _exc, language: View(t(language, "ticket_already_done")),
+        UsageError: lambda _exc, language: View(t(language, "ticket_resolution_empty")),
+        NotAuthorizedError: lambda _exc, language: View(t(language, "ticket_not_allowed")),
+        NotFoundError: lambda _exc, language: View(t(language, "ticket_not_allowed")),
+    },
     None: {
         InviteError: lambda exc, language: View(escape(invite_error_text(exc.reason, language))),
         NoBookError: lambda exc, language: View(
@@ -145,12 +157,6 @@ MESSAGE_REPLIES: dict[Feature | None, dict[type[BaseException], MessageReply]] =
         TaskTooLongError: lambda _exc, language: View(t(language, "fu_too_long")),
         UsageError: lambda _exc, language: usage_view(language),
     },
-    # /review: gaps closed meanwhile, documents not in force, items gone (render/review.py)
-    "review": {
-        KbNotAuthorizedError: lambda exc, language: View(review_error_text(exc, language)),
-        KbNotFoundError: lambda exc, language: View(review_error_text(exc, language)),
-        KbUsageError: lambda exc, language: View(review_error_text(exc, language)),
-    },
     # /team: another supervisor's team, or no such team (issue 14)
     "team": {
         NotAuthorizedError: _say("team_not_yours"),
@@ -160,11 +166,21 @@ MESSAGE_REPLIES: dict[Feature | None, dict[type[BaseException], MessageReply]] =
     "broadcast": {
         BroadcastRefusedError: lambda exc, language: View(refusal_text(exc, language)),
     },
+    # /review: gaps closed meanwhile, documents not in force, items gone (render/review.py)
+    "review": {
+        KbNotAuthorizedError: lambda exc, language: View(review_error_text(exc, language)),
+        KbNotFoundError: lambda exc, language: View(review_error_text(exc, language)),
+        KbUsageError: lambda exc, language: View(review_error_text(exc, language)),
+    },
 }
 
 _EXPIRED = _toast("button_expired")
 
 BUTTON_REPLIES: dict[Feature | None, dict[type[BaseException], ButtonReplyFor]] = {
+    "tickets": {
+        AlreadyClosedError: _toast("ticket_already_done"),
+        NotAuthorizedError: _toast("ticket_not_allowed"),
+    },
     None: {
         # Stale or forged data, or an object the presser may no longer act on.
         CallbackDataError: _EXPIRED,

@@ -50,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("client", _BOOK),
     Command("note", _BOOK),
     Command("today", _BOOK),
+    Command("tickets", _BOOK),
     Command("settings", _BOOK),
     Command("team", frozenset({"supervisor", "admin"})),
     Command("broadcast", frozenset({"admin"})),

@@ -20,6 +20,7 @@ from scheduler.broadcasts import sweep_broadcasts
 from scheduler.escalations import ESCALATION_JOB, escalate_unacknowledged
 from scheduler.reminders import send_due_reminders
 from scheduler.rules import RULES_JOB, evaluate_latest_data
+from scheduler.tickets import TICKETS_JOB, sweep_tickets
 
 JobCallback = Callable[[AppContext], Coroutine[Any, Any, None]]
 
@@ -49,6 +50,8 @@ SWEEPS: tuple[Sweep, ...] = (
     # Broadcast tallies (edited at most every few seconds) and the reports of who has not
     # acknowledged (issue 14).
     Sweep(BROADCAST_JOB, sweep_broadcasts, lambda _config: BROADCAST_SWEEP_SECONDS),
+    # New tickets to their owners; breached SLA clocks to the supervisors, escalating.
+    Sweep(TICKETS_JOB, sweep_tickets, lambda config: config.ticket_sweep_seconds),
     # New data, not time, makes this one due.
     Sweep(RULES_JOB, evaluate_latest_data, _alert_sweep_seconds, first=0, timed=False),
 )

@@ -102,8 +102,11 @@ def card_buttons(client_id: str, language: str) -> tuple[tuple[Button, ...], ...
     )
 
 
-def card_view(card: ClientCard, language: str, tz: ZoneInfo, tiers: TierConfig) -> View:
-    """The 360° card; phone and ID arrive masked from the service."""
+def card_view(
+    card: ClientCard, language: str, tz: ZoneInfo, tiers: TierConfig, *, tickets: str = ""
+) -> View:
+    """The 360° card; phone and ID arrive masked from the service. `tickets`: the client's open
+    tickets (handlers/render/tickets.card_tickets_section), shown after the alerts."""
     s = card.summary
     lines = [
         t(language, "card_header", name=escape(s.name), client_id=escape(s.client_id)),
@@ -201,6 +204,8 @@ def card_view(card: ClientCard, language: str, tz: ZoneInfo, tiers: TierConfig) 
             lines.append(t(language, "card_more", count=card.alerts_total - len(card.alerts)))
     else:
         lines.append(t(language, "card_no_alerts"))
+    if tickets:
+        lines.append(tickets)
     if card.notes:
         lines.append(t(language, "card_notes"))
         for note in card.notes:

@@ -20,6 +20,7 @@ HELP_ORDER = (
     "check",
     "review",
     "today",
+    "tickets",
     "settings",
     "team",
     "broadcast",

@@ -10,6 +10,7 @@ from typing import Any
 from crm.alert_delivery import AlertDeliveryService
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
+from crm.tickets import TicketService
 from crm.proactive import ProactiveConfig, load_proactive_config
 from handlers.context import Services
 from runtime.ledger import DeliveryLedger
@@ -80,6 +81,7 @@ def proactive_services(
         briefings=BriefingService(uow, config, alerts, clock=clock),
         deliveries=DeliveryLedger(uow, clock=clock),
         scheduler_lock=SchedulerLock(uow, owner=owner, clock=clock),
+        tickets=TicketService(uow, config, clock=clock),
     )
     replaced.team.clock = clock  # /team and /broadcast (issue 14)
     replaced.broadcasts.clock = clock

@@ -45,6 +45,7 @@ from crm.proactive import ProactiveConfig
 from crm.rules import RulesService
 from crm.rules.config import load_rules_config
 from crm.staff import StaffService
+from crm.tickets import TicketService
 from emulator import BotApiEmulator, BotMessage, EmulatedUser, InProcessRequest
 from handlers.callback_data import CallbackDataError
 from knowledge_base import answering
@@ -397,6 +398,7 @@ def clocked_services(runtime: Runtime, clock: FakeClock, proactive: ProactiveCon
     )
     services.rules = RulesService(uow, rules_config, clock=clock, timezone=tz)
     services.journal = Journal(uow, clock=clock)
+    services.tickets = TicketService(uow, proactive, clock=clock, timezone=tz)
     services.team.clock = clock
     services.broadcasts.clock = clock
     services.review = ReviewService(

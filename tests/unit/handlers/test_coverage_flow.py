@@ -45,6 +45,8 @@ COVERED = {
     "/review": "test_review_flow:test_an_uploaded_draft_shows_its_diff_and_its_author_cannot_approve_it",
     "rv": "test_review_flow:test_the_queue_holds_every_kind_oldest_first_and_pages",
     "stf": "test_staff_flow:test_staff_lists_everyone_with_buttons_and_pages",
+    "/tickets": "test_tickets_flow:test_tickets_lists_the_most_urgent_first_and_the_buttons_work_once",
+    "tk": "test_tickets_flow:test_a_supervisor_reassigns_and_a_manager_cannot",
     "/team": "test_team_flow:test_a_supervisor_sees_her_team_with_a_chart_and_opens_a_managers_list",
     "team": "test_team_flow:test_a_supervisor_sees_her_team_with_a_chart_and_opens_a_managers_list",
     "/broadcast": "test_broadcast_flow:test_a_broadcast_reaches_the_team_and_the_tally_follows_the_acks",
