@@ -13,7 +13,6 @@ from bot.console_proactive import (
     CONSOLE_ID_BASE,
     ConsoleProactive,
     console_user_id,
-    memory_ledger,
 )
 from bot.settings import Settings
 from bot.warmup import warm_up
@@ -62,7 +61,6 @@ async def run_console_chat(
     /demo_tick moves the demo clock (`clock` plus the ticks so far) one escalation step."""
     demo_clock = DemoClock(clock)
     runtime = await build_runtime(settings, clock=demo_clock)
-    ledger, ledger_engine = await memory_ledger(demo_clock)
     try:
         member = await runtime.services.staff.get(staff_id)
         if not member.active:
@@ -93,7 +91,7 @@ async def run_console_chat(
             language_code="en" if member.language == "en" else "zh-hans",
         )
         proactive = ConsoleProactive(
-            application, emulator, member, demo_clock, ledger, write=write or print
+            application, emulator, member, demo_clock, write=write or print
         )
         scripted: dict[str, Any] = {}  # the terminal unless a caller scripts the chat
         if input_lines is not None:
@@ -110,7 +108,4 @@ async def run_console_chat(
             local_commands={DEMO_TICK: LocalCommand(proactive.tick, DEMO_TICK_HELP)},
         )
     finally:
-        try:
-            await runtime.aclose()
-        finally:
-            await ledger_engine.dispose()
+        await runtime.aclose()

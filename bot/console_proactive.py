@@ -2,31 +2,29 @@
 P1/P2 alerts, and /demo_tick to move the demo clock and run what fell due.
 
 Everything goes through the bot's own code: the morning view of scheduler/briefings.py, the
-alert sweep, escalation sweep and reminders of the scheduler registry (scheduler/sweeps.py), the
-outbox and the paced sender. Only the outbox differs (`ConsoleOutbox`):
-- its ledger is a DeliveryLedger on a private in-memory database, so the console never marks
-  Telegram's delivery ledger: the real bot still delivers all of it later;
-- it runs no bookkeeping after a send (a "delivered" event, a reminder marked reminded): the
-  console showed it, Telegram did not get it;
-- it shows the member what is hers, and of other people's messages only the escalation pings
-  about her alerts (a dim line per ping); staff without Telegram get a console chat of their own
-  for that, in memory only.
+sweeps of the scheduler registry (scheduler/sweeps.py) and the reminders, the paced sender.
+Only the outbox differs (`ConsoleOutbox`):
+- it never touches Telegram's delivery ledger, and runs no bookkeeping after a send (a
+  "delivered" event, a reminder or ticket marked as notified): the real bot still delivers all
+  of it later;
+- it accepts every delivery, so no job concludes "sent before" and marks anything;
+- it prints each (staff, day, kind) at most once a session, and only what concerns the member:
+  her own messages, and of other people's the pings about her alerts and tickets (a dim line
+  each); staff without Telegram get a console chat for that, in memory only.
 Acknowledging, snoozing and escalating are real actions on the database, as in Telegram; so is
-what the demo clock makes due (an escalation level raised, a snooze ended).
+what the demo clock makes due (an escalation level raised, a snooze ended, a clock breached).
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import itertools
 import zlib
-from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
 from telegram.ext import Job
 
 from crm.alerts import AlertService
@@ -43,13 +41,15 @@ from scheduler.outbox import Outbox, Unbound
 from scheduler.pacing import PacedSender, SendOutcome
 from scheduler.state import state_of
 from scheduler.sweeps import timed_jobs
-from storage.alert_rows import DeliveryRow
 from storage.clock import DemoClock
-from storage.engine import session_factory
-from storage.uow import UnitOfWorkFactory
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a console delivery's start: never stored or shown
 # Real Telegram user ids stay far below this, so a console identity never collides with one.
 CONSOLE_ID_BASE = 9_000_000_000_000
+
+# May the viewer see the thing a message to someone else is about? (alert id / ticket id)
+Visible = Callable[[str, StaffMember], Awaitable[bool]]
+Key = tuple[str, date, str]
 
 
 def console_user_id(staff_id: str) -> int:
@@ -57,13 +57,26 @@ def console_user_id(staff_id: str) -> int:
     return CONSOLE_ID_BASE + zlib.crc32(staff_id.encode())
 
 
-async def memory_ledger(clock: Callable[[], Any]) -> tuple[DeliveryLedger, AsyncEngine]:
-    """The bot's DeliveryLedger on a private in-memory SQLite database (deliveries table only;
-    no foreign keys there: the staff live in the real database)."""
-    engine = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
-    async with engine.begin() as connection:
-        await connection.run_sync(DeliveryRow.metadata.tables[DeliveryRow.__tablename__].create)
-    return DeliveryLedger(UnitOfWorkFactory(session_factory(engine)), clock=clock), engine
+def viewer_may_see(lookup: Callable[[Any, StaffMember], Awaitable[object]]) -> Visible:
+    """A Visible from a service's authorised `get(id, viewer)` (AlertService, TicketService)."""
+
+    async def visible(ref: str, viewer: StaffMember) -> bool:
+        try:
+            await lookup(ref, viewer)
+        except DomainError:  # not found, or not hers to see (another team's)
+            return False
+        return True
+
+    return visible
+
+
+def _alert_ref(lookup: Callable[[int, StaffMember], Awaitable[object]]) -> Visible:
+    async def get(ref: str, viewer: StaffMember) -> object:
+        if not ref.isdigit():
+            raise DomainError(ref)
+        return await lookup(int(ref), viewer)
+
+    return viewer_may_see(get)
 
 
 class InstantTime:
@@ -81,31 +94,53 @@ class InstantTime:
         await asyncio.sleep(0)
 
 
+class _NoLedger(DeliveryLedger):
+    """The console writes no ledger: the base Outbox's ledger paths are all overridden."""
+
+    def __init__(self) -> None:  # no database
+        pass
+
+    async def begin(self, staff_id: str, day: date, kind: str) -> Delivery | None:
+        raise AssertionError("the console never writes the delivery ledger")
+
+
 class ConsoleOutbox(Outbox):
-    """The outbox of the console: the bot's claim/submit path on an in-memory ledger."""
+    """The outbox of the console: every delivery accepted, printed once if it concerns the
+    viewer, nothing recorded (module doc)."""
 
     def __init__(
         self,
         pacer: PacedSender,
-        ledger: DeliveryLedger,
-        alerts: AlertService,
         *,
         viewer: StaffMember,
         emulator: BotApiEmulator,
+        visible: Mapping[str, Visible],
+        alerts: AlertService,
     ) -> None:
-        super().__init__(pacer, ledger, alerts)
+        super().__init__(pacer, _NoLedger(), alerts)  # alerts: whom failures are reported to
         self.viewer = viewer
         self._emulator = emulator
+        self._visible = visible  # ledger-kind family ("esc", "tk") → may the viewer see it
+        self._ids = itertools.count(1)
+        self._shown: set[Key] = set()  # printed this session
+        self._wanted: set[int] = set()  # claimed deliveries to print
         self._queued: list[asyncio.Future[SendOutcome]] = []
-        self.sent = 0  # messages queued so far (to the member and to others)
+        self.printed = 0
 
     async def claim(
         self, member: StaffMember, keys: Sequence[tuple[date, str]], *, unbound: Unbound = "skip"
     ) -> list[Delivery]:
-        shown = [key for key in keys if await self._shown(member, key[1])]
-        if not shown:
-            return []
-        return await super().claim(self._reachable(member), shown, unbound=unbound)
+        claimed: list[Delivery] = []
+        for day, kind in keys:
+            delivery = Delivery(
+                next(self._ids), member.staff_id, day, kind, "pending", 1, _EPOCH, None, None, None
+            )
+            key = (member.staff_id, day, kind)
+            if key not in self._shown and await self._concerns_viewer(member, kind):
+                self._shown.add(key)
+                self._wanted.add(delivery.id)
+            claimed.append(delivery)
+        return claimed
 
     def submit(
         self,
@@ -118,50 +153,45 @@ class ConsoleOutbox(Outbox):
         report: bool = True,
         retry_later: bool = False,
     ) -> asyncio.Future[SendOutcome] | None:
-        # on_settled is left out on purpose: no "delivered"/"reminded" bookkeeping (module doc).
-        queued = super().submit(
-            self._reachable(member),
-            deliveries,
-            view,
-            urgent=urgent,
-            report=False,
-            retry_later=retry_later,
-        )
-        if queued is not None:
-            self._queued.append(queued)
-            self.sent += 1
+        if not deliveries:
+            return None
+        wanted = [d for d in deliveries if d.id in self._wanted]
+        self._wanted.difference_update(d.id for d in deliveries)
+        if not wanted:  # not hers, or printed before: accepted, not shown, nothing recorded
+            done: asyncio.Future[SendOutcome] = asyncio.get_running_loop().create_future()
+            done.set_result(SendOutcome(True))
+            return done
+        # on_settled is left out on purpose: no bookkeeping after a console send (module doc).
+        queued = self.pacer.submit(self._chat(member), view, urgent=urgent)
+        self._queued.append(queued)
+        self.printed += 1
         return queued
 
     async def drain(self) -> None:
-        """Wait until everything queued so far has been sent (and shown)."""
+        """Wait until everything queued so far has been sent (and printed)."""
         while self._queued:
             queued, self._queued = self._queued, []
             await asyncio.gather(*queued, return_exceptions=True)
 
-    async def _shown(self, member: StaffMember, kind: str) -> bool:
-        """The member's own messages; to others, only escalation pings about her alerts."""
+    async def _concerns_viewer(self, member: StaffMember, kind: str) -> bool:
+        """Her own messages; to others, pings about her alerts (esc:) and tickets (tk…:)."""
         if member.staff_id == self.viewer.staff_id:
             return True
-        head, _, rest = kind.partition(":")
-        if head != "esc":
+        head, _, ref = kind.partition(":")
+        family = "esc" if head == "esc" else "tk" if head.startswith("tk") else None
+        check = self._visible.get(family or "")
+        if check is None:
             return False
-        alert_id = rest.split(":", 1)[0]
-        if not alert_id.isdigit():
-            return False
-        try:
-            await self._alerts.get(int(alert_id), self.viewer)
-        except DomainError:  # not hers to see (another team's alert)
-            return False
-        return True
+        return await check(ref.split(":", 1)[0] if family == "esc" else ref, self.viewer)
 
-    def _reachable(self, member: StaffMember) -> StaffMember:
+    def _chat(self, member: StaffMember) -> int:
         """Someone without Telegram gets a console chat for this session (never stored)."""
         if member.telegram_user_id is not None:
-            return member
+            return member.telegram_user_id
         chat_id = console_user_id(member.staff_id)
         if chat_id not in self._emulator.users:
             self._emulator.add_user(EmulatedUser(id=chat_id, first_name=member.name))
-        return dataclasses.replace(member, telegram_user_id=chat_id)
+        return chat_id
 
 
 class ConsoleProactive:
@@ -173,7 +203,6 @@ class ConsoleProactive:
         emulator: BotApiEmulator,
         member: StaffMember,
         clock: DemoClock,
-        ledger: DeliveryLedger,
         *,
         write: Callable[[str], None] = print,
     ) -> None:
@@ -193,8 +222,12 @@ class ConsoleProactive:
             clock=self._time.clock,
             sleep=self._time.sleep,
         )
+        visible = {"esc": _alert_ref(services.alerts.get)}
+        tickets = getattr(services, "tickets", None)  # service tickets (crm/tickets.py)
+        if tickets is not None:
+            visible["tk"] = viewer_may_see(tickets.get)
         self.outbox = ConsoleOutbox(
-            pacer, ledger, services.alerts, viewer=member, emulator=emulator
+            pacer, viewer=member, emulator=emulator, visible=visible, alerts=services.alerts
         )
         state_of(application).outbox = self.outbox  # handlers and jobs reach it here
 
@@ -214,9 +247,9 @@ class ConsoleProactive:
         local = now.astimezone(ZoneInfo(self.member.timezone))
         minutes = int(self.step.total_seconds() // 60)
         self.write(f"⏩ 演示时钟 +{minutes} 分钟 → {local:%m-%d %H:%M} · demo clock +{minutes} min")
-        before = self.outbox.sent
+        before = self.outbox.printed
         await self._run(timed_jobs())
-        if self.outbox.sent == before:
+        if self.outbox.printed == before:
             self.write("（没有到期的事项 · nothing fell due）")
 
     async def _run(self, callbacks: Sequence[Callable[..., Any]]) -> None:

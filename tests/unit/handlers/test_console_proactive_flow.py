@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot import console_mode
 from bot.bootstrap import build_runtime
+from storage.activity_rows import FollowUpRow
 from storage.alert_rows import AlertEventRow, AlertRow, DeliveryRow
 from tests.support.proactive import FakeClock
 from tests.support.ptb import Chat, Harness, harness_settings
@@ -115,6 +116,21 @@ async def test_start_shows_the_briefing_and_the_p1_and_demo_tick_escalates_it(
     # Nothing in Telegram's ledger: the real bot still delivers all of it.
     ((ledger_rows,),) = await read(settings, select(func.count()).select_from(DeliveryRow))
     assert ledger_rows == 0
+    # …and nothing the console showed is marked as delivered: her call tasks' reminders (shown
+    # at 09:30 above) are still to be sent, and no "delivered" event was written.
+    unreminded = await read(
+        settings,
+        select(FollowUpRow.id).where(
+            FollowUpRow.owner_id == "M001",
+            FollowUpRow.title.startswith("致电关怀"),
+            FollowUpRow.reminded_at.is_(None),
+        ),
+    )
+    assert len(unreminded) == 3
+    delivered = await read(
+        settings, select(AlertEventRow.id).where(AlertEventRow.action == "delivered")
+    )
+    assert delivered == []
 
 
 async def test_the_real_bot_does_not_know_demo_tick(harness: Harness, li: Chat) -> None:
