@@ -22,7 +22,6 @@ import signal
 import socket
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from emulator.html import HtmlParseError, html_to_plain
 from storage.engine import create_engine
 from storage.rows import ClientRow, StaffRow
 from tests.support.botapi import BotApiServer
-from tests.support.databases import POSTGRES_SKIP_REASON, postgres_url
+from tests.support.databases import POSTGRES_SKIP_REASON, fresh_database, postgres_url
 
 pytestmark = [
     pytest.mark.postgres,
@@ -106,21 +105,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@asynccontextmanager
-async def fresh_database(admin_url: str) -> AsyncIterator[str]:
-    """A database of its own on the server (dropped afterwards): its URL."""
-    name = f"ambot_ha_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def seed(url: str, data_dir: Path, now: datetime) -> None:

@@ -73,3 +73,20 @@ async def postgres_database(url: str) -> AsyncIterator[TestDatabase]:
         async with admin.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await admin.dispose()
+
+
+@asynccontextmanager
+async def fresh_database(admin_url: str, prefix: str = "ambot_t") -> AsyncIterator[str]:
+    """A PostgreSQL database of its own on the server (dropped afterwards): its URL. For tests
+    where another process must reach the same data (a schema's search_path cannot be passed
+    to a child process through the URL)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()

@@ -1,8 +1,9 @@
 """Issue 12 §3: a running bot serves a change made by another process within the bound.
 
 The "bot" is a Runtime in this process (its generation check on an injected clock); the change
-is made by the real `ambot kb …` CLI in a second process on the same SQLite file. Right after
-the check interval the retired (or superseded) version is no longer cited, without a restart."""
+is made by the real `ambot kb …` CLI in a second process on the same database (a SQLite file,
+and a PostgreSQL database of its own when the server answers). Right after the check interval
+the retired (or superseded) version is no longer cited, without a restart."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from bot.bootstrap import Runtime, build_runtime
 from bot.settings import Settings
 from knowledge_base.curation import CHECK_EVERY
 from storage.rows import StaffRow
+from tests.support.databases import POSTGRES_SKIP_REASON, fresh_database, postgres_url
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "knowledge_base" / "samples" / "docs"
@@ -37,13 +40,29 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[tuple[Runtime, Clock]]:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def bot(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[Runtime, Clock]]:
     docs = tmp_path / "docs"
     docs.mkdir()
     for name in SUBSET:
         shutil.copy(SAMPLES / name, docs / name)
-    settings = Settings(data_dir=tmp_path / "data", embedder="hashing")
+    async with AsyncExitStack() as stack:
+        url = ""
+        if request.param == "postgres":
+            admin_url = postgres_url()
+            if admin_url is None:
+                pytest.skip(POSTGRES_SKIP_REASON)
+            url = await stack.enter_async_context(fresh_database(admin_url))
+        (tmp_path / "database_url").write_text(url, encoding="utf-8")
+        async for ready in _bot(tmp_path, docs, url):
+            yield ready
+
+
+async def _bot(tmp_path: Path, docs: Path, url: str) -> AsyncIterator[tuple[Runtime, Clock]]:
+    extra = {"database_url": url} if url else {}
+    settings = Settings(data_dir=tmp_path / "data", embedder="hashing", **extra)  # type: ignore[arg-type]
     runtime = await build_runtime(settings)
     clock = Clock()
     runtime.services.curation.monotonic = clock
@@ -70,6 +89,9 @@ def ambot(tmp_path: Path, *args: str) -> str:
         "AMBOT_EMBEDDER": "hashing",
         "PYTHONPATH": str(ROOT),
     }
+    url = (tmp_path / "database_url").read_text(encoding="utf-8")
+    if url:
+        env["AMBOT_DATABASE_URL"] = url
     done = subprocess.run(
         [*AMBOT, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
