@@ -20,6 +20,7 @@ from bot.cli_common import SAMPLE_DOCS, err, fail, load_settings, out, with_runt
 from bot.cli_kb import kb_app
 from bot.cli_rules import rules_app
 from bot.cli_staff import deactivate
+from bot.cli_tickets import tickets_app
 from crm.errors import DomainError, InviteError, NotFoundError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="ambot — 客户经理助手")
@@ -303,6 +304,7 @@ def start(
 
 app.add_typer(kb_app, name="kb")
 app.add_typer(briefing_app, name="briefing")
+app.add_typer(tickets_app, name="tickets")
 app.add_typer(rules_app, name="rules")
 app.add_typer(audit_app, name="audit")
 
