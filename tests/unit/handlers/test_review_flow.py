@@ -158,7 +158,9 @@ async def test_upload_errors_are_answered_by_line_and_nothing_is_stored(
     )
     reply = (await shen.send_file("alien.md", broken.encode())).message.plain_text
     assert "❌ 文件 alien.md 未通过校验，未保存：" in reply
-    assert "第 4 行：kind 无效，应为 script、product、disclosure、faq、research 或 template" in reply
+    assert (
+        "第 4 行：kind 无效，应为 script、product、disclosure、faq、research 或 template" in reply
+    )
     assert "第 9 行：未知字段 owner" in reply
     assert "第 10 行：effective_from 日期格式错误（请用 YYYY-MM-DD）" in reply
     no_header = (await shen.send_file("plain.md", "只是一段文字".encode())).message.plain_text
@@ -294,7 +296,9 @@ async def test_findings_and_unhelpful_answers_are_marked_reviewed(
     queue = await shen.send("/review")
     assert "共 1 项" in queue.plain_text
     await shen.press(queue, "1")
-    assert "👎 差评回答" in queue.plain_text and "所引用文档：KB-REVERSE-REPO v1" in queue.plain_text
+    assert (
+        "👎 差评回答" in queue.plain_text and "所引用文档：KB-REVERSE-REPO v1" in queue.plain_text
+    )
     prompt = await shen.press(queue, "📝 备注后复核")
     assert "请回复复核备注" in prompt.message.plain_text
     noted = await shen.send("答案无误，客户问的是节假日计息")
