@@ -19,7 +19,9 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from audit import Journal
 from storage.activity_rows import AnswerFeedbackRow, ComplianceFindingRow
 from storage.clock import Clock, utc_now
 from storage.uow import UnitOfWorkFactory
@@ -53,9 +55,13 @@ class Finding:
 class FeedbackService:
     """Records answer feedback and draft-check findings; each call is one short transaction."""
 
-    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, *, clock: Clock = utc_now, journal: Journal | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        # Feedback and findings are journaled in the transaction that stores them (DESIGN §9).
+        self._journal = journal if journal is not None else Journal(uow, clock=clock)
 
     async def record_answer_feedback(
         self,
@@ -88,6 +94,8 @@ class FeedbackService:
                     at=self._clock(),
                 )
                 uow.session.add(row)
+                await uow.session.flush()
+                await self._feedback_entry(uow.session, row, "recorded")
                 await uow.commit()
                 return FeedbackReceipt(row.id, helpful, "recorded")
         except IntegrityError:
@@ -107,8 +115,20 @@ class FeedbackService:
                 return FeedbackReceipt(existing.id, helpful, "unchanged")
             existing.helpful = helpful
             existing.at = self._clock()
+            await self._feedback_entry(uow.session, existing, "changed")
             await uow.commit()
             return FeedbackReceipt(existing.id, helpful, "changed")
+
+    async def _feedback_entry(
+        self, session: AsyncSession, row: AnswerFeedbackRow, outcome: str
+    ) -> None:
+        await self._journal.append(
+            row.staff_id,
+            "kb.feedback",
+            f"answer:{row.bot_id}:{row.chat_id}:{row.message_id}",
+            {"doc": row.doc_id, "version": row.version, "helpful": row.helpful, "outcome": outcome},
+            session=session,
+        )
 
     async def feedback_count(self, staff_id: str | None = None) -> int:
         """How many answers have feedback (from one staff member, or from everyone)."""
@@ -182,6 +202,14 @@ class FeedbackService:
             if key is not None:
                 row.bot_id, row.chat_id, row.message_id = key
             uow.session.add(row)
+            await uow.session.flush()
+            await self._journal.append(
+                staff_id,
+                "kb.finding",
+                f"finding:{row.id}",
+                {"source": "draft_check", "violations": len(violations)},
+                session=uow.session,
+            )
             await uow.commit()
             return FindingReceipt(row.id, new=True)
 

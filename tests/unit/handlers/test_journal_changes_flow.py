@@ -142,3 +142,24 @@ async def test_a_change_that_rolls_back_leaves_no_entry(harness: Harness, li: Ch
     note = saved_id(saved.plain_text)
     assert [e.subject for e in await journaled(harness, "note.")] == [f"note:{note}"]
     await verified(harness)
+
+
+async def test_answer_feedback_and_a_flagged_draft_are_journaled(
+    harness: Harness, li: Chat
+) -> None:
+    answer = await li.send("科创板开户条件")
+    await li.press(answer, "👍 有帮助")
+    await li.press(answer, "👍 有帮助")  # already recorded: nothing changed, no entry
+    await li.press(answer, "👎 没帮助")
+    await li.send("/check 保证年化8%，稳赚不赔")
+    entries = await journaled(harness, "kb.feedback", "kb.finding")
+    assert [(e.actor, e.kind) for e in entries] == [
+        ("M001", "kb.feedback"),
+        ("M001", "kb.feedback"),
+        ("M001", "kb.finding"),
+    ]
+    assert entries[0].subject == entries[1].subject
+    bodies = [json.loads(e.body) for e in entries]
+    assert [b.get("helpful") for b in bodies[:2]] == [True, False]
+    assert bodies[2]["violations"] >= 2
+    await verified(harness)
