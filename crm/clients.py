@@ -22,6 +22,7 @@ from audit import Journal
 from crm.busy import busy_as_domain_error
 from crm.client_search import Candidate, rank_candidates
 from crm.errors import NoBookError, NotAuthorizedError, NotFoundError, UsageError
+from crm.id_refs import is_hashed, pick
 from crm.masking import mask_id_number, mask_phone
 from crm.rules.config import TierConfig
 from crm.rules.reasons import tag_facts, tag_reason
@@ -253,6 +254,17 @@ class ClientService:
             row = await _visible_client(uow.session, client_id, viewer)
             snapshot = await _latest_snapshot(uow.session, row.client_id, self.today())
             return _summary(row, snapshot, self.tiers)
+
+    async def resolve_ref(self, ref: str, viewer: StaffMember) -> str | None:
+        """The client id a button's ref (crm/id_refs.py) stands for, among the clients the viewer
+        may see; None when it names none of them (a stale or forged press)."""
+        if not is_hashed(ref):
+            return ref  # a plain id: the method the press calls re-checks access itself
+        async with self._uow() as uow:
+            ids = (
+                await uow.session.scalars(book_of(viewer).with_only_columns(ClientRow.client_id))
+            ).all()
+        return pick(ref, ids)
 
     async def search(self, query: str, viewer: StaffMember, limit: int = 8) -> list[ClientMatch]:
         """Clients in the viewer's scope matching name, id, pinyin or initials, best first."""

@@ -7,8 +7,9 @@ query exactly once, map errors.
         await press.answer()
         ...
 
-Data that does not parse as the kind (stale, forged, oversized, out of range) and a press on a
-message too old to read raise CallbackDataError: 「按钮已过期」. Domain errors are answered as
+Data that does not parse as the kind (stale, forged, oversized, out of range), a stored id's
+hashed ref naming nobody the presser may see (handlers/callback_data.py CLIENT_ID) and a press
+on a message too old to read raise CallbackDataError: 「按钮已过期」. Domain errors are answered as
 handlers/errors.py maps them (with the feature's reading); the handler does not catch them. A
 press the handler did not answer is answered without a toast when it returns. Any other error
 answers the press too (so the spinner stops) and goes on to the error handler (error id).
@@ -24,7 +25,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 
 from crm.staff import StaffMember
-from handlers.callback_data import ButtonT, CallbackDataError, pressed_button
+from handlers.callback_data import ButtonT, CallbackDataError, pressed_button, resolve
 from handlers.context import AppContext
 from handlers.errors import ButtonReply, Feature, button_reply, is_mapped
 from handlers.render import View
@@ -99,7 +100,9 @@ def button(
                 data = pressed_button(query, kind) if on_message else kind.unpack(query.data or "")
                 if data is None:
                     raise CallbackDataError("not a button of the pressed message")
-                state = Press(query, data, context.require_staff())
+                staff = context.require_staff()
+                data = await resolve(data, functools.partial(_stored_id, context, staff))
+                state = Press(query, data, staff)
                 await handler(state, context)
             except Exception as exc:
                 if not is_mapped(exc, feature, button=True):
@@ -112,6 +115,13 @@ def button(
         return on_press
 
     return decorate
+
+
+async def _stored_id(context: AppContext, staff: StaffMember, kind: str, ref: str) -> str | None:
+    """The stored id a hashed ref of a button stands for, among those the presser may see."""
+    if kind == "client":
+        return await context.services.clients.resolve_ref(ref, staff)
+    raise CallbackDataError(f"no lookup for stored {kind} ids")
 
 
 async def _show(

@@ -12,7 +12,7 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from handlers.callback_data import MAX_ROW_ID, CallbackData
+from handlers.callback_data import CLIENT_ID, MAX_ROW_ID, CallbackData
 
 DRAFT_ACTIONS = ("ok", "no", "pick")
 TODO_ACTIONS = ("done", "later", "fin", "hour", "tmrw", "more", "greet")
@@ -34,18 +34,13 @@ class DraftAction(CallbackData):
 
     prefix: ClassVar[str] = "fu"
     action: str
-    client_id: str
+    client_id: str = dataclasses.field(metadata=CLIENT_ID)  # packed as its ref (crm/id_refs.py)
     message_id: int  # the request message this confirmation replies to
     due: int  # to_minute(due_at); 0 for "pick"
 
     def validate(self) -> bool:
         return (
-            self.action in DRAFT_ACTIONS
-            and 0 < len(self.client_id) <= 32
-            and self.client_id.isprintable()
-            and " " not in self.client_id
-            and self.message_id > 0
-            and 0 <= self.due <= MAX_DUE_MINUTE
+            self.action in DRAFT_ACTIONS and self.message_id > 0 and 0 <= self.due <= MAX_DUE_MINUTE
         )
 
 

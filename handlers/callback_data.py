@@ -2,15 +2,23 @@
 
 Packed data survives restarts (no in-memory cache); a press whose data does not parse is stale or
 forged and gets 「按钮已过期」.
+
+A field declared with `dataclasses.field(metadata=CLIENT_ID)` holds a stored id, which the user's data controls
+(any characters, any length): it is packed as crm/id_refs.ref_of — the id itself when plain,
+otherwise a 12-byte hash — so no stored id can break the ':' split or the 64-byte limit. The
+button wrapper resolves hashed refs (`resolve`) before the handler sees the button.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Self, TypeVar
 
 from telegram import CallbackQuery, Message
+
+from crm.id_refs import is_hashed, is_ref, ref_of
 
 MAX_BYTES = 64
 # Numbers in buttons are ids, offsets and minutes. Anything beyond 64 bits is forged (and would
@@ -23,6 +31,14 @@ _INTEGER = re.compile(r"-?[0-9]{1,19}")
 def is_row_id(value: int) -> bool:
     """A positive number that fits the database's integer ids (a button's validate uses it)."""
     return 0 < value <= MAX_ROW_ID
+
+
+STORED_ID = "stored_id"
+
+
+# Field metadata of a stored client id: `client_id: str = dataclasses.field(metadata=CLIENT_ID)`
+# (a plain dataclasses.field call, so type checkers still see a field without a default).
+CLIENT_ID = {STORED_ID: "client"}
 
 
 ButtonT = TypeVar("ButtonT", bound="CallbackData")
@@ -51,6 +67,8 @@ class CallbackData:
         parts = [self.prefix]
         for field in dataclasses.fields(self):
             value = str(getattr(self, field.name))
+            if field.metadata.get(STORED_ID):
+                value = ref_of(value)
             if ":" in value:
                 raise ValueError(f"{field.name} may not contain ':'")
             parts.append(value)
@@ -89,6 +107,10 @@ def parse(data: str) -> CallbackData:
             if not _INTEGER.fullmatch(raw) or abs(int(raw)) > MAX_INT:
                 raise CallbackDataError(f"{field.name} is not a number in range")
             converted[field.name] = int(raw)
+        elif field.metadata.get(STORED_ID):
+            if not is_ref(raw):
+                raise CallbackDataError(f"{field.name} is not a stored id's ref")
+            converted[field.name] = raw
         else:
             converted[field.name] = raw
     instance = kind(**converted)
@@ -96,6 +118,24 @@ def parse(data: str) -> CallbackData:
     if validate is not None and not validate():
         raise CallbackDataError(f"invalid values for {prefix!r}")
     return instance
+
+
+RefLookup = Callable[[str, str], Awaitable[str | None]]
+
+
+async def resolve(button: ButtonT, lookup: RefLookup) -> ButtonT:
+    """The button with each hashed stored-id ref replaced by the id it stands for;
+    lookup(kind, ref) gives None when the presser may see no such id (stale)."""
+    changes: dict[str, str] = {}
+    for field in dataclasses.fields(button):
+        kind = field.metadata.get(STORED_ID)
+        value = getattr(button, field.name)
+        if kind and isinstance(value, str) and is_hashed(value):
+            found = await lookup(kind, value)
+            if found is None:
+                raise CallbackDataError(f"{field.name} names no {kind} the presser may see")
+            changes[field.name] = found
+    return dataclasses.replace(button, **changes) if changes else button
 
 
 @dataclasses.dataclass(frozen=True)
