@@ -144,8 +144,10 @@ def render_team_chart(kpis: TeamKpis, language: str) -> bytes:
     fonts = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
     days = kpis.windows[-1]
     managers = list(kpis.managers)
-    height = max(3.0, 1.2 + 0.45 * len(managers) * 1.4)
-    figure = Figure(figsize=(8, min(height, 30.0)), dpi=100)
+    height = min(max(3.0, 1.2 + 0.28 * len(managers)), 16.0)
+    figure = Figure(figsize=(8, height), dpi=80)
+    # Fixed margins: tight_layout would draw the whole figure twice (half the time at 50 names).
+    figure.subplots_adjust(left=0.2, right=0.97, top=1 - 0.5 / height, bottom=0.3 / height)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     bar = 0.8 / len(SERIES)
@@ -172,7 +174,6 @@ def render_team_chart(kpis: TeamKpis, language: str) -> bytes:
     axes.tick_params(labelfontfamily=fonts)
     axes.legend(prop={"family": fonts}, fontsize=8, loc="lower right")
     axes.grid(True, axis="x", alpha=0.3)
-    figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

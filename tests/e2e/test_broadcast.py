@@ -36,7 +36,9 @@ async def test_a_broadcast_is_acknowledged_and_the_missing_manager_named(demo_bo
         received = {}
         for who in (li, fang, chen):
             message = await telegram.next_message(who)
-            assert "总部通知" in message.plain_text and [b.text for b in message.buttons] == ["收到"]
+            assert "总部通知" in message.plain_text and [b.text for b in message.buttons] == [
+                "收到"
+            ]
             received[who.id] = message
 
         await telegram.press(li, received[li.id], "收到")

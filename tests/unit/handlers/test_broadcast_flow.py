@@ -58,9 +58,7 @@ async def test_a_broadcast_reaches_the_team_and_the_tally_follows_the_acks(
     assert "2/3 已确认" in tally.plain_text
 
 
-async def test_only_approved_documents_in_effect_go_out(
-    harness: Harness, paced: PacerTime
-) -> None:
+async def test_only_approved_documents_in_effect_go_out(harness: Harness, paced: PacerTime) -> None:
     han = await harness.staff("A001", 1301, "韩雪")
     assert "找不到文档 KB-NOPE" in (await han.send("/broadcast KB-NOPE")).plain_text
     draft = await han.send("/broadcast KB-OPTIONS-ELIGIBILITY")
