@@ -50,6 +50,20 @@ DEFAULT_TOKEN = "123456789:EMULATED-bot-api-token"
 
 _COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _BOT_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def command_entities(text: str) -> list[JSONDict]:
+    """The bot_command entities Telegram marks in a user's text (new or edited alike)."""
+    return [
+        {
+            "type": "bot_command",
+            "offset": utf16_length(text[: match.start()]),
+            "length": utf16_length(match.group(0)),
+        }
+        for match in _COMMAND.finditer(text)
+    ]
+
+
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -217,15 +231,7 @@ class BotApiEmulator:
         """The user sends a text message; returns the message dict (commands get entities)."""
         message = self._new_user_message(user, chat)
         message["text"] = text
-        entities = [
-            {
-                "type": "bot_command",
-                "offset": utf16_length(text[: match.start()]),
-                "length": utf16_length(match.group(0)),
-            }
-            for match in _COMMAND.finditer(text)
-        ]
-        if entities:
+        if entities := command_entities(text):
             message["entities"] = entities
         if reply_to_message_id is not None:
             message["reply_to_message"] = self._message_dict_by_id(
@@ -245,7 +251,9 @@ class BotApiEmulator:
             raise LookupError(f"user {user.id} sent no message {message_id} in chat {chat_id}")
         edited = copy.deepcopy(original)
         edited["text"] = text
-        edited.pop("entities", None)
+        edited.pop("entities", None)  # the old text's; the new text's, as Telegram sends them
+        if entities := command_entities(text):
+            edited["entities"] = entities
         edited["edit_date"] = self._now()
         self._incoming[(chat_id, message_id)] = edited
         self.enqueue("edited_message", edited)

@@ -157,9 +157,13 @@ def message_update(
 
 
 def edited_message_update(message: JSONDict, text: str, *, update_id: int, date: int) -> JSONDict:
-    """The user edits `message` (its entities go, as Telegram sends them again only if any)."""
+    """The user edits `message`: Telegram sends it whole again, with the new text's entities (an
+    edited "/note …" carries its bot_command entity as a new message would)."""
     edited = {k: v for k, v in message.items() if k != "entities"}
     edited.update(text=text, edit_date=date)
+    entities = message_json(text, user=message["from"], message_id=0, date=date).get("entities")
+    if entities:
+        edited["entities"] = entities
     return {"update_id": update_id, "edited_message": edited}
 
 

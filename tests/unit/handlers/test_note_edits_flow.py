@@ -120,15 +120,8 @@ async def test_other_chats_are_not_held_up_by_a_slow_chat(
 
 
 async def edit(harness: Harness, chat: Chat, message: JSONDict, text: str) -> Outcome:
-    """She edits `message`; as Telegram does, a command in the new text carries its
-    bot_command entity (so PTB's command handlers see the edit too)."""
-    edited = harness.emulator.user_edits_text(chat.user, None, message["message_id"], text)
-    if text.startswith("/"):
-        word = text.split(maxsplit=1)[0]
-        edited["entities"] = [
-            {"type": "bot_command", "offset": 0, "length": len(word.encode("utf-16-le")) // 2}
-        ]
-    return await harness.deliver("edited_message", edited, chat.id)
+    """She edits `message` (the emulator marks a command in the new text, as Telegram does)."""
+    return await chat.edit(message, text)
 
 
 async def another_client(harness: Harness, manager: str, not_id: str) -> tuple[str, str]:
