@@ -145,7 +145,7 @@ async def test_an_uploaded_draft_shows_its_diff_and_its_author_cannot_approve_it
 async def test_a_long_diff_is_cut_to_one_message(harness: Harness, shen: Chat) -> None:
     lines = "\n".join(f"第 {n} 条：逆回购到期资金次一交易日可取，当日可用。" for n in range(400))
     view = (await shen.send_file("KB-REVERSE-REPO.v2.md", repo_v2(lines))).message
-    assert len(view.text.encode("utf-16-le")) // 2 <= 4096
+    assert len((view.text or "").encode("utf-16-le")) // 2 <= 4096
     assert "行未显示（完整内容见 ambot kb show KB-REVERSE-REPO）" in view.plain_text
     assert labels(view)[0] == "✅ 批准"
 
