@@ -110,6 +110,19 @@ def render_choices(buttons: list[Button]) -> str:
     return "  ".join(f"[{i}] {button.text}" for i, button in enumerate(buttons, start=1))
 
 
+def keyboard_lines(rows: list[list[Button]], *, width: int = 80) -> list[str]:
+    """The choices on one line, or row by row (numbered on) when one line would be long."""
+    flat = render_choices([button for row in rows for button in row])
+    if len(rows) < 2 or len(flat) <= width:
+        return [flat]
+    lines: list[str] = []
+    number = 1
+    for row in rows:
+        lines.append("  ".join(f"[{number + i}] {b.text}" for i, b in enumerate(row)))
+        number += len(row)
+    return lines
+
+
 def keyboard_tag(index: int) -> str:
     """The letter of the index-th keyboard of a session: A … Z, then AA, AB …"""
     letters = ""
@@ -212,8 +225,10 @@ class _ConsoleChat:
             body = text.replace("\n", "\n" + indent)
             lines.append(f"{prefix}{body}")
         if message.buttons:
-            tag = self._letter(message)
-            lines.append(" " * len(BOT_PREFIX) + f"{tag}: " + render_choices(message.buttons))
+            tag = f"{self._letter(message)}: "
+            indent = " " * len(BOT_PREFIX)
+            for number, row in enumerate(keyboard_lines(message.keyboard)):
+                lines.append(indent + (tag if number == 0 else " " * len(tag)) + row)
         return lines
 
     def _letter(self, message: BotMessage) -> str:

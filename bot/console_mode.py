@@ -42,8 +42,8 @@ def console_session_token() -> str:
 
 DEMO_TICK = "/demo_tick"
 DEMO_TICK_HELP = (
-    "演示时钟前进一个升级周期，到期的升级、稍后和待办提醒随即发出"
-    " · advance the demo clock one escalation step and send what fell due"
+    "演示时钟前进一个升级周期，到期的升级、稍后、待办和工单 SLA 提醒随即发出"
+    " · the demo clock moves one escalation step on; what fell due is sent"
 )
 
 

@@ -240,6 +240,12 @@ class ConsoleProactive:
             await self.outbox.deliver(self.member, day, BRIEFING_KIND, view)
             await self.outbox.drain()
         await self._run((deliver_new_alerts,))
+        if self.outbox.printed:
+            minutes = int(self.step.total_seconds() // 60)
+            self.write(
+                f"（以上是 ambot 今天主动推送给你的消息；输入 /demo_tick 让时间前进 {minutes} 分钟"
+                f" · above: what ambot pushed to you today; /demo_tick moves time {minutes} min on）"
+            )
 
     async def tick(self) -> None:
         """/demo_tick: the demo clock moves one escalation step; what fell due runs now."""
