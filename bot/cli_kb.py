@@ -18,6 +18,7 @@ from knowledge_base.answering import Answer
 from knowledge_base.compliance.live import LexiconStore, LiveChecker
 from knowledge_base.documents import DocumentLoadError
 from knowledge_base.errors import KnowledgeBaseError, NotFoundError
+from storage.text_files import utf8_text_problem
 
 T = TypeVar("T")
 kb_app = typer.Typer(
@@ -48,6 +49,24 @@ async def _reindex(runtime: Runtime) -> None:
     )
 
 
+def _unreadable_documents(directory: Path) -> list[str]:
+    """`path: reason` for each Markdown file of the import that is not UTF-8 text (GBK, UTF-16,
+    a workbook renamed, an empty file), said before anything is read into the database."""
+    if not directory.is_dir():
+        return []  # the loader names it
+    found = []
+    for path in sorted(directory.rglob("*.md")):
+        if path.name.lower() == "readme.md" or not path.is_file():
+            continue
+        try:
+            reason = utf8_text_problem(path.read_bytes())
+        except OSError as exc:
+            reason = f"cannot read the file: {exc.strerror or exc}"
+        if reason is not None:
+            found.append(f"{path}: {reason}")
+    return found
+
+
 @kb_app.command("import")
 def kb_import(
     directory: Annotated[Path, typer.Argument(help="Folder of Markdown documents")],
@@ -63,6 +82,12 @@ def kb_import(
 ) -> None:
     """Import document versions as drafts authored by --by (another compliance officer
     approves them), whatever the files say; --migrate keeps approvals from a previous system."""
+
+    unreadable = _unreadable_documents(directory)
+    if unreadable:
+        for line in unreadable:
+            cli.err.print(line, highlight=False, markup=False, soft_wrap=True)
+        raise cli.fail(f"{len(unreadable)} file(s) are not UTF-8 text; nothing was imported")
 
     async def work(runtime: Runtime) -> None:
         try:

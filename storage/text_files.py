@@ -58,3 +58,28 @@ def legacy_chinese(line: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return any("\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" for ch in text)
+
+
+def utf8_text_problem(data: bytes) -> str | None:
+    """Why `data` is not readable as UTF-8 text (a byte-order mark allowed), in words with what
+    to do; None when it is."""
+    if not data:
+        return "the file is empty (0 bytes)"
+    marked = byte_order_mark(data[:4])
+    if marked is not None and marked[0] != "utf-8-sig":
+        name = "GB18030" if marked[0] == "gb18030" else marked[0].upper()
+        return f"the file is {name} text, not UTF-8: save it as UTF-8 and try again"
+    kind = binary_kind(data[:4096])
+    if kind is not None:
+        return f"not a text file: it looks like {kind}; save it as UTF-8 text and try again"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[data.rfind(b"\n", 0, exc.start) + 1 :].split(b"\n", 1)[0]
+        looks = " (it looks like GBK/GB18030)" if legacy_chinese(bad) else ""
+        return (
+            f"the file is not UTF-8{looks}: invalid bytes on line {line}; save it as UTF-8"
+            " and try again"
+        )
+    return None
