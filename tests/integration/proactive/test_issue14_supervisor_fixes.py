@@ -56,9 +56,7 @@ async def test_a_staff_import_keeps_what_a_manager_chose_in_settings(
     from crm.staff import StaffService
     from importing import ImportService
 
-    await w.briefings.set_preferences(
-        "M001", briefing_time=time(7, 45), timezone="Asia/Hong_Kong"
-    )
+    await w.briefings.set_preferences("M001", briefing_time=time(7, 45), timezone="Asia/Hong_Kong")
     await StaffService(w.uow).set_language("M001", "en")
     path = tmp_path / "staff.csv"
     path.write_text(STAFF_CSV, encoding="utf-8")
