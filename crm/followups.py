@@ -292,6 +292,15 @@ class FollowUpService:
                     return Saved(existing, created=False)
         raise RuntimeError("follow-up could not be saved")  # pragma: no cover
 
+    async def for_request(
+        self, viewer: StaffMember, *, bot_id: int, chat_id: int, message_id: int
+    ) -> FollowUp | None:
+        """The follow-up saved from this request message, if any (the viewer's or her team's)."""
+        found = await self._by_message(bot_id, chat_id, message_id)
+        if found is not None:
+            await self._authorise(found.id, viewer)
+        return found
+
     async def _by_message(self, bot_id: int, chat_id: int, message_id: int) -> FollowUp | None:
         async with self._uow() as uow:
             found = (

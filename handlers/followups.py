@@ -3,7 +3,8 @@
 Nothing is saved before the manager confirms the resolved date and time. The confirmation quotes
 the request message; ✅ reads the request back from `callback_query.message.reply_to_message`
 (restart-proof, no server-side draft) while its packed data carries the client, the request's
-message id and the confirmed due minute. Saving is idempotent on the request (chat, message id),
+message id and the confirmed due minute. A request edited before ✅ voids its confirmation (the
+press says so and to send /todo again; a task saved before the edit stays). Saving is idempotent on the request (chat, message id),
 so a second press or a replayed update shows the same 「已保存 #id」. The ⏰ flow keeps one
 in-memory step ("the next message is the follow-up for client X"); only that prompt is lost on a
 restart, never a confirmation. Tasks from alerts (issue 14) sit in /todos like any other; a
@@ -30,6 +31,7 @@ from handlers.errors import maps_errors
 from handlers.i18n import t
 from handlers.message_keys import bot_id
 from handlers.render import View
+from handlers.render.edits import todo_confirmation_void_view
 from handlers.render.followups import (
     ask_view,
     cancelled_view,
@@ -114,7 +116,7 @@ async def _draft_and_confirm(
 @button(DraftAction, feature="followups", on_message=True)
 async def on_draft_button(press: Press[DraftAction], context: AppContext) -> None:
     """✅ saves, ✖️ cancels, a client pick turns into the confirmation."""
-    request = quoted_message(press.query, unedited=True)
+    request = quoted_message(press.query)
     message = press.message
     if request is None or request.message_id != press.button.message_id:
         raise CallbackDataError("not the confirmation of this request")
@@ -123,6 +125,9 @@ async def on_draft_button(press: Press[DraftAction], context: AppContext) -> Non
     if press.button.action == "no":
         await press.answer()
         await press.edit(cancelled_view(language))
+        return
+    if request.edit_date is not None:
+        await _edited_request(press, context)
         return
     names_client = (request.text or "").startswith("/")
     request_text = command_argument(request.text) if names_client else request.text or ""
@@ -144,6 +149,25 @@ async def on_draft_button(press: Press[DraftAction], context: AppContext) -> Non
     else:  # a second press (or a redelivered one): already done, nothing new saved
         await press.answer(t(language, "fu_already_saved", id=saved.follow_up.id))
     await press.edit(saved_view(saved.follow_up, staff.timezone, language))
+
+
+async def _edited_request(press: Press[DraftAction], context: AppContext) -> None:
+    """Her request was edited after this confirmation was shown, so the task shown is no longer
+    what her message says: a task saved before the edit stays (the press says so); otherwise
+    the confirmation is void, nothing is saved, and she is told to send /todo again."""
+    language, staff = context.language, press.staff
+    saved = await context.services.followups.for_request(
+        staff,
+        bot_id=bot_id(context),
+        chat_id=press.message.chat_id,
+        message_id=press.button.message_id,
+    )
+    if saved is not None:
+        await press.answer(t(language, "fu_already_saved", id=saved.id))
+        await press.edit(saved_view(saved, staff.timezone, language))
+        return
+    await press.answer(t(language, "edit_todo_request_changed"))
+    await press.edit(todo_confirmation_void_view(language))
 
 
 async def _pick(press: Press[DraftAction], context: AppContext, request_text: str) -> None:

@@ -29,3 +29,8 @@ def not_a_note_command_view(note_id: int, language: str) -> View:
 
 def todo_edit_view(language: str) -> View:
     return View(escape(t(language, "edit_todo")))
+
+
+def todo_confirmation_void_view(language: str) -> View:
+    """A /todo confirmation whose request was edited before ✅: void, nothing saved."""
+    return View(escape(t(language, "edit_todo_confirmation_void")))

@@ -19,6 +19,10 @@ ZH = {
         "✏️ 编辑不会修改待办。已保存的待办请用待办上的按钮改时间或完成（/todos 查看）；"
         "要新建，请重新发送 /todo …"
     ),
+    "edit_todo_request_changed": "✏️ 原消息已修改，这条确认已作废",
+    "edit_todo_confirmation_void": (
+        "✏️ 原消息在确认前已修改，这条确认已作废，没有保存待办。请按修改后的内容重新发送 /todo …"
+    ),
 }
 
 EN = {
@@ -41,5 +45,10 @@ EN = {
     "edit_todo": (
         "✏️ Editing does not change a task. Change or finish a saved task with its buttons "
         "(see /todos); to add one, send /todo … again."
+    ),
+    "edit_todo_request_changed": "✏️ The request was edited; this confirmation no longer applies",
+    "edit_todo_confirmation_void": (
+        "✏️ The request was edited before it was confirmed, so this confirmation no longer "
+        "applies and nothing was saved. Send /todo … again with the new text."
     ),
 }
