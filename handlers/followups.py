@@ -5,9 +5,9 @@ the request message; ✅ reads the request back from `callback_query.message.rep
 (restart-proof, no server-side draft) while its packed data carries the client, the request's
 message id and the confirmed due minute. A request edited before ✅ voids its confirmation (the
 press says so and to send /todo again; a task saved before the edit stays). Saving is
-idempotent on the request (chat, message id), so a second press or a replayed update shows the same 「已保存 #id」. The ⏰ flow keeps one
-in-memory step ("the next message is the follow-up for client X"); only that prompt is lost on a
-restart, never a confirmation. Tasks from alerts (issue 14) sit in /todos like any other; a
+idempotent on the request (chat, message id), so a second press or a replayed update shows the
+same 「已保存 #id」. The ⏰ flow keeps one in-memory step ("the next message is the follow-up
+for client X"); only that prompt is lost on a restart, never a confirmation. Tasks from alerts (issue 14) sit in /todos like any other; a
 greeting task's 🎉 shows its approved template filled for the client, ready to copy.
 """
 
