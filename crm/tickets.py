@@ -97,6 +97,27 @@ class Breach:
 
 
 @dataclass(frozen=True)
+class SweepResult:
+    """What one sweep raised: the breaches to ping (per recipient, most overdue first) and,
+    per recipient, how many more were raised than are shown."""
+
+    breaches: tuple[Breach, ...]
+    overflow: tuple[tuple[StaffMember, int], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.breaches or self.overflow)
+
+
+@dataclass(frozen=True)
+class _Raised:
+    ticket_id: str
+    clock: str
+    level: int
+    manager_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class NewTicket:
     owner: StaffMember
     ticket: TicketView
@@ -483,26 +504,38 @@ class TicketService:
             out.update({r.staff_id: staff_member(r) for r in rows if r.active})
         return out
 
-    async def sweep(self) -> list[Breach]:
+    async def sweep(self, *, per_target: int | None = None) -> SweepResult:
         """Raise every newly breached clock to level 1 and every due escalation one level, in one
-        UPDATE … RETURNING per clock and step; returns who to ping about what."""
+        UPDATE … RETURNING per clock and step; returns who to ping about what.
+
+        With `per_target`, each recipient gets the views of at most that many breaches (most
+        overdue first) and a count of the rest: a backlog of 80,000 breaches is raised in
+        the database in one go, but only what will be shown is read back."""
         now = self.clock()
         t = TicketRow.__table__
         assert isinstance(t, Table)
         later = now + timedelta(minutes=self.config.escalation_minutes)
-        found: list[tuple[str, str, int]] = []
+        found: list[_Raised] = []
         async with self._uow() as uow:
             session = uow.session
             for clock in CLOCKS:
                 level = t.c[f"{clock}_level"]
                 escalate_at = t.c[f"{clock}_escalate_at"]
+                returned = (
+                    t.c.ticket_id,
+                    t.c.manager_id,
+                    t.c.category,
+                    t.c.opened_at,
+                    t.c.first_response_at,
+                    level,
+                )
                 breached = await session.execute(
                     update(t)
                     .where(self._due(now, clock), level == 0)
                     .values({level: 1, escalate_at: later})
-                    .returning(t.c.ticket_id)
+                    .returning(*returned)
                 )
-                found += [(ticket_id, clock, 1) for (ticket_id,) in breached.all()]
+                found += [self._raised(clock, row) for row in breached.all()]
                 running = (
                     t.c.first_response_at.is_(None)
                     if clock == "response"
@@ -511,7 +544,9 @@ class TicketService:
                 escalated = await session.execute(
                     update(t)
                     .where(
-                        t.c.status == "open",
+                        # status as an expression, not the column: the planner then walks the
+                        # escalation-time index instead of the clock indexes' status prefix
+                        (t.c.status + "") == "open",
                         running,
                         level >= 1,
                         level < LAST_LEVEL,
@@ -524,49 +559,75 @@ class TicketService:
                             escalate_at: case((level + 1 < LAST_LEVEL, later), else_=None),
                         }
                     )
-                    .returning(t.c.ticket_id, level)
+                    .returning(*returned)
                 )
-                found += [(ticket_id, clock, new) for ticket_id, new in escalated.all()]
+                found += [self._raised(clock, row) for row in escalated.all()]
             await uow.commit()
             if not found:
-                return []
-            return await self._breaches(session, found)
+                return SweepResult((), ())
+            return await self._breaches(session, found, per_target)
+
+    def _raised(self, clock: str, row: Any) -> _Raised:
+        ticket_id, manager_id, category, opened_at, responded, level = row
+        sla = self.config.ticket_sla.get(category)
+        start = opened_at if clock == "response" else responded
+        span = (sla.first_response if clock == "response" else sla.resolution) if sla else None
+        due = start + span if start is not None and span is not None else opened_at
+        return _Raised(ticket_id, clock, int(level), manager_id or "", due)
 
     async def _breaches(
-        self, session: AsyncSession, found: list[tuple[str, str, int]]
-    ) -> list[Breach]:
-        rows: list[TicketRow] = []
-        for part in chunks(sorted({ticket_id for ticket_id, _, _ in found})):
-            rows += (
-                await session.scalars(select(TicketRow).where(TicketRow.ticket_id.in_(part)))
-            ).all()
-        views = {v.ticket_id: v for v in await self._views(session, rows)}
-        owner_ids = {v.manager_id for v in views.values() if v.manager_id}
+        self, session: AsyncSession, found: list[_Raised], per_target: int | None
+    ) -> SweepResult:
+        owner_ids = sorted({r.manager_id for r in found if r.manager_id})
         owners = {
             r.staff_id: r
-            for part in chunks(sorted(owner_ids))
+            for part in chunks(owner_ids)
             for r in (
                 await session.scalars(select(StaffRow).where(StaffRow.staff_id.in_(part)))
             ).all()
         }
         boss_ids = {o.supervisor_id for o in owners.values() if o.supervisor_id}
         bosses = await self._members(session, boss_ids)
-        admins = [
+        admins = tuple(
             staff_member(r)
             for r in await session.scalars(
                 select(StaffRow)
                 .where(StaffRow.role == "admin", StaffRow.active.is_(True))
                 .order_by(StaffRow.staff_id)
             )
-        ]
-        mates = await self._teammates(session, sorted(owner_ids))
-        out: list[Breach] = []
-        for ticket_id, clock, level in sorted(found, key=lambda f: (f[0], CLOCKS.index(f[1]))):
-            view = views[ticket_id]
-            owner = owners.get(view.manager_id)
+        )
+        by_target: dict[str, list[_Raised]] = {}
+        members: dict[str, StaffMember] = {}
+        for raised in found:
+            owner = owners.get(raised.manager_id)
             boss = bosses.get(owner.supervisor_id or "") if owner is not None else None
-            targets: tuple[StaffMember, ...]
-            targets = (boss,) if level < LAST_LEVEL and boss is not None else tuple(admins)
-            teammates = mates.get(view.manager_id, ()) if level < LAST_LEVEL else ()
-            out.append(Breach(view, clock, level, targets, teammates))
-        return out
+            targets = (boss,) if raised.level < LAST_LEVEL and boss is not None else admins
+            for target in targets:
+                members[target.staff_id] = target
+                by_target.setdefault(target.staff_id, []).append(raised)
+        shown: list[tuple[StaffMember, _Raised]] = []
+        overflow: list[tuple[StaffMember, int]] = []
+        for staff_id, raised_list in by_target.items():
+            raised_list.sort(key=lambda r: (r.due_at, r.ticket_id, r.clock))
+            keep = raised_list if per_target is None else raised_list[:per_target]
+            shown += [(members[staff_id], r) for r in keep]
+            if len(raised_list) > len(keep):
+                overflow.append((members[staff_id], len(raised_list) - len(keep)))
+        rows: list[TicketRow] = []
+        for part in chunks(sorted({r.ticket_id for _, r in shown})):
+            rows += (
+                await session.scalars(select(TicketRow).where(TicketRow.ticket_id.in_(part)))
+            ).all()
+        views = {v.ticket_id: v for v in await self._views(session, rows)}
+        mates = await self._teammates(session, sorted({v.manager_id for v in views.values()}))
+        breaches = tuple(
+            Breach(
+                views[r.ticket_id],
+                r.clock,
+                r.level,
+                (target,),
+                mates.get(views[r.ticket_id].manager_id, ()) if r.level < LAST_LEVEL else (),
+            )
+            for target, r in shown
+        )
+        return SweepResult(breaches, tuple(overflow))

@@ -13,10 +13,8 @@ was pinged: a ping lost to a crash is followed by the next level's.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 
-from crm.staff import StaffMember
-from crm.tickets import Breach, NewTicket, ledger_kind, ping_kind
+from crm.tickets import NewTicket, ledger_kind, ping_kind
 from handlers.context import AmbotApplication, AppContext
 from handlers.render.tickets import breach_more_view, breach_view, ticket_view
 from scheduler.outbox import Outbox
@@ -39,29 +37,25 @@ async def sweep(app: AmbotApplication) -> dict[str, int]:
     for new in await tickets.new_tickets():
         if await _push(app, outbox, new):
             counts["pushed"] += 1
-    breaches = await tickets.sweep()
-    by_target: dict[str, list[tuple[StaffMember, Breach]]] = defaultdict(list)
-    for breach in breaches:
-        for target in breach.targets:
-            by_target[target.staff_id].append((target, breach))
+    result = await tickets.sweep(per_target=MAX_PINGS)
     now = tickets.clock()
     minutes = tickets.config.escalation_minutes
     day = tickets.today()
-    for pairs in by_target.values():
-        pairs.sort(key=lambda p: p[1].ticket.due_at or now)  # most overdue first
-        for target, breach in pairs[:MAX_PINGS]:
-            view = breach_view(breach, now, target.language, minutes)
-            kind = ping_kind(breach.clock, breach.level, breach.ticket.ticket_id)
-            if await outbox.deliver(target, day, kind, view):
-                counts["pings"] += 1
-        rest = len(pairs) - MAX_PINGS
-        if rest > 0:
-            target = pairs[0][0]
-            first = pairs[MAX_PINGS][1]
-            kind = ledger_kind(f"tkmore{first.level}", first.ticket.ticket_id)
-            await outbox.deliver(target, day, kind, breach_more_view(rest, target.language))
-    if breaches:
-        log.info("ticket sweep: %d breached or escalated clocks", len(breaches))
+    for breach in result.breaches:  # one recipient each, most overdue first
+        (target,) = breach.targets
+        view = breach_view(breach, now, target.language, minutes)
+        kind = ping_kind(breach.clock, breach.level, breach.ticket.ticket_id)
+        if await outbox.deliver(target, day, kind, view):
+            counts["pings"] += 1
+    for target, more in result.overflow:
+        stamp = now.strftime("%H%M%S")
+        await outbox.deliver(
+            target, day, f"tkmore:{stamp}", breach_more_view(more, target.language)
+        )
+    if result.overflow:
+        log.info(
+            "ticket sweep: %d clocks not pinged one by one", sum(n for _, n in result.overflow)
+        )
     return counts
 
 

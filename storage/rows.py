@@ -180,7 +180,25 @@ class TicketRow(Base):
     __table_args__ = (
         CheckConstraint(_one_of("category", TICKET_CATEGORIES), name="category"),
         CheckConstraint(_one_of("status", TICKET_STATUSES), name="status"),
-        Index("ix_tickets_status_manager", "status", "manager_id"),
+        # /tickets by owner; the sweep's range scans per clock (status, category and the
+        # clock's start: only clocks past due are visited; the levels are left out so that
+        # raising them rewrites no index) and the escalation times.
+        Index("ix_tickets_manager_status", "manager_id", "status"),
+        Index(
+            "ix_tickets_response_clock",
+            "status",
+            "first_response_at",
+            "category",
+            "opened_at",
+        ),
+        Index(
+            "ix_tickets_resolution_clock",
+            "status",
+            "category",
+            "first_response_at",
+        ),
+        Index("ix_tickets_response_escalate_at", "response_escalate_at"),
+        Index("ix_tickets_resolution_escalate_at", "resolution_escalate_at"),
     )
 
     ticket_id: Mapped[str] = mapped_column(String(40), primary_key=True)

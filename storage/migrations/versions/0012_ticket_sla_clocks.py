@@ -42,7 +42,23 @@ def upgrade() -> None:
         batch.create_foreign_key(
             op.f("fk_tickets_manager_id_staff"), "staff", ["manager_id"], ["staff_id"]
         )
-        batch.create_index("ix_tickets_status_manager", ["status", "manager_id"], unique=False)
+        batch.create_index("ix_tickets_manager_status", ["manager_id", "status"], unique=False)
+        batch.create_index(
+            "ix_tickets_response_clock",
+            ["status", "first_response_at", "category", "opened_at"],
+            unique=False,
+        )
+        batch.create_index(
+            "ix_tickets_resolution_clock",
+            ["status", "category", "first_response_at"],
+            unique=False,
+        )
+        batch.create_index(
+            "ix_tickets_response_escalate_at", ["response_escalate_at"], unique=False
+        )
+        batch.create_index(
+            "ix_tickets_resolution_escalate_at", ["resolution_escalate_at"], unique=False
+        )
     op.execute(
         "UPDATE tickets SET manager_id = (SELECT clients.manager_id FROM clients"
         " WHERE clients.client_id = tickets.client_id) WHERE manager_id IS NULL"
@@ -51,7 +67,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("tickets") as batch:
-        batch.drop_index("ix_tickets_status_manager")
+        for index in (
+            "ix_tickets_resolution_escalate_at",
+            "ix_tickets_response_escalate_at",
+            "ix_tickets_resolution_clock",
+            "ix_tickets_response_clock",
+            "ix_tickets_manager_status",
+        ):
+            batch.drop_index(index)
         batch.drop_constraint(op.f("fk_tickets_manager_id_staff"), type_="foreignkey")
         for column in (
             "resolution_escalate_at",

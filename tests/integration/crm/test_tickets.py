@@ -90,6 +90,10 @@ async def tickets(engine):
     return service, clock, uow
 
 
+async def swept(service: TicketService) -> list:
+    return list((await service.sweep()).breaches)
+
+
 async def journal(service: TicketService) -> list:
     return [e async for e in service._journal.entries(NOW - timedelta(days=1))]
 
@@ -116,25 +120,25 @@ async def test_open_tickets_most_urgent_first_with_time_left(tickets) -> None:
 
 async def test_a_breached_clock_pings_once_then_escalates_to_the_admins(tickets) -> None:
     service, clock, _uow = tickets
-    first = await service.sweep()
+    first = await swept(service)
     assert [(b.ticket.ticket_id, b.clock, b.level) for b in first] == [("T-INQ", "response", 1)]
     assert [t.staff_id for t in first[0].targets] == ["S1"]
     assert [m.staff_id for m in first[0].teammates] == ["M2", "M3"]  # one-tap reassign
-    assert await service.sweep() == []  # once per clock
+    assert await swept(service) == []  # once per clock
     clock.advance(minutes=10)  # T-TRD breaches now, on its own clock
-    assert [(b.ticket.ticket_id, b.level) for b in await service.sweep()] == [("T-TRD", 1)]
+    assert [(b.ticket.ticket_id, b.level) for b in await swept(service)] == [("T-TRD", 1)]
     clock.advance(minutes=20)  # 30 min after T-INQ's breach: the supervisor again
-    again = await service.sweep()
+    again = await swept(service)
     assert ("T-INQ", "response", 2) in [(b.ticket.ticket_id, b.clock, b.level) for b in again]
     # T-ACC's resolution clock (2 h from its response) breached too: a separate clock
     assert ("T-ACC", "resolution", 1) in [(b.ticket.ticket_id, b.clock, b.level) for b in again]
     clock.advance(minutes=30)
-    top = {(b.ticket.ticket_id, b.level): b for b in await service.sweep()}
+    top = {(b.ticket.ticket_id, b.level): b for b in await swept(service)}
     assert [t.staff_id for t in top["T-INQ", 3].targets] == ["A1"] and not top["T-INQ", 3].teammates
     clock.advance(hours=5)
-    assert {b.ticket.ticket_id for b in await service.sweep()} <= {"T-TRD", "T-ACC", "T-OTHER"}
+    assert {b.ticket.ticket_id for b in await swept(service)} <= {"T-TRD", "T-ACC", "T-OTHER"}
     clock.advance(hours=5)
-    assert await service.sweep() == []  # everything at the top level: nothing more
+    assert await swept(service) == []  # everything at the top level: nothing more
     assert ping_kind("response", 1, "T-INQ") == "tkres1:T-INQ"
     assert len(ping_kind("resolution", 3, "X" * 40)) <= 40
 
@@ -147,10 +151,10 @@ async def test_responding_stops_the_first_clock_and_starts_the_resolution_clock(
     with pytest.raises(AlreadyClosedError):
         await service.respond("T-TRD", wang)  # the second press: already done
     clock.advance(minutes=30)
-    assert "T-TRD" not in {b.ticket.ticket_id for b in await service.sweep()}
+    assert "T-TRD" not in {b.ticket.ticket_id for b in await swept(service)}
     clock.advance(hours=2)
     assert ("T-TRD", "resolution", 1) in [
-        (b.ticket.ticket_id, b.clock, b.level) for b in await service.sweep()
+        (b.ticket.ticket_id, b.clock, b.level) for b in await swept(service)
     ]
 
 
@@ -166,13 +170,13 @@ async def test_resolving_stores_the_resolution_and_journals_it(tickets) -> None:
         await service.resolve("T-INQ", wang, "again")
     entries = [e for e in await journal(service) if e.subject == "ticket:T-INQ"]
     assert [e.kind for e in entries] == ["ticket.resolved"] and "客户满意" in entries[0].body
-    assert "T-INQ" not in {b.ticket.ticket_id for b in await service.sweep()}
+    assert "T-INQ" not in {b.ticket.ticket_id for b in await swept(service)}
 
 
 async def test_only_the_supervisor_reassigns_to_a_teammate_and_escalation_stops(tickets) -> None:
     service, clock, uow = tickets
     wang, zhou, wu = [await member(uow, s) for s in ("M1", "S1", "S2")]
-    await service.sweep()  # T-INQ breached, supervisor pinged
+    await swept(service)  # T-INQ breached, supervisor pinged
     with pytest.raises(NotAuthorizedError):
         await service.reassign("T-INQ", wang, "M2")  # a manager does not reassign
     with pytest.raises(NotAuthorizedError):
@@ -187,6 +191,6 @@ async def test_only_the_supervisor_reassigns_to_a_teammate_and_escalation_stops(
     news = {n.ticket.ticket_id: n.owner.staff_id for n in await service.new_tickets()}
     assert news.get("T-INQ") == "M2" and "T-TRD" not in news
     clock.advance(minutes=40)
-    assert "T-INQ" not in {b.ticket.ticket_id for b in await service.sweep()}
+    assert "T-INQ" not in {b.ticket.ticket_id for b in await swept(service)}
     kinds = [e.kind for e in await journal(service) if e.subject == "ticket:T-INQ"]
     assert kinds == ["ticket.reassigned"]
