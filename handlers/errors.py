@@ -25,6 +25,8 @@ from typing import Any, Literal, TypeVar
 from telegram import Update
 from telegram.ext import Application
 
+from crm.broadcasts import BroadcastRefusedError
+from crm.busy import is_busy
 from crm.errors import (
     AlreadyClosedError,
     InvalidDateError,
@@ -50,6 +52,7 @@ from handlers.context import AppContext
 from handlers.guards import user_language
 from handlers.i18n import role_name, t
 from handlers.render import View
+from handlers.render.broadcast import refusal_text
 from handlers.render.followups import (
     closed_view,
     invalid_date_view,
@@ -57,13 +60,11 @@ from handlers.render.followups import (
     usage_view,
     when_error_view,
 )
-from handlers.render.notes import undo_expired_text
 from handlers.render.lexicon import gone_text, input_error_text
+from handlers.render.notes import undo_expired_text
 from handlers.render.review import review_error_text
 from handlers.render.start import error_text, invite_error_text
 from handlers.reply import ignore_query_gone, reply_view
-from crm.broadcasts import BroadcastRefusedError
-from handlers.render.broadcast import refusal_text
 from knowledge_base.compliance.lexicon_edit import LexiconEntryGoneError, LexiconInputError
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.errors import NotAuthorizedError as KbNotAuthorizedError
@@ -248,6 +249,11 @@ def _lookup(
             return own[kind]
         if kind in default:
             return default[kind]
+    if is_busy(exc):
+        # A busy database anywhere on the way (a journal append, a read before the write) reads
+        # as the typed StorageBusyError: the transaction rolled back, nothing was saved.
+        log.warning("database busy or unavailable (%s): answered as not saved", type(exc).__name__)
+        return _lookup(table, StorageBusyError("update"), feature)
     return _MISSING
 
 
