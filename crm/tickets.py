@@ -150,8 +150,12 @@ def ledger_kind(prefix: str, ticket_id: str) -> str:
     return f"{prefix}#{digest}"[:MAX_KIND]
 
 
+CLOCK_CODES = {"response": "fr", "resolution": "rs"}  # first response, resolution
+
+
 def ping_kind(clock: str, level: int, ticket_id: str) -> str:
-    return ledger_kind(f"tk{clock[:3]}{level}", ticket_id)
+    """The ledger kind of one clock's ping at one level: tkfr1:<id>, tkrs2:<id>…"""
+    return ledger_kind(f"tk{CLOCK_CODES[clock]}{level}", ticket_id)
 
 
 def one_line(text: str) -> str:

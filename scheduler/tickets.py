@@ -3,9 +3,9 @@ SLA clocks, every `tickets.sweep_seconds` (crm/proactive.yaml).
 
 Thin: TicketService (crm/tickets.py) finds new tickets and raises breached clocks set-based;
 this job renders and hands each message to the outbox, paced like alerts. Ledger kinds:
-`tk:<id>` (the owner's push, one per owner) and `tk<clock><level>:<id>` (one ping per clock,
-level and recipient). Each target gets at most `MAX_PINGS` pings per sweep, most overdue
-first; the rest are summed up in one message pointing to /tickets (a first import of a
+`tk:<id>` (the owner's push, one per owner) and `tkfr<level>:<id>` / `tkrs<level>:<id>` (one
+ping per clock, level and recipient). Each target gets at most `MAX_PINGS` pings per sweep,
+most overdue first; the rest are summed up in one message pointing to /tickets (a first import of a
 backlog must not flood a supervisor's chat). The raised level is the record that the clock
 was pinged: a ping lost to a crash is followed by the next level's.
 """

@@ -139,7 +139,8 @@ async def test_a_breached_clock_pings_once_then_escalates_to_the_admins(tickets)
     assert {b.ticket.ticket_id for b in await swept(service)} <= {"T-TRD", "T-ACC", "T-OTHER"}
     clock.advance(hours=5)
     assert await swept(service) == []  # everything at the top level: nothing more
-    assert ping_kind("response", 1, "T-INQ") == "tkres1:T-INQ"
+    assert ping_kind("response", 1, "T-INQ") == "tkfr1:T-INQ"
+    assert ping_kind("resolution", 1, "T-INQ") == "tkrs1:T-INQ"  # two clocks, two pings
     assert len(ping_kind("resolution", 3, "X" * 40)) <= 40
 
 
