@@ -8,30 +8,33 @@ question becomes one of the document's approved questions), draft a new document
 next .md file; handlers/review_upload.py), or dismiss it with a reason. Findings and 👎 are
 marked reviewed, with an optional note. Curation acts bump the knowledge-base generation, so
 every process answers from the new state within seconds; every act is journaled by its
-service. The manager who asked is told, on the one outgoing path, when her gap has an answer.
+service. What an act owes someone (the manager whose gap is answered, the author of a rejected
+draft) is queued by the service in the act's transaction and delivered at once from here, on
+the one outgoing path (handlers/notices.py; the scheduler's sweep delivers what `ambot kb` acts
+queue).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from crm.errors import NotFoundError as StaffNotFoundError
 from handlers import session
 from handlers.buttons import Press, button
 from handlers.commands import command_argument
 from handlers.context import AppContext
 from handlers.errors import maps_errors
 from handlers.i18n import t
+from handlers.notices import deliver_notices
 from handlers.render import View, user_text
 from handlers.render.review import (
     approved_text,
     done_view,
     feedback_view,
     finding_view,
-    gap_notice_view,
     gap_view,
     linked_text,
     marked_text,
@@ -41,7 +44,6 @@ from handlers.render.review import (
 )
 from handlers.reply import reply_view
 from handlers.review_buttons import ReviewButton
-from knowledge_base.gaps import GapResolution
 from knowledge_base.review import NOTE_LIMIT, InForce
 from knowledge_base.text import clean_text
 
@@ -120,7 +122,7 @@ async def on_review(press: Press[ReviewButton], context: AppContext) -> None:
         doc_id, _ = await review.doc_of(arg)
         resolution = await services.gaps.link(ref, doc_id, by=viewer.staff_id)
         await press.edit(done_view(linked_text(resolution, language), language))
-        await _tell_asker(context, resolution)
+        await _tell(context, [resolution.notice_id])
     elif action in ("gt", "gd"):
         gap = await review.gap(ref, viewer.staff_id)
         if gap.status != "open":
@@ -194,16 +196,16 @@ async def _approve(press: Press[ReviewButton], context: AppContext) -> None:
     if detail.author == viewer.staff_id:
         await press.answer(t(language, "rv_four_eyes"), alert=True)
         return
-    await services.curation.approve(detail.doc_id, by=viewer.staff_id, version=detail.version)
-    answered = await services.gaps.answered_by_approval(detail.doc_id, by=viewer.staff_id)
+    approved = await services.curation.approve(
+        detail.doc_id, by=viewer.staff_id, version=detail.version
+    )
     await press.answer()
     after = await services.review.version(ref, viewer.staff_id)
-    note = approved_text(detail, viewer.staff_id, len(answered), language)
+    note = approved_text(detail, viewer.staff_id, len(approved.answered_gaps), language)
     await press.edit(
         version_view(after, language, viewer.timezone, officer=True, page=page, note=note)
     )
-    for resolution in answered:
-        await _tell_asker(context, resolution)
+    await _tell(context, approved.notices)
 
 
 async def _mark(
@@ -270,11 +272,12 @@ async def on_text(update: Update, context: AppContext) -> None:
     by = viewer.staff_id
     if action == "rj":
         doc_id, version = await services.review.doc_of(ref)
-        await services.curation.reject(doc_id, by=by, reason=text, version=version)
+        rejected = await services.curation.reject(doc_id, by=by, reason=text, version=version)
         said = t(
             language, "rv_rejected", label=user_text(f"{doc_id} v{version}"), reason=user_text(text)
         )
         await reply_view(message, done_view(said, language, page))
+        await _tell(context, rejected.notices)
     elif action == "rt":
         doc_id, _ = await services.review.doc_of(ref)
         retired = await services.curation.retire(doc_id, by=by, reason=text)
@@ -290,7 +293,7 @@ async def on_text(update: Update, context: AppContext) -> None:
     elif action == "gt":
         resolution = await services.gaps.link(ref, text, by=by)
         await reply_view(message, done_view(linked_text(resolution, language), language, page))
-        await _tell_asker(context, resolution)
+        await _tell(context, [resolution.notice_id])
     elif action == "gd":
         await services.gaps.dismiss(ref, by=by, reason=text)
         said = t(language, "rv_dismissed", gap_id=ref, reason=user_text(text))
@@ -299,25 +302,11 @@ async def on_text(update: Update, context: AppContext) -> None:
         await reply_view(message, await _mark(None, context, action, ref, page, text, edit=False))
 
 
-async def _tell_asker(context: AppContext, resolution: GapResolution) -> None:
-    """The manager who asked hears that her question has an approved answer (in her
-    language, on the one outgoing path, once per gap)."""
-    services = context.services
-    state = context.bot_data.scheduler
-    if resolution.asked_by is None or state is None:
-        return
-    try:
-        member = await services.staff.get(resolution.asked_by)
-    except StaffNotFoundError:
-        return
-    await state.outbox.deliver(
-        member,
-        services.alerts.today(),
-        f"gap:{resolution.gap_id}",
-        gap_notice_view(resolution, member.language),
-        urgent=True,
-        wait=True,
-    )
+async def _tell(context: AppContext, notices: Iterable[int | None]) -> None:
+    """Deliver what this act owes others now (once: the sweep skips what is settled)."""
+    ids = [n for n in notices if n is not None]
+    if ids:
+        await deliver_notices(context.application, ids, wait=True)
 
 
 def register(app: Application) -> None:

@@ -6,6 +6,9 @@
   with who ran it;
 - `approve` needs an active compliance officer other than the draft's author (four eyes);
   `retire` and `reject` need a compliance officer and a reason; all three are journaled;
+- approving a draft answers the content gaps that awaited it, and rejecting one tells its
+  author why, in the same transaction and whichever door was used (/review or `ambot kb`):
+  the messages are queued as notices (knowledge_base/notices.py) that the running bot delivers;
 - the newest approved version of a document supersedes older ones; only approved, in-effect
   text is served.
 
@@ -31,12 +34,16 @@ from audit import Journal
 from knowledge_base.documents import DocumentVersion, load_directory
 from knowledge_base.errors import (
     EmptyQuestionError,
+    KnowledgeBaseError,
     NotAuthorizedError,
     NotFoundError,
     QuestionTooLongError,
     UnknownDocumentError,
     UsageError,
 )
+from knowledge_base.gap_closing import GapResolution, close_gap
+from knowledge_base.gap_queue import queue_gap
+from knowledge_base.notices import NoticeQueue, queue_notice
 from storage.clock import Clock, utc_now
 from storage.kb_rows import (
     GENERATION_ID,
@@ -90,6 +97,9 @@ class VersionSummary:
     approved_at: date | None
     effective_from: date | None
     expires_on: date | None
+    # approve: the gaps the approval answered; approve/reject: the notices it queued
+    answered_gaps: tuple[int, ...] = ()
+    notices: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,6 +246,8 @@ class CurationService:
         self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
         self._journal = journal if journal is not None else Journal(uow, clock=self._clock)
+        # what curation acts owe staff (gap answered, draft rejected), for the bot to deliver
+        self.notices = NoticeQueue(uow, clock=lambda: self._clock())
         self.check_every = check_every
         self.monotonic = monotonic
 
@@ -506,8 +518,50 @@ class CurationService:
                 {"version": row.version, "author": row.authored_by},
                 session=uow.session,
             )
+            answered = await self._answer_awaiting_gaps(uow, row, by, now)
             await uow.commit()
-            return _summary(row)
+            return replace(
+                _summary(row),
+                answered_gaps=tuple(a.gap_id for a in answered),
+                notices=tuple(a.notice_id for a in answered if a.notice_id is not None),
+            )
+
+    async def _answer_awaiting_gaps(
+        self, uow: UnitOfWork, row: KbVersionRow, by: str, now: datetime
+    ) -> list[GapResolution]:
+        """The open gaps a draft of this document was awaited for are answered by its approval
+        once it is in effect: each question joins the document's questions (when short enough),
+        the gap is closed and journaled, and the manager who asked is owed a notice."""
+        if not _approved_text(row).in_effect(now.astimezone(self._tz).date()):
+            return []
+        waiting = (
+            await uow.session.scalars(
+                select(ContentGapRow)
+                .where(ContentGapRow.doc_id == row.doc_id, ContentGapRow.status == "open")
+                .order_by(ContentGapRow.id)
+            )
+        ).all()
+        answered = []
+        for gap_id, question in [(g.id, g.question) for g in waiting]:
+            try:
+                resolved = await close_gap(
+                    uow.session,
+                    self._journal,
+                    gap_id,
+                    by=by,
+                    now=now,
+                    status="answered",
+                    resolution="drafted",
+                    doc_id=row.doc_id,
+                    title=row.title,
+                    version=row.version,
+                )
+            except KnowledgeBaseError:
+                continue  # closed meanwhile by someone else
+            if len(normalize_question(question)) <= QUESTION_MAX_CHARS:
+                await self._link_question(uow, row.doc_id, question, by=by, source="gap", now=now)
+            answered.append(resolved)
+        return answered
 
     async def retire(self, doc_id: str, *, by: str, reason: str) -> list[VersionSummary]:
         """Retire every approved version of doc_id: it is no longer served. A compliance
@@ -564,15 +618,28 @@ class CurationService:
                 raise UsageError(f"{label}: no draft to reject")
             row.status = "rejected"
             await self._event(uow, row, "rejected", by, now, reason)
+            notices: tuple[int, ...] = ()
+            author = row.authored_by
+            if author is not None and author != by:
+                rejecter = await uow.session.get(StaffRow, by)
+                body = {
+                    "doc_id": row.doc_id,
+                    "version": row.version,
+                    "title": row.title,
+                    "reason": reason,
+                    "by": by,
+                    "by_name": rejecter.name if rejecter is not None else by,
+                }
+                notices = (await queue_notice(uow.session, author, "draft_rejected", body, now),)
             await self._journal.append(
                 by,
                 "kb.rejected",
                 f"kb:{doc_id}",
-                {"version": row.version, "reason": reason},
+                {"version": row.version, "reason": reason, "author": author},
                 session=uow.session,
             )
             await uow.commit()
-            return _summary(row)
+            return replace(_summary(row), notices=notices)
 
     async def generation(self) -> int:
         """The database's knowledge-base generation (one indexed row: cheap to poll)."""
@@ -659,46 +726,54 @@ class CurationService:
 
         UnknownDocumentError if no version of doc_id exists; EmptyQuestionError /
         QuestionTooLongError for its text; UsageError for another source."""
-        text = checked_question(question)
+        checked_question(question)
         if source not in QUESTION_SOURCES or source == "front_matter":
             raise UsageError(f"unknown source {source!r} for a similar question (gap or feedback)")
         now = self._clock()
         async with self._uow() as uow:
             if await self._compliance_officer(uow, by) is None:
                 raise NotAuthorizedError(f"{by} is not an active compliance officer")
-            newest = await uow.session.scalar(
-                select(func.max(KbVersionRow.version)).where(KbVersionRow.doc_id == doc_id)
+            if await self._link_question(uow, doc_id, question, by=by, source=source, now=now):
+                await uow.commit()
+
+    async def _link_question(
+        self, uow: UnitOfWork, doc_id: str, question: str, *, by: str, source: str, now: datetime
+    ) -> bool:
+        """add_question inside the caller's transaction; False when it was there already."""
+        text = checked_question(question)
+        newest = await uow.session.scalar(
+            select(func.max(KbVersionRow.version)).where(KbVersionRow.doc_id == doc_id)
+        )
+        if newest is None:
+            raise UnknownDocumentError(doc_id)
+        # already linked, or listed by the newest version's front matter
+        existing = await uow.session.scalars(
+            select(KbQuestionRow.question).where(
+                KbQuestionRow.doc_id == doc_id,
+                or_(KbQuestionRow.version.is_(None), KbQuestionRow.version == newest),
             )
-            if newest is None:
-                raise UnknownDocumentError(doc_id)
-            # already linked, or listed by the newest version's front matter
-            existing = await uow.session.scalars(
-                select(KbQuestionRow.question).where(
-                    KbQuestionRow.doc_id == doc_id,
-                    or_(KbQuestionRow.version.is_(None), KbQuestionRow.version == newest),
-                )
+        )
+        if _question_key(text) in {_question_key(q) for q in existing}:
+            return False
+        uow.session.add(
+            KbQuestionRow(
+                doc_id=doc_id,
+                version=None,
+                question=text,
+                source=source,
+                added_by=by,
+                added_at=now,
             )
-            if _question_key(text) in {_question_key(q) for q in existing}:
-                return
-            uow.session.add(
-                KbQuestionRow(
-                    doc_id=doc_id,
-                    version=None,
-                    question=text,
-                    source=source,
-                    added_by=by,
-                    added_at=now,
-                )
-            )
-            await bump_generation(uow.session)
-            await self._journal.append(
-                by,
-                "kb.question_added",
-                f"kb:{doc_id}",
-                {"question": text, "source": source},
-                session=uow.session,
-            )
-            await uow.commit()
+        )
+        await bump_generation(uow.session)
+        await self._journal.append(
+            by,
+            "kb.question_added",
+            f"kb:{doc_id}",
+            {"question": text, "source": source},
+            session=uow.session,
+        )
+        return True
 
     async def questions(self, doc_id: str) -> list[tuple[str, int | None, str]]:
         """(question, version or None, source) of every similar question stored for doc_id."""
@@ -718,18 +793,17 @@ class CurationService:
         best_doc_id: str | None,
         best_score: float | None,
     ) -> int:
-        """Queue an unanswered question for compliance; returns its id."""
-        async with self._uow() as uow:
-            row = ContentGapRow(
-                question=question[:2000],
-                asked_by=asked_by,
-                asked_at=self._clock(),
-                best_doc_id=best_doc_id,
-                best_score=best_score,
-            )
-            uow.session.add(row)
-            await uow.commit()
-            return row.id
+        """Queue an unanswered question for compliance; returns its id (the open gap's, if the
+        same person's same question is already waiting: knowledge_base/gap_queue.py)."""
+        receipt = await queue_gap(
+            self._uow,
+            question,
+            asked_by=asked_by,
+            asked_at=self._clock(),
+            best_doc_id=best_doc_id,
+            best_score=best_score,
+        )
+        return receipt.gap_id
 
     async def open_gaps(self) -> list[tuple[int, str, str | None, datetime]]:
         async with self._uow() as uow:

@@ -4,40 +4,35 @@ compliance officer in /review:
 - `link`: the gap's question becomes an approved similar question (相似问) of a document in
   force (`CurationService.add_question`: indexed, served everywhere within seconds), and the gap
   is answered;
-- `await_draft` + `answered_by_approval`: a new document is drafted for it; the gap is answered
-  when that draft is approved (its question then joins the document's questions too);
+- `await_draft`: a new document is drafted for it; the gap is answered when that draft is
+  approved, by whoever approves it and through whichever door (`CurationService.approve`: its
+  question then joins the document's questions too);
 - `dismiss`: closed with a reason.
 
-Every resolution records who, when and how on the gap row and is journaled; the caller tells
-the manager who asked (a resolution names her).
+Every resolution records who, when and how on the gap row and is journaled; an answer owes the
+manager who asked a notice (knowledge_base/notices.py), in the same transaction
+(`gap_closing.close_gap`), which the running bot delivers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from audit import Journal
 from knowledge_base.curation import CurationService
-from knowledge_base.errors import KnowledgeBaseError, NotAuthorizedError, NotFoundError, UsageError
+from knowledge_base.errors import NotAuthorizedError, NotFoundError, UsageError
+from knowledge_base.gap_closing import GapClosedError, GapResolution, close_gap
 from storage.clock import Clock, utc_now
 from storage.kb_rows import QUESTION_MAX_CHARS, ContentGapRow, KbVersionRow
 from storage.rows import StaffRow
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
+__all__ = ["GapClosedError", "GapResolution", "GapService", "NotInForceError"]
+
 REASON_LIMIT = 500
-
-
-class GapClosedError(UsageError):
-    """The gap was already answered or dismissed (by someone else, or by an earlier press)."""
-
-    def __init__(self, gap_id: int, status: str) -> None:
-        super().__init__(f"gap #{gap_id} is {status}")
-        self.gap_id = gap_id
-        self.status = status
 
 
 class NotInForceError(NotFoundError):
@@ -55,19 +50,6 @@ class GapQuestionTooLongError(UsageError):
         super().__init__(f"question of {length} characters; a similar question has ≤ {limit}")
         self.limit = limit
         self.length = length
-
-
-@dataclass(frozen=True)
-class GapResolution:
-    """What happened to a gap: answered (by `doc_id`), dismissed, or awaiting a draft."""
-
-    gap_id: int
-    question: str
-    asked_by: str | None
-    status: str  # answered | dismissed | open (a draft of doc_id is awaited)
-    doc_id: str | None = None
-    title: str | None = None
-    version: int | None = None
 
 
 class GapService:
@@ -139,17 +121,14 @@ class GapService:
         if len(question) > QUESTION_MAX_CHARS:
             raise GapQuestionTooLongError(limit=QUESTION_MAX_CHARS, length=len(question))
         await self._curation.add_question(doc_id, question, by=by, source="gap")
-        resolved = await self._close(
-            gap_id, by, status="answered", resolution="linked", doc_id=doc_id
-        )
-        return GapResolution(
-            resolved.gap_id,
-            resolved.question,
-            resolved.asked_by,
-            "answered",
-            doc_id,
-            title,
-            version,
+        return await self._close(
+            gap_id,
+            by,
+            status="answered",
+            resolution="linked",
+            doc_id=doc_id,
+            title=title,
+            version=version,
         )
 
     async def dismiss(self, gap_id: int, *, by: str, reason: str) -> GapResolution:
@@ -174,69 +153,29 @@ class GapService:
             await uow.commit()
             return GapResolution(gap_id, gap.question, gap.asked_by, "open", doc_id)
 
-    async def answered_by_approval(self, doc_id: str, *, by: str) -> list[GapResolution]:
-        """After doc_id's draft was approved: the gaps awaiting it are answered (their questions
-        join the document's questions where short enough)."""
-        async with self._uow() as uow:
-            gaps = (
-                await uow.session.scalars(
-                    select(ContentGapRow).where(
-                        ContentGapRow.doc_id == doc_id, ContentGapRow.status == "open"
-                    )
-                )
-            ).all()
-            waiting = [(g.id, g.question) for g in gaps]
-            current = await self._in_force(uow, doc_id)
-            if not waiting or current is None:
-                return []
-            title, version = current.title, current.version
-        done: list[GapResolution] = []
-        for gap_id, question in waiting:
-            if len(question) <= QUESTION_MAX_CHARS:
-                await self._curation.add_question(doc_id, question, by=by, source="gap")
-            try:
-                resolved = await self._close(
-                    gap_id, by, status="answered", resolution="drafted", doc_id=doc_id
-                )
-            except KnowledgeBaseError:
-                continue  # closed meanwhile by someone else
-            done.append(
-                GapResolution(
-                    gap_id, resolved.question, resolved.asked_by, "answered", doc_id, title, version
-                )
-            )
-        return done
-
     async def _close(
-        self, gap_id: int, by: str, *, status: str, resolution: str, doc_id: str | None
+        self,
+        gap_id: int,
+        by: str,
+        *,
+        status: str,
+        resolution: str,
+        doc_id: str | None,
+        title: str | None = None,
+        version: int | None = None,
     ) -> GapResolution:
-        now = self._clock()
         async with self._uow() as uow:
-            # Write first: two officers closing one gap at once close it once.
-            done = await uow.session.execute(
-                update(ContentGapRow)
-                .where(ContentGapRow.id == gap_id, ContentGapRow.status == "open")
-                .values(
-                    status=status,
-                    resolved_by=by,
-                    resolved_at=now,
-                    resolution=resolution,
-                    doc_id=doc_id if doc_id is not None else ContentGapRow.doc_id,
-                )
-            )
-            if getattr(done, "rowcount", 0) != 1:
-                row = await uow.session.get(ContentGapRow, gap_id)
-                if row is None:
-                    raise NotFoundError(f"gap #{gap_id}")
-                raise GapClosedError(gap_id, row.status)
-            row = await uow.session.get(ContentGapRow, gap_id)
-            assert row is not None
-            await self._journal.append(
-                by,
-                f"kb.gap_{status}",
-                f"gap:{gap_id}",
-                {"resolution": resolution, "doc_id": doc_id, "asked_by": row.asked_by},
-                session=uow.session,
+            resolved = await close_gap(
+                uow.session,
+                self._journal,
+                gap_id,
+                by=by,
+                now=self._clock(),
+                status=status,
+                resolution=resolution,
+                doc_id=doc_id,
+                title=title,
+                version=version,
             )
             await uow.commit()
-            return GapResolution(gap_id, row.question, row.asked_by, status, doc_id)
+            return resolved

@@ -18,6 +18,7 @@ from scheduler.alerts import SWEEP_JOB, deliver_new_alerts
 from scheduler.broadcasts import SWEEP_JOB as BROADCAST_JOB
 from scheduler.broadcasts import sweep_broadcasts
 from scheduler.escalations import ESCALATION_JOB, escalate_unacknowledged
+from scheduler.notices import NOTICES_JOB, NOTICES_SWEEP_SECONDS, deliver_pending_notices
 from scheduler.reminders import send_due_reminders
 from scheduler.rules import RULES_JOB, evaluate_latest_data
 from scheduler.tickets import TICKETS_JOB, sweep_tickets
@@ -52,6 +53,13 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep(BROADCAST_JOB, sweep_broadcasts, lambda _config: BROADCAST_SWEEP_SECONDS),
     # New tickets to their owners; breached SLA clocks to the supervisors, escalating.
     Sweep(TICKETS_JOB, sweep_tickets, lambda config: config.ticket_sweep_seconds),
+    # What curation acts owe staff (gap answered, draft rejected), from any process.
+    Sweep(
+        NOTICES_JOB,
+        deliver_pending_notices,
+        lambda _config: NOTICES_SWEEP_SECONDS,
+        timed=False,
+    ),
     # New data, not time, makes this one due.
     Sweep(RULES_JOB, evaluate_latest_data, _alert_sweep_seconds, first=0, timed=False),
 )

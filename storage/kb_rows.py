@@ -156,3 +156,25 @@ class KbLexiconRow(Base):
     source: Mapped[str] = mapped_column(String(300))
     loaded_by: Mapped[str] = mapped_column(String(32))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+NOTICE_KINDS = ("gap_answered", "draft_rejected")
+
+
+class KbNoticeRow(Base):
+    """A message owed to a staff member about a curation act (her gap answered, her draft
+    rejected), written in the transaction of the act by whichever door it came through (chat or
+    CLI). The running bot's notices sweep delivers it on the outbox and sets `sent_at`."""
+
+    __tablename__ = "kb_notices"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", NOTICE_KINDS), name="kind"),
+        Index("ix_kb_notices_pending", "sent_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    staff_id: Mapped[str] = mapped_column(String(32), ForeignKey("staff.staff_id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)  # JSON: what the message says
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -137,10 +137,13 @@ async def test_a_gap_awaiting_a_draft_is_answered_when_it_is_approved(services) 
     await review.upload(doc(1, "逆回购。"), "a.md", by="C001")
     waiting = await gaps.await_draft(gap_id, "KB-IDLE-CASH", by="C001")
     assert waiting.status == "open"
-    assert await gaps.answered_by_approval("KB-IDLE-CASH", by="C002") == []  # not approved yet
-    await curation.approve("KB-IDLE-CASH", by="C002")
-    answered = await gaps.answered_by_approval("KB-IDLE-CASH", by="C002")
-    assert [(a.gap_id, a.asked_by, a.version) for a in answered] == [(gap_id, "M001", 1)]
+    assert await curation.notices.pending() == []  # nothing owed before the approval
+    approved = await curation.approve("KB-IDLE-CASH", by="C002")  # any door: here the CLI's
+    assert approved.answered_gaps == (gap_id,)
+    [notice] = await curation.notices.pending()
+    assert approved.notices == (notice.id,)
+    assert (notice.staff_id, notice.kind) == ("M001", "gap_answered")
+    assert notice.body["question"] == "闲钱怎么办" and notice.body["version"] == 1
     _, texts = await curation.served()
     assert texts[0].questions == ("闲钱怎么办",)
 
