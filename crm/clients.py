@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit import Journal
 from crm.busy import busy_as_domain_error
-from crm.client_search import Candidate, rank_candidates
+from crm.client_search import Candidate, normalise_query, rank_candidates
 from crm.errors import NoBookError, NotAuthorizedError, NotFoundError, UsageError
 from crm.id_refs import is_hashed, pick
 from crm.masking import mask_id_number, mask_phone
@@ -248,12 +250,59 @@ class ClientService:
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()
 
+    def now(self) -> datetime:
+        """The service clock (handlers time a short-lived "client in context" with it)."""
+        return self._clock()
+
     async def get(self, client_id: str, viewer: StaffMember) -> ClientSummary:
         """The client's summary; NotFoundError if unknown, NotAuthorizedError if out of scope."""
         async with self._uow() as uow:
             row = await _visible_client(uow.session, client_id, viewer)
             snapshot = await _latest_snapshot(uow.session, row.client_id, self.today())
             return _summary(row, snapshot, self.tiers)
+
+    async def read_for(
+        self, client_id: str, viewer: StaffMember, purpose: str, details: Mapping[str, Any]
+    ) -> ClientSummary:
+        """The summary, its read journaled as `client.<purpose>` with `details` (e.g. "ask": a
+        question answered with her risk level in view), like the card's `client.card`."""
+        async with self._uow() as uow:
+            row = await _visible_client(uow.session, client_id, viewer)
+            snapshot = await _latest_snapshot(uow.session, row.client_id, self.today())
+            summary = _summary(row, snapshot, self.tiers)
+            await self._journal.append(
+                viewer.staff_id,
+                f"client.{purpose}",
+                f"client:{summary.client_id}",
+                dict(details),
+                session=uow.session,
+            )
+            await uow.commit()
+            return summary
+
+    async def named(self, word: str, viewer: StaffMember) -> str | None:
+        """The id of the one client of the viewer's book whom `word` names exactly — her full
+        name or client id, what /note saves for directly — else None (no book, nobody, several).
+        Not journaled: nothing of hers is read that the viewer did not type."""
+        query = normalise_query(word[:MAX_QUERY_CHARS])
+        if not query or viewer.role not in ("manager", "supervisor") or not viewer.active:
+            return None
+        typed = word.strip()
+        candidates = book_of(viewer).where(
+            or_(
+                func.lower(ClientRow.client_id) == query,
+                ClientRow.name == typed,
+                func.lower(ClientRow.name) == query,
+            )
+        )
+        async with self._uow() as uow:
+            rows = (await uow.session.execute(candidates)).all()
+        hits = {
+            client_id
+            for client_id, name in rows
+            if client_id.lower() == query or normalise_query(name) == query
+        }
+        return hits.pop() if len(hits) == 1 else None
 
     async def resolve_ref(self, ref: str, viewer: StaffMember) -> str | None:
         """The client id a button's ref (crm/id_refs.py) stands for, among the clients the viewer

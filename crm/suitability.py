@@ -1,7 +1,10 @@
-"""Suitability: may a client of risk level C1–C5 be offered a product rated R1–R5?
+"""Suitability: may a client of risk level C1–C5 be offered a product or a business rated R1–R5?
 
 The brokerage's matching rule is one-to-one: C1→R1, C2→R2, … C5→R5 (a client may take any
-product at or below her own level). Pure functions; no I/O.
+product or service at or below her own level). Businesses that need a permission (科创板, 创业板,
+北交所, 港股通, 融资融券, options) are rated on the same R scale (`product_risk` in their
+document's front matter), so a business rated R4 requires a client rated C4 or above.
+Pure functions; no I/O.
 """
 
 from __future__ import annotations
@@ -36,6 +39,11 @@ class Suitability:
     @property
     def max_product_risk(self) -> str:
         return f"R{self.client_risk[1:]}"
+
+    @property
+    def required_client_risk(self) -> str:
+        """The lowest client level that may take it (R4 → C4)."""
+        return f"C{self.product_risk[1:]}"
 
 
 def assess(client_risk: str | None, product_risk: str | None) -> Suitability | None:

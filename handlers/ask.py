@@ -9,6 +9,11 @@ on the pressed message, the quoted question must be the presser's own, and a sec
 only while its version is still approved and in effect. Anything else gets 「按钮已过期」.
 The content gap is recorded only when the manager confirms (AnswerService is called with
 record_gap=False), and at most once per person and question (AskingService.submit_gap).
+
+A question may be about a client — named by its first word or inherited from a card opened just
+before (handlers/ask_client.py): the reply says whom it is for, warns above the approved script
+when a business is above her risk level, and the gap and feedback record the question without
+her name.
 """
 
 from __future__ import annotations
@@ -17,10 +22,18 @@ from telegram import Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from crm.errors import NotAuthorizedError, NotFoundError
-from crm.staff import StaffMember
+from crm.clients import ClientSummary
 from crm.suitability import assess
-from handlers import session
+from handlers.ask_client import (
+    BUSINESS_KINDS,
+    CONTEXT_TTL,
+    asked_about,
+    business_warning,
+    in_context,
+    named_in,
+    read_client,
+    remember,
+)
 from handlers.buttons import Press, button
 from handlers.buttons_ask import AlternativeButton, FeedbackButton, GapButton
 from handlers.callback_data import CallbackDataError, quoted_message
@@ -36,6 +49,7 @@ from handlers.render.ask import (
     section_view,
     usage_view,
 )
+from handlers.render.suitability import client_set_view
 from handlers.reply import ignore_not_modified, keyboard, reply_view, typing
 from handlers.splitting import split_html
 from knowledge_base.answering import MAX_QUESTION_CHARS
@@ -57,45 +71,57 @@ async def on_question(update: Update, context: AppContext) -> None:
         await _answer(message, context, message.text or "")
 
 
-async def _answer(message: Message, context: AppContext, question: str) -> None:
+async def _answer(message: Message, context: AppContext, text: str) -> None:
     staff = context.require_staff()
     language = context.language
+    about = await asked_about(context, staff, text)
+    question = about.question
     cleaned = clean_text(question)
     if not cleaned:
-        await reply_view(message, usage_view(language))
+        client = await read_client(context, staff, about.client_id if about.named else None, None)
+        if client is None:
+            await reply_view(message, usage_view(language))
+            return
+        remember(context, client.client_id)  # her name alone: the next questions are hers
+        minutes = int(CONTEXT_TTL.total_seconds() // 60)
+        await reply_view(message, client_set_view(in_context(client), minutes, language))
         return
+    if about.named and about.client_id is not None:
+        remember(context, about.client_id)
     truncated_at = MAX_QUESTION_CHARS if len(cleaned) > MAX_QUESTION_CHARS else None
     async with typing(message):
         answer = await context.services.answers.answer(
             question, asker=staff.staff_id, record_gap=False
         )
-    if answer.decision != "answer" or answer.best is None:
-        view = no_answer_view(message.message_id, language, truncated_at=truncated_at)
-    else:
+    best = None
+    if answer.decision == "answer" and answer.best is not None:
         best = ApprovedSection.from_result(answer.best)
+    client = await read_client(context, staff, about.client_id, best)
+    shown = in_context(client) if client is not None else None
+    if best is None:
+        view = no_answer_view(message.message_id, language, truncated_at=truncated_at, client=shown)
+    else:
         view = section_view(
             best,
             language,
             alternatives=[ApprovedSection.from_result(a) for a in answer.alternatives],
-            suitability=await _suitability(context, staff, best),
+            suitability=await _suitability(context, client, best),
             truncated_at=truncated_at,
+            client=shown,
+            business=business_warning(shown, best) if shown is not None else None,
         )
     await _reply_quoting(message, message.message_id, view)
 
 
 async def _suitability(
-    context: AppContext, staff: StaffMember, section: ApprovedSection
+    context: AppContext, client: ClientSummary | None, section: ApprovedSection
 ) -> SuitabilityNote | None:
-    """A warning when the client in context may not take the product this section is about."""
-    if section.product_risk is None or section.kind == "disclosure":
+    """A warning when the client in context may not take the product this section is about
+    (a business that needs a permission is warned of above the script instead)."""
+    if client is None or section.product_risk is None:
         return None
-    client_id = session.current_client(context)
-    if client_id is None:
+    if section.kind == "disclosure" or section.kind in BUSINESS_KINDS:
         return None
-    try:
-        client = await context.services.clients.get(client_id, staff)
-    except (NotFoundError, NotAuthorizedError):
-        return None  # the client left her book since the card was opened: no context
     verdict = assess(client.risk_level, section.product_risk)
     if verdict is None or verdict.suitable:
         return None
@@ -133,8 +159,17 @@ async def on_alternative(press: Press[AlternativeButton], context: AppContext) -
         raise CallbackDataError("section no longer approved")
     await press.answer()
     question = quoted_message(press.query)
-    note = await _suitability(context, press.staff, section)
-    view = section_view(section, context.language, suitability=note)
+    text = command_argument(question.text) if question is not None else ""
+    about = await asked_about(context, press.staff, text)
+    client = await read_client(context, press.staff, about.client_id, section)
+    shown = in_context(client) if client is not None else None
+    view = section_view(
+        section,
+        context.language,
+        suitability=await _suitability(context, client, section),
+        client=shown,
+        business=business_warning(shown, section) if shown is not None else None,
+    )
     await _reply_quoting(message, question.message_id if question else None, view)
 
 
@@ -145,12 +180,13 @@ async def on_feedback(press: Press[FeedbackButton], context: AppContext) -> None
     message = press.message
     if question is None:
         raise CallbackDataError("the question is gone")
+    asked = await named_in(context, press.staff, command_argument(question.text))
     receipt = await context.services.feedback.record_answer_feedback(
         staff_id=press.staff.staff_id,
         bot_id=bot_id(context),
         chat_id=message.chat_id,
         message_id=message.message_id,
-        question=clean_text(command_argument(question.text)),
+        question=clean_text(asked.question),  # without the client's name
         doc_id=press.button.doc_id,
         version=press.button.version,
         helpful=press.button.helpful,
@@ -163,14 +199,13 @@ async def on_gap(press: Press[GapButton], context: AppContext) -> None:
     """「提交给合规」: queue the quoted question as a content gap, then say so under the reply."""
     question = quoted_message(press.query)
     message = press.message
-    if (
-        question is None
-        or question.message_id != press.button.question_id
-        or not clean_text(command_argument(question.text))
-    ):
+    if question is None or question.message_id != press.button.question_id:
         raise CallbackDataError("not the question of this reply")
-    receipt = await context.services.asking.submit_gap(
-        command_argument(question.text), asked_by=press.staff.staff_id
+    asked = await named_in(context, press.staff, command_argument(question.text))
+    if not clean_text(asked.question):
+        raise CallbackDataError("not the question of this reply")
+    receipt = await context.services.asking.submit_gap(  # without the client's name
+        asked.question, asked_by=press.staff.staff_id
     )
     done = gap_submitted_text(receipt.gap_id, context.language, new=receipt.new)
     await press.answer(done[:190])

@@ -50,7 +50,7 @@ async def show_card(message: Message, context: AppContext, client_id: str) -> No
     staff = context.require_staff()
     clients = context.services.clients
     card = await clients.card(client_id, staff)
-    set_current_client(context, card.summary.client_id)
+    set_current_client(context, card.summary.client_id, at=clients.now())
     set_pending(context, None)
     tickets = context.services.tickets
     section = card_tickets_section(

@@ -129,7 +129,7 @@ async def cmd_note(update: Update, context: AppContext) -> None:
         view = pick_view(query, choices, message.message_id, context.language)
         await _reply_quoting(message, view)
         return
-    set_current_client(context, client.client_id)
+    set_current_client(context, client.client_id, at=context.services.clients.now())
     if not clean_text(body):
         set_pending(context, Pending("note", client_id=client.client_id))
         await reply_view(message, prompt_view(client.name, client.client_id, context.language))
@@ -142,7 +142,7 @@ async def on_note_button(press: Press[NoteStart], context: AppContext) -> None:
     """📝 on a card: the next message (text or voice) is a note for that client."""
     message = press.message
     summary = await context.services.clients.get(press.button.client_id, press.staff)
-    set_current_client(context, summary.client_id)
+    set_current_client(context, summary.client_id, at=context.services.clients.now())
     set_pending(context, Pending("note", client_id=summary.client_id))
     await press.answer()
     await reply_view(message, prompt_view(summary.name, summary.client_id, context.language))
@@ -158,7 +158,7 @@ async def on_note_pick(press: Press[NotePick], context: AppContext) -> None:
     parts = command_argument(request.text).strip().split(maxsplit=1)
     body = parts[1] if len(parts) == 2 else ""
     summary = await context.services.clients.get(press.button.client_id, press.staff)
-    set_current_client(context, summary.client_id)
+    set_current_client(context, summary.client_id, at=context.services.clients.now())
     language = context.language
     if not clean_text(body):
         set_pending(context, Pending("note", client_id=summary.client_id))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -36,13 +37,26 @@ def _data(context: Any) -> dict[str, Any]:
     return data
 
 
-def current_client(context: Any) -> str | None:
-    value = _data(context).get("current_client")
-    return value if isinstance(value, str) else None
+def current_client(
+    context: Any, *, now: datetime | None = None, ttl: timedelta | None = None
+) -> str | None:
+    """The client she is working on; with `now` and `ttl`, only if set less than `ttl` ago."""
+    data = _data(context)
+    value = data.get("current_client")
+    if not isinstance(value, str):
+        return None
+    if now is not None and ttl is not None:
+        at = data.get("current_client_at")
+        if not isinstance(at, datetime) or not at <= now < at + ttl:
+            return None
+    return value
 
 
-def set_current_client(context: Any, client_id: str | None) -> None:
-    _data(context)["current_client"] = client_id
+def set_current_client(context: Any, client_id: str | None, *, at: datetime | None = None) -> None:
+    """Make her the current client, `at` the moment (the service clock's) she was opened."""
+    data = _data(context)
+    data["current_client"] = client_id
+    data["current_client_at"] = at
 
 
 def pending_in(user_data: Mapping[str, Any] | None) -> Pending | None:

@@ -1,5 +1,7 @@
 """Views of /ask: a cited approved answer, an alternative section, "no approved answer", and
-the suitability warning with its risk disclosure."""
+the suitability warning with its risk disclosure. A question about a client (named or in
+context) says so first, and a business above her level is warned of above the approved script
+(handlers/render/suitability.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,12 @@ from crm.suitability import Suitability
 from handlers.buttons_ask import AlternativeButton, FeedbackButton, GapButton
 from handlers.i18n import t
 from handlers.render import Button, View
+from handlers.render.suitability import (
+    BusinessWarning,
+    ClientInContext,
+    about_client_line,
+    business_warning_line,
+)
 from knowledge_base.answering import Citation
 from knowledge_base.asking import ApprovedSection
 
@@ -115,12 +123,19 @@ def section_view(
     alternatives: Sequence[ApprovedSection] = (),
     suitability: SuitabilityNote | None = None,
     truncated_at: int | None = None,
+    client: ClientInContext | None = None,
+    business: BusinessWarning | None = None,
 ) -> View:
     """An approved section with its citation, a suitability warning if any, and buttons:
-    one per alternative document, then 👍/👎."""
+    one per alternative document, then 👍/👎. The client it is about and a business warning
+    come first."""
     blocks = []
     if truncated_at is not None:
         blocks.append(t(language, "ask_truncated", limit=truncated_at))
+    if client is not None:
+        blocks.append(about_client_line(client, language))
+    if business is not None:
+        blocks.append(business_warning_line(business, language))
     blocks.append(_section_block(section, language))
     if suitability is not None:
         blocks.append(_suitability_block(suitability, language))
@@ -140,9 +155,17 @@ def section_view(
     return View("\n\n".join(blocks), tuple(rows))
 
 
-def no_answer_view(question_id: int, language: str, *, truncated_at: int | None = None) -> View:
+def no_answer_view(
+    question_id: int,
+    language: str,
+    *,
+    truncated_at: int | None = None,
+    client: ClientInContext | None = None,
+) -> View:
     """Say plainly there is no approved answer; offer to send the question to compliance."""
     text = t(language, "ask_no_answer")
+    if client is not None:
+        text = f"{about_client_line(client, language)}\n\n{text}"
     if truncated_at is not None:
         text = f"{t(language, 'ask_truncated', limit=truncated_at)}\n\n{text}"
     button = Button(t(language, "btn_ask_gap"), GapButton(question_id).pack())
