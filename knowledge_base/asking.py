@@ -12,7 +12,6 @@ the key survives re-tuning the search chunk size (buttons keep working across re
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
@@ -22,10 +21,11 @@ from sqlalchemy import select
 
 from knowledge_base.answering import Citation, RankedResult
 from knowledge_base.curation import CurationService
+from knowledge_base.gap_queue import GapReceipt, queue_gap
 from knowledge_base.text import clean_text
 from retrieval import chunk_markdown
 from storage.clock import Clock, utc_now
-from storage.kb_rows import ContentGapRow, KbVersionRow
+from storage.kb_rows import KbVersionRow
 from storage.uow import UnitOfWorkFactory
 
 KEY_LENGTH = 6
@@ -75,12 +75,6 @@ class ApprovedSection:
         )
 
 
-@dataclass(frozen=True)
-class GapReceipt:
-    gap_id: int
-    new: bool  # False: the same question from the same person was already waiting
-
-
 def _in_effect(row: KbVersionRow, today: date) -> bool:
     return (
         row.effective_from is not None
@@ -120,7 +114,6 @@ class AskingService:
         self._curation = curation
         self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
-        self._gap_lock = asyncio.Lock()
 
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()
@@ -182,23 +175,10 @@ class AskingService:
         return whole.citation if whole is not None else None
 
     async def submit_gap(self, question: str, *, asked_by: str) -> GapReceipt:
-        """Queue the question for compliance once: an identical open question from the same
-        person is not queued again (a double press or a replayed update)."""
+        """Queue the question for compliance once: while it is open, the same question from
+        the same person (a double press, a replayed update, another process) is not queued
+        again — the database decides (knowledge_base/gap_queue.py)."""
         cleaned = clean_text(question)
         if not cleaned:
             raise ValueError("empty question")
-        async with self._gap_lock:  # one process serves a token (DESIGN §6): this suffices
-            async with self._uow() as uow:
-                existing = await uow.session.scalar(
-                    select(ContentGapRow.id).where(
-                        ContentGapRow.asked_by == asked_by,
-                        ContentGapRow.status == "open",
-                        ContentGapRow.question == cleaned[:2000],
-                    )
-                )
-            if existing is not None:
-                return GapReceipt(existing, new=False)
-            gap_id = await self._curation.record_gap(
-                cleaned, asked_by=asked_by, best_doc_id=None, best_score=None
-            )
-            return GapReceipt(gap_id, new=True)
+        return await queue_gap(self._uow, cleaned, asked_by=asked_by, asked_at=self._clock())

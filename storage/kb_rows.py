@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
@@ -87,7 +88,18 @@ class ContentGapRow(Base):
     """A question the approved knowledge base could not answer, queued for compliance."""
 
     __tablename__ = "kb_content_gaps"
-    __table_args__ = (CheckConstraint(_one_of("status", GAP_STATUSES), name="status"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("status", GAP_STATUSES), name="status"),
+        # One open gap per person and question, whichever process queues it (migration 0017).
+        Index(
+            "uq_kb_content_gaps_open_question",
+            "asked_by",
+            "question_key",
+            unique=True,
+            sqlite_where=sql_text("status = 'open'"),
+            postgresql_where=sql_text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     question: Mapped[str] = mapped_column(Text)
@@ -102,6 +114,9 @@ class ContentGapRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(Text)
     doc_id: Mapped[str | None] = mapped_column(String(80))
+    # knowledge_base/gap_keys.py: the question compared loosely, hashed. NULL: not de-duplicated
+    # (gaps from before migration 0017 that repeated an open one).
+    question_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class KbQuestionRow(Base):
