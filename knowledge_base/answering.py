@@ -63,8 +63,9 @@ LEXICAL_WEIGHT = 0.08
 LEXICAL_HALF = 20.0
 ALIASES_TO_MODEL = True
 # subtracted from the cosine of a question with an approved similar question (相似问): two
-# questions are closer to each other than a question to any passage (bench/kb_eval.py --similar)
-QUESTION_OFFSET = 0.0
+# questions are closer to each other than a question to any passage. 0.02 chosen on the credit
+# set among 0–0.06 (bench/kb_eval.py --similar; docs/benchmarks.md, issue 15)
+QUESTION_OFFSET = 0.02
 CODE_BOOST = 0.04  # added to the score of documents holding a rare identifier of the question
 MAX_CODE_DOCS = 3  # an identifier in more documents than this is not distinctive
 
