@@ -26,11 +26,12 @@ CHOSEN = ("timezone_chosen", "language_chosen", "briefing_time_chosen")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff") as batch:
-        for column in CHOSEN:
-            batch.add_column(
-                sa.Column(column, sa.Boolean(), server_default=sa.false(), nullable=False)
-            )
+    # Plain ADD COLUMN, also on SQLite: a batch rebuild of `staff` would DROP the table that
+    # notes, clients and the journal reference, which SQLite refuses with foreign keys on.
+    for column in CHOSEN:
+        op.add_column(
+            "staff", sa.Column(column, sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     op.create_table(
         "broadcasts",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
