@@ -225,7 +225,7 @@ class ConsoleProactive:
         visible = {"esc": _alert_ref(services.alerts.get)}
         tickets = getattr(services, "tickets", None)  # service tickets (crm/tickets.py)
         if tickets is not None:
-            visible["tk"] = viewer_may_see(tickets.get)
+            visible["tk"] = viewer_may_see(tickets.get_by_ref)  # the kind holds a ref
         self.outbox = ConsoleOutbox(
             pacer, viewer=member, emulator=emulator, visible=visible, alerts=services.alerts
         )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit import Journal
@@ -20,6 +20,7 @@ from crm.errors import (
     NotFoundError,
     UsageError,
 )
+from crm.id_refs import is_hashed, pick
 from storage.activity_rows import FollowUpRow
 from storage.alert_rows import AlertEventRow, AlertRow
 from storage.clock import Clock, utc_now
@@ -122,6 +123,29 @@ class StaffService:
             if row is None:
                 raise NotFoundError(staff_id)
             return staff_member(row)
+
+    async def resolve_ref(self, ref: str, viewer: StaffMember) -> str | None:
+        """The staff id a button's ref (crm/id_refs.py) stands for, among the staff the viewer
+        may see — an admin: everyone; anyone else: herself, her supervisor, whom she supervises
+        and her teammates. None when it names none of them (a stale or forged press)."""
+        if not is_hashed(ref):
+            return ref  # a plain id: the method the press calls re-checks access itself
+        async with self._uow() as uow:
+            fresh = await uow.session.get(StaffRow, viewer.staff_id)
+            if fresh is None or not fresh.active:
+                return None
+            query = select(StaffRow.staff_id)
+            if fresh.role != "admin":
+                near = [
+                    StaffRow.staff_id == fresh.staff_id,
+                    StaffRow.supervisor_id == fresh.staff_id,
+                ]
+                if fresh.supervisor_id:
+                    boss = fresh.supervisor_id
+                    near += [StaffRow.staff_id == boss, StaffRow.supervisor_id == boss]
+                query = query.where(or_(*near))
+            ids = (await uow.session.scalars(query)).all()
+        return pick(ref, ids)
 
     async def by_telegram_user(self, telegram_user_id: int) -> StaffMember | None:
         """The active staff member bound to this Telegram account, if any.

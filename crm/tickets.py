@@ -17,15 +17,28 @@ Every change made in chat is journaled (audit/) in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, and_, case, false, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Table,
+    and_,
+    case,
+    false,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeDecorator
 
 from audit import Journal
 from crm.errors import (
@@ -36,10 +49,17 @@ from crm.errors import (
     UsageError,
 )
 from crm.explain import chunks
+from crm.id_refs import is_hashed, is_ref, pick, ref_of
 from crm.proactive import ProactiveConfig, SlaClock
 from crm.staff import StaffMember, staff_member
 from storage.clock import Clock, utc_now
-from storage.rows import ClientRow, StaffRow, TicketRow
+from storage.rows import (
+    RESOLUTION_RUNNING,
+    RESPONSE_RUNNING,
+    ClientRow,
+    StaffRow,
+    TicketRow,
+)
 from storage.text import clean_text
 from storage.uow import UnitOfWorkFactory
 
@@ -108,13 +128,23 @@ class SweepResult:
         return bool(self.breaches or self.overflow)
 
 
-@dataclass(frozen=True)
-class _Raised:
-    ticket_id: str
+class _Raised(NamedTuple):
+    """A clock one sweep raised, as the UPDATE returned it (start as stored: a string on
+    SQLite, a datetime on PostgreSQL)."""
+
     clock: str
+    ticket_id: str
+    manager_id: str | None
+    category: str
+    start: Any
     level: int
-    manager_id: str
-    due_at: datetime
+
+
+class _AsStored(TypeDecorator[Any]):
+    """A column read back as the driver returns it (no per-row conversion)."""
+
+    impl = String
+    cache_ok = True
 
 
 @dataclass(frozen=True)
@@ -141,13 +171,19 @@ def running_clock(
 
 
 def ledger_kind(prefix: str, ticket_id: str) -> str:
-    """A delivery-ledger kind for one ticket (`tk:<id>`, `tkr1:<id>`…); ids too long for the
-    column are replaced by a digest."""
-    kind = f"{prefix}:{ticket_id}"
-    if len(kind) <= MAX_KIND:
-        return kind
-    digest = hashlib.sha256(ticket_id.encode()).hexdigest()
-    return f"{prefix}#{digest}"[:MAX_KIND]
+    """A delivery-ledger kind for one ticket (`tk:<ref>`, `tkfr1:<ref>`…): the ticket id when
+    plain, else its hashed ref (crm/id_refs.py), so every kind fits the column (a ref is at most
+    24 bytes) and traces back to its ticket: `ticket_ref(kind)`, TicketService.get_by_ref."""
+    kind = f"{prefix}:{ref_of(ticket_id)}"
+    if len(kind) > MAX_KIND:
+        raise ValueError(f"ledger kind prefix too long: {prefix!r}")
+    return kind
+
+
+def ticket_ref(kind: str) -> str | None:
+    """The ticket ref of a ledger kind made by ledger_kind (None: not a ticket's kind)."""
+    head, _, ref = kind.partition(":")
+    return ref if head.startswith("tk") and is_ref(ref) else None
 
 
 CLOCK_CODES = {"response": "fr", "resolution": "rs"}  # first response, resolution
@@ -282,6 +318,31 @@ class TicketService:
         async with self._uow() as uow:
             row = await self._authorised(uow.session, ticket_id, viewer, "view")
             return (await self._views(uow.session, [row]))[0]
+
+    async def resolve_ref(self, ref: str, viewer: StaffMember) -> str | None:
+        """The ticket id a button's or ledger kind's ref (crm/id_refs.py) stands for, among the
+        tickets the viewer may see (hers; a supervisor's team's; an admin's, all), open or
+        closed; None when it names none of them (a stale or forged press)."""
+        if not is_hashed(ref):
+            return ref  # a plain id: the method called with it re-checks access itself
+        t = TicketRow
+        async with self._uow() as uow:
+            fresh = await uow.session.get(StaffRow, viewer.staff_id)
+            if fresh is None or not fresh.active:
+                return None
+            stmt = select(t.ticket_id)
+            if fresh.role != "admin":
+                team = select(StaffRow.staff_id).where(StaffRow.supervisor_id == fresh.staff_id)
+                stmt = stmt.where(or_(t.manager_id == fresh.staff_id, t.manager_id.in_(team)))
+            ids = (await uow.session.scalars(stmt)).all()
+        return pick(ref, ids)
+
+    async def get_by_ref(self, ref: str, viewer: StaffMember) -> TicketView:
+        """The ticket a ref stands for, if the viewer may see it (else NotFoundError)."""
+        ticket_id = await self.resolve_ref(ref, viewer)
+        if ticket_id is None:
+            raise NotFoundError(f"ticket {ref}")
+        return await self.get(ticket_id, viewer)
 
     async def _authorised(
         self, session: AsyncSession, ticket_id: str, actor: StaffMember, action: str
@@ -448,10 +509,11 @@ class TicketService:
     # ------------------------------------------------------------------ what the sweep does
 
     def _due(self, now: datetime, clock: str) -> ColumnElement[bool]:
-        """Open tickets whose `clock` is running and past due, as one condition per category."""
+        """Open tickets whose `clock` is running and past due, as one condition per category.
+        The running condition is the partial index's own text, so SQLite uses the index."""
         t = TicketRow
         started: Any = t.opened_at if clock == "response" else t.first_response_at
-        running = t.first_response_at.is_(None) if clock == "response" else started.is_not(None)
+        running = text(RESPONSE_RUNNING if clock == "response" else RESOLUTION_RUNNING)
         per_category = [
             and_(
                 t.category == category,
@@ -459,7 +521,7 @@ class TicketService:
             )
             for category, sla in self.config.ticket_sla.items()
         ]
-        return and_(t.status == "open", running, or_(false(), *per_category))
+        return and_(running, or_(false(), *per_category))
 
     async def new_tickets(self) -> list[NewTicket]:
         """Open tickets whose owner has not been told of them yet: opened within
@@ -510,11 +572,14 @@ class TicketService:
 
     async def sweep(self, *, per_target: int | None = None) -> SweepResult:
         """Raise every newly breached clock to level 1 and every due escalation one level, in one
-        UPDATE … RETURNING per clock and step; returns who to ping about what.
+        UPDATE … RETURNING per clock (one scan of the clocks past due); returns who to ping
+        about what.
 
-        With `per_target`, each recipient gets the views of at most that many breaches (most
-        overdue first) and a count of the rest: a backlog of 80,000 breaches is raised in
-        the database in one go, but only what will be shown is read back."""
+        Only what the grouping needs comes back (id, owner, category and the clock's start, the
+        start as stored: no per-row conversion); with `per_target`, each recipient gets the
+        views of at most that many breaches (most overdue first) and a count of the rest, so a
+        backlog of 80,000 breaches is raised in the database in one go while only the few
+        hundred tickets shown are read back as views."""
         now = self.clock()
         t = TicketRow.__table__
         assert isinstance(t, Table)
@@ -525,37 +590,19 @@ class TicketService:
             for clock in CLOCKS:
                 level = t.c[f"{clock}_level"]
                 escalate_at = t.c[f"{clock}_escalate_at"]
-                returned = (
-                    t.c.ticket_id,
-                    t.c.manager_id,
-                    t.c.category,
-                    t.c.opened_at,
-                    t.c.first_response_at,
-                    level,
-                )
-                breached = await session.execute(
-                    update(t)
-                    .where(self._due(now, clock), level == 0)
-                    .values({level: 1, escalate_at: later})
-                    .returning(*returned)
-                )
-                found += [self._raised(clock, row) for row in breached.all()]
-                running = (
-                    t.c.first_response_at.is_(None)
-                    if clock == "response"
-                    else t.c.first_response_at.is_not(None)
-                )
-                escalated = await session.execute(
+                start = t.c.opened_at if clock == "response" else t.c.first_response_at
+                raised = await session.execute(
                     update(t)
                     .where(
-                        # status as an expression, not the column: the planner then walks the
-                        # escalation-time index instead of the clock indexes' status prefix
-                        (t.c.status + "") == "open",
-                        running,
-                        level >= 1,
-                        level < LAST_LEVEL,
-                        escalate_at.is_not(None),
-                        escalate_at <= now,
+                        self._due(now, clock),
+                        or_(
+                            level == 0,  # a new breach
+                            and_(  # an escalation that fell due
+                                level < LAST_LEVEL,
+                                escalate_at.is_not(None),
+                                escalate_at <= now,
+                            ),
+                        ),
                     )
                     .values(
                         {
@@ -563,35 +610,61 @@ class TicketService:
                             escalate_at: case((level + 1 < LAST_LEVEL, later), else_=None),
                         }
                     )
-                    .returning(*returned)
+                    .returning(
+                        t.c.ticket_id,
+                        t.c.manager_id,
+                        t.c.category,
+                        type_coerce(start, _AsStored()),  # compared as stored, converted if shown
+                        level,  # the new level
+                    )
                 )
-                found += [self._raised(clock, row) for row in escalated.all()]
+                found += [_Raised(clock, *row) for row in raised.all()]
             await uow.commit()
             if not found:
                 return SweepResult((), ())
             return await self._breaches(session, found, per_target)
 
-    def _raised(self, clock: str, row: Any) -> _Raised:
-        ticket_id, manager_id, category, opened_at, responded, level = row
-        sla = self.config.ticket_sla.get(category)
-        start = opened_at if clock == "response" else responded
-        span = (sla.first_response if clock == "response" else sla.resolution) if sla else None
-        due = start + span if start is not None and span is not None else opened_at
-        return _Raised(ticket_id, clock, int(level), manager_id or "", due)
+    def _due_of(self, raised: _Raised) -> datetime:
+        """When a raised clock ran out (the start converted as the column type would)."""
+        start = raised.start
+        if isinstance(start, str):
+            start = datetime.fromisoformat(start)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+        sla = self.config.ticket_sla.get(raised.category)
+        if sla is None:
+            return start
+        return start + (sla.first_response if raised.clock == "response" else sla.resolution)
+
+    def _first(
+        self, raised: Sequence[_Raised], count: int | None
+    ) -> list[tuple[datetime, _Raised]]:
+        """The `count` most overdue of one recipient's raised clocks, with their due times.
+
+        Within one clock and category the due time follows the start, so only the first
+        `count` starts of each (clock, category) are converted and compared."""
+        buckets: dict[tuple[str, str], list[_Raised]] = {}
+        for r in raised:
+            buckets.setdefault((r.clock, r.category), []).append(r)
+        candidates: list[tuple[datetime, _Raised]] = []
+        for bucket in buckets.values():
+            if count is not None and len(bucket) > count:
+                bucket = heapq.nsmallest(count, bucket, key=lambda r: (r.start, r.ticket_id))
+            candidates += [(self._due_of(r), r) for r in bucket]
+        candidates.sort(key=lambda c: (c[0], c[1].ticket_id, c[1].clock))
+        return candidates if count is None else candidates[:count]
 
     async def _breaches(
         self, session: AsyncSession, found: list[_Raised], per_target: int | None
     ) -> SweepResult:
         owner_ids = sorted({r.manager_id for r in found if r.manager_id})
-        owners = {
-            r.staff_id: r
-            for part in chunks(owner_ids)
-            for r in (
-                await session.scalars(select(StaffRow).where(StaffRow.staff_id.in_(part)))
-            ).all()
-        }
-        boss_ids = {o.supervisor_id for o in owners.values() if o.supervisor_id}
-        bosses = await self._members(session, boss_ids)
+        bosses_of: dict[str, str | None] = {}
+        for part in chunks(owner_ids):
+            pairs = await session.execute(
+                select(StaffRow.staff_id, StaffRow.supervisor_id).where(StaffRow.staff_id.in_(part))
+            )
+            bosses_of.update({k: v for k, v in pairs.tuples()})
+        bosses = await self._members(session, {b for b in bosses_of.values() if b})
         admins = tuple(
             staff_member(r)
             for r in await session.scalars(
@@ -603,8 +676,7 @@ class TicketService:
         by_target: dict[str, list[_Raised]] = {}
         members: dict[str, StaffMember] = {}
         for raised in found:
-            owner = owners.get(raised.manager_id)
-            boss = bosses.get(owner.supervisor_id or "") if owner is not None else None
+            boss = bosses.get(bosses_of.get(raised.manager_id or "") or "")
             targets = (boss,) if raised.level < LAST_LEVEL and boss is not None else admins
             for target in targets:
                 members[target.staff_id] = target
@@ -612,9 +684,8 @@ class TicketService:
         shown: list[tuple[StaffMember, _Raised]] = []
         overflow: list[tuple[StaffMember, int]] = []
         for staff_id, raised_list in by_target.items():
-            raised_list.sort(key=lambda r: (r.due_at, r.ticket_id, r.clock))
-            keep = raised_list if per_target is None else raised_list[:per_target]
-            shown += [(members[staff_id], r) for r in keep]
+            keep = self._first(raised_list, per_target)
+            shown += [(members[staff_id], r) for _, r in keep]
             if len(raised_list) > len(keep):
                 overflow.append((members[staff_id], len(raised_list) - len(keep)))
         rows: list[TicketRow] = []

@@ -121,7 +121,7 @@ async def on_escalation_action(press: Press[EscalationAction], context: AppConte
         body = _ping_body(view, context, staff.role)
         await press.edit(teammates_view(view, teammates, language, body.text))
     else:
-        view = await alerts.reassign(action.alert_id, staff, action.staff_id)
+        view = await alerts.reassign(action.alert_id, staff, action.staff_id or "")
         await press.answer(t(language, "esc_reassigned_toast", name=view.manager_name)[:190])
         body = _ping_body(view, context, staff.role)
         line = t(language, "esc_reassigned", name=escape(view.manager_name))

@@ -8,8 +8,9 @@ query exactly once, map errors.
         ...
 
 Data that does not parse as the kind (stale, forged, oversized, out of range), a stored id's
-hashed ref naming nobody the presser may see (handlers/callback_data.py CLIENT_ID) and a press
-on a message too old to read raise CallbackDataError: 「按钮已过期」. Domain errors are answered as
+hashed ref naming nobody the presser may see (handlers/callback_data.py stored_id; one lookup
+per kind, STORED_ID_LOOKUPS) and a press on a message too old to read raise
+CallbackDataError: 「按钮已过期」. Domain errors are answered as
 handlers/errors.py maps them (with the feature's reading); the handler does not catch them. A
 press the handler did not answer is answered without a toast when it returns. Any other error
 answers the press too (so the spinner stops) and goes on to the error handler (error id).
@@ -24,9 +25,10 @@ from typing import Any, Generic
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 
+from crm.id_refs import is_hashed, pick
 from crm.staff import StaffMember
 from handlers.callback_data import ButtonT, CallbackDataError, pressed_button, resolve
-from handlers.context import AppContext
+from handlers.context import AppContext, Services
 from handlers.errors import ButtonReply, Feature, button_reply, is_mapped
 from handlers.render import View
 from handlers.reply import ignore_not_modified, ignore_query_gone, keyboard
@@ -117,11 +119,33 @@ def button(
     return decorate
 
 
+RefResolver = Callable[[Services, StaffMember, str], Awaitable[str | None]]
+
+
+async def _approved_document(services: Services, viewer: StaffMember, ref: str) -> str | None:
+    """Any staff member may see an approved document (the handler re-checks the version)."""
+    if not is_hashed(ref):
+        return ref
+    versions = await services.curation.list_versions()
+    return pick(ref, {v.doc_id for v in versions if v.status == "approved"})
+
+
+# One lookup per kind of stored id (handlers/callback_data.py STORED_KINDS), each restricted
+# to the ids the presser may see.
+STORED_ID_LOOKUPS: dict[str, RefResolver] = {
+    "client": lambda services, viewer, ref: services.clients.resolve_ref(ref, viewer),
+    "staff": lambda services, viewer, ref: services.staff.resolve_ref(ref, viewer),
+    "ticket": lambda services, viewer, ref: services.tickets.resolve_ref(ref, viewer),
+    "document": _approved_document,
+}
+
+
 async def _stored_id(context: AppContext, staff: StaffMember, kind: str, ref: str) -> str | None:
     """The stored id a hashed ref of a button stands for, among those the presser may see."""
-    if kind == "client":
-        return await context.services.clients.resolve_ref(ref, staff)
-    raise CallbackDataError(f"no lookup for stored {kind} ids")
+    lookup = STORED_ID_LOOKUPS.get(kind)
+    if lookup is None:
+        raise CallbackDataError(f"no lookup for stored {kind} ids")
+    return await lookup(context.services, staff, ref)
 
 
 async def _show(

@@ -6,27 +6,23 @@ import dataclasses
 import re
 from typing import ClassVar
 
-from handlers.callback_data import CallbackData, is_row_id
+from handlers.callback_data import DOCUMENT_ID, CallbackData, is_row_id
 
-_DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
 _KEY = re.compile(r"^[0-9a-f]{6}$")
 
 
 @dataclasses.dataclass(frozen=True)
 class AlternativeButton(CallbackData):
-    """Show one section (by heading key) of an approved document version."""
+    """Show one section (by heading key) of an approved document version (doc_id packed as its
+    ref, crm/id_refs.py: any document id fits)."""
 
     prefix: ClassVar[str] = "alt"
-    doc_id: str
+    doc_id: str = dataclasses.field(metadata=DOCUMENT_ID)
     version: int
     key: str
 
     def validate(self) -> bool:
-        return (
-            bool(_DOC_ID.match(self.doc_id))
-            and is_row_id(self.version)
-            and bool(_KEY.match(self.key))
-        )
+        return is_row_id(self.version) and bool(_KEY.match(self.key))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,15 +31,11 @@ class FeedbackButton(CallbackData):
 
     prefix: ClassVar[str] = "fb"
     vote: str
-    doc_id: str
+    doc_id: str = dataclasses.field(metadata=DOCUMENT_ID)
     version: int
 
     def validate(self) -> bool:
-        return (
-            self.vote in ("up", "down")
-            and bool(_DOC_ID.match(self.doc_id))
-            and is_row_id(self.version)
-        )
+        return self.vote in ("up", "down") and is_row_id(self.version)
 
     @property
     def helpful(self) -> bool:

@@ -7,9 +7,8 @@ import dataclasses
 import re
 from typing import ClassVar
 
-from handlers.callback_data import CallbackData, is_row_id
+from handlers.callback_data import TICKET_ID, CallbackData, is_row_id, stored_id
 
-_REF = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
@@ -17,12 +16,14 @@ _DIGITS = re.compile(r"[0-9]{1,10}")
 class BriefingAction(CallbackData):
     """more (kind p, ref = yyyymmdd day, page) · done (kind a|f|t = alert, follow-up, ticket).
 
-    Card and note buttons of briefing items are the client feature's own (cl:, note:)."""
+    Card and note buttons of briefing items are the client feature's own (cl:, note:). ref is
+    declared a ticket id (packed as its ref, crm/id_refs.py: any stored ticket id fits); a day
+    or a row id packs as itself."""
 
     prefix: ClassVar[str] = "brief"
     action: str
     kind: str
-    ref: str
+    ref: str = dataclasses.field(metadata=TICKET_ID)
     page: int = 0
 
     def validate(self) -> bool:
@@ -31,7 +32,6 @@ class BriefingAction(CallbackData):
         numeric = self.kind in ("p", "a", "f")
         return (
             self.kind in kinds.get(self.action, ())
-            and bool(_REF.match(self.ref))
             and (
                 not numeric
                 or (_DIGITS.fullmatch(self.ref) is not None and is_row_id(int(self.ref)))
@@ -54,18 +54,19 @@ class AlertAction(CallbackData):
 
 @dataclasses.dataclass(frozen=True)
 class EscalationAction(CallbackData):
-    """On a supervisor's ping: ack, re (choose a teammate), to (reassign to staff_id)."""
+    """On a supervisor's ping: ack, re (choose a teammate), to (reassign to staff_id, packed as
+    its ref: crm/id_refs.py)."""
 
     prefix: ClassVar[str] = "esc"
     action: str
     alert_id: int
-    staff_id: str = "-"
+    staff_id: str | None = dataclasses.field(default=None, metadata=stored_id("staff", none="-"))
 
     def validate(self) -> bool:
         return (
             self.action in ("ack", "re", "to")
             and is_row_id(self.alert_id)
-            and bool(_REF.match(self.staff_id))
+            and (self.action != "to" or self.staff_id is not None)
         )
 
 

@@ -1,16 +1,15 @@
 """Packed buttons of service tickets (prefix `tk`): respond, resolve, choose a teammate,
 reassign to one. `src` says where the button sits: m = a ticket message (redrawn after the
-press), l = the /tickets list (redrawn as the list)."""
+press), l = the /tickets list (redrawn as the list). The ticket and the teammate travel as refs
+(crm/id_refs.py): any stored id fits, and the press resolves them among what the presser may see."""
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import ClassVar
 
-from handlers.callback_data import CallbackData
+from handlers.callback_data import TICKET_ID, CallbackData, stored_id
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 ACTIONS = ("rsp", "res", "re", "to")
 
 
@@ -18,21 +17,19 @@ ACTIONS = ("rsp", "res", "re", "to")
 class TicketAction(CallbackData):
     prefix: ClassVar[str] = "tk"
     action: str
-    ticket_id: str
-    staff_id: str = "-"
+    ticket_id: str = dataclasses.field(metadata=TICKET_ID)
+    staff_id: str | None = dataclasses.field(default=None, metadata=stored_id("staff", none="-"))
     src: str = "m"
 
     def validate(self) -> bool:
         return (
             self.action in ACTIONS
-            and bool(_ID.match(self.ticket_id))
-            and (self.staff_id == "-" or bool(_ID.match(self.staff_id)))
-            and (self.action != "to" or self.staff_id != "-")
+            and (self.action != "to" or self.staff_id is not None)
             and self.src in ("m", "l")
         )
 
     def fits(self) -> bool:
-        """Whether the packed data fits Telegram's 64 bytes (very long ids may not)."""
+        """Whether the packed data fits Telegram's 64 bytes (ids travel as refs: it always does)."""
         try:
             self.pack()
         except ValueError:

@@ -3,10 +3,16 @@
 Packed data survives restarts (no in-memory cache); a press whose data does not parse is stale or
 forged and gets 「按钮已过期」.
 
-A field declared with `dataclasses.field(metadata=CLIENT_ID)` holds a stored id, which the user's data controls
-(any characters, any length): it is packed as crm/id_refs.ref_of — the id itself when plain,
-otherwise a 12-byte hash — so no stored id can break the ':' split or the 64-byte limit. The
-button wrapper resolves hashed refs (`resolve`) before the handler sees the button.
+A field that holds a stored id (a client, staff member, ticket or document id: the bank's data
+controls it, so any characters and any length) is declared with its kind,
+`client_id: str = dataclasses.field(metadata=CLIENT_ID)` (STAFF_ID, TICKET_ID, DOCUMENT_ID; or
+`stored_id(kind, none="-")` when the field may be empty, None in Python). It is packed as
+crm/id_refs.ref_of — the id itself when plain, otherwise a 12-byte hash — so no stored id can
+break the ':' split or the 64-byte limit, and the button wrapper resolves hashed refs (`resolve`)
+among the ids of that kind the presser may see before the handler sees the button. Every other
+str field must be a closed vocabulary its `validate` checks (an action, a page, a hex key):
+tests/unit/test_stored_id_buttons.py enumerates every button kind and fails on a str field
+that accepts an id without being declared.
 """
 
 from __future__ import annotations
@@ -34,11 +40,27 @@ def is_row_id(value: int) -> bool:
 
 
 STORED_ID = "stored_id"
+NONE_TOKEN = "none_token"
+# The kinds of stored ids a button may carry; the button wrapper has a lookup for each.
+STORED_KINDS = ("client", "staff", "ticket", "document")
 
 
-# Field metadata of a stored client id: `client_id: str = dataclasses.field(metadata=CLIENT_ID)`
+def stored_id(kind: str, *, none: str | None = None) -> dict[str, str]:
+    """Field metadata of a stored id of `kind`; with `none`, the field may be None, packed as
+    that token (never a ref: refs start with a letter, a digit or '~')."""
+    if kind not in STORED_KINDS:
+        raise ValueError(f"unknown stored id kind {kind!r}")
+    if none is not None and is_ref(none):
+        raise ValueError(f"{none!r} could be a ref")
+    return {STORED_ID: kind} if none is None else {STORED_ID: kind, NONE_TOKEN: none}
+
+
+# Field metadata of a stored id: `client_id: str = dataclasses.field(metadata=CLIENT_ID)`
 # (a plain dataclasses.field call, so type checkers still see a field without a default).
-CLIENT_ID = {STORED_ID: "client"}
+CLIENT_ID = stored_id("client")
+STAFF_ID = stored_id("staff")
+TICKET_ID = stored_id("ticket")
+DOCUMENT_ID = stored_id("document")
 
 
 ButtonT = TypeVar("ButtonT", bound="CallbackData")
@@ -66,9 +88,8 @@ class CallbackData:
     def pack(self) -> str:
         parts = [self.prefix]
         for field in dataclasses.fields(self):
-            value = str(getattr(self, field.name))
-            if field.metadata.get(STORED_ID):
-                value = ref_of(value)
+            raw = getattr(self, field.name)
+            value = _pack_stored(field, raw) if field.metadata.get(STORED_ID) else str(raw)
             if ":" in value:
                 raise ValueError(f"{field.name} may not contain ':'")
             parts.append(value)
@@ -90,6 +111,15 @@ class CallbackData:
         return isinstance(data, str) and data.split(":", 1)[0] == cls.prefix
 
 
+def _pack_stored(field: dataclasses.Field[Any], value: object) -> str:
+    none = field.metadata.get(NONE_TOKEN)
+    if value is None and none is not None:
+        return str(none)
+    if not isinstance(value, str):
+        raise ValueError(f"{field.name} must be a stored id, not {value!r}")
+    return ref_of(value)
+
+
 def parse(data: str) -> CallbackData:
     """Parse packed data into its button kind, validating field count and types."""
     if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
@@ -108,9 +138,12 @@ def parse(data: str) -> CallbackData:
                 raise CallbackDataError(f"{field.name} is not a number in range")
             converted[field.name] = int(raw)
         elif field.metadata.get(STORED_ID):
-            if not is_ref(raw):
+            if raw == field.metadata.get(NONE_TOKEN):
+                converted[field.name] = None
+            elif is_ref(raw):
+                converted[field.name] = raw
+            else:
                 raise CallbackDataError(f"{field.name} is not a stored id's ref")
-            converted[field.name] = raw
         else:
             converted[field.name] = raw
     instance = kind(**converted)

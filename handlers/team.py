@@ -55,11 +55,11 @@ async def on_team_action(press: Press[TeamAction], context: AppContext) -> None:
     action = press.button
     services = context.services
     if action.action == "pick":
-        kpis = await services.team.kpis(press.staff, None if action.ref == "*" else action.ref)
+        kpis = await services.team.kpis(press.staff, action.ref)  # None: every team
         await press.answer()
         await _show(press.message, kpis, context)
         return
-    manager = await services.team.manager(press.staff, action.ref)
+    manager = await services.team.manager(press.staff, action.ref or "")
     briefing = await services.briefings.compose(manager.staff_id)
     await press.answer()
     await reply_view(press.message, manager_list_view(briefing, context.language))

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import ClassVar
 
-from handlers.callback_data import CallbackData
-
-_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+from handlers.callback_data import CallbackData, stored_id
 
 
 @dataclasses.dataclass(frozen=True)
 class TeamAction(CallbackData):
-    """pick (ref: a supervisor id, or "*" for every team) · list (ref: a manager id)."""
+    """pick (ref: a supervisor id, or None for every team) · list (ref: a manager id).
+
+    ref is a staff id packed as its ref (crm/id_refs.py); None packs as "*"."""
 
     prefix: ClassVar[str] = "team"
     action: str
-    ref: str
+    ref: str | None = dataclasses.field(metadata=stored_id("staff", none="*"))
 
     def validate(self) -> bool:
         if self.action == "pick":
-            return self.ref == "*" or bool(_ID.match(self.ref))
-        return self.action == "list" and bool(_ID.match(self.ref))
+            return True
+        return self.action == "list" and self.ref is not None

@@ -73,7 +73,7 @@ async def on_ticket_action(press: Press[TicketAction], context: AppContext) -> N
         await press.answer()
         await reply_view(press.message, teammates_view(view, teammates, language))
     else:
-        view, owner = await tickets.reassign(action.ticket_id, staff, action.staff_id)
+        view, owner = await tickets.reassign(action.ticket_id, staff, action.staff_id or "")
         name = escape(owner.name)
         await press.answer(t(language, "ticket_reassigned_toast", name=owner.name)[:190])
         body = press.message.text_html or ""

@@ -96,7 +96,7 @@ def team_view(kpis: TeamKpis, language: str, timezone: str) -> View:
 
 def picker_view(teams: Sequence[Team], language: str) -> View:
     """An admin's choice: every team, or one."""
-    rows = [(Button(t(language, "team_btn_all"), TeamAction("pick", "*").pack()),)]
+    rows = [(Button(t(language, "team_btn_all"), TeamAction("pick", None).pack()),)]
     rows += [
         (
             Button(
