@@ -177,12 +177,15 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
 
 
 def order_across_processes(
-    app: Application[Any, Any, Any, Any, Any, Any], uow: UnitOfWorkFactory
+    app: Application[Any, Any, Any, Any, Any, Any],
+    uow: UnitOfWorkFactory,
+    *,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> ChatTurns:
     """Make the app's chats take turns with every other process on the database (webhook
-    serving, where several processes share a bot's updates)."""
+    serving, where several processes share a bot's updates); `sleep` paces the looks."""
     processor = app.update_processor
     if not isinstance(processor, ChatOrderedUpdateProcessor):
         raise TypeError("the application does not order updates per chat")
-    processor.turns = ChatTurns(uow, bot_id=app.bot.token.split(":", 1)[0])
+    processor.turns = ChatTurns(uow, bot_id=app.bot.token.split(":", 1)[0], sleep=sleep)
     return processor.turns
