@@ -28,6 +28,7 @@ from knowledge_base.asking import AskingService
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
 from knowledge_base.compliance.lexicon_edit import LexiconEditor
 from knowledge_base.compliance.live import LexiconStore, LiveChecker
+from knowledge_base.compliance.semantic import SemanticCheck
 from knowledge_base.curation import CurationService
 from knowledge_base.feedback import FeedbackService
 from knowledge_base.gaps import GapService
@@ -72,17 +73,21 @@ async def build_runtime(
         await upgrade(engine)
     uow = UnitOfWorkFactory(session_factory(engine))
     curation = CurationService(uow, timezone=settings.timezone, clock=clock)
+    embedder = make_embedder(settings.embedder)  # the model itself loads on first use
     answers = AnswerService(
         curation,
-        make_embedder(settings.embedder),  # the model itself loads on first use
+        embedder,
         settings.data_dir / "index",
         timezone=settings.timezone,
         clock=clock,
     )
-    # The lexicon in force: the newest one compliance stored, followed within seconds.
+    # The lexicon in force: the newest one compliance stored, followed within seconds; plus
+    # the claim exemplars on the answers' own embedder (one model in memory) when their
+    # thresholds were tuned on its model (else the lexicon alone).
     lexicon_path = settings.lexicon_path or default_lexicon_path()
     checker = await LiveChecker.start(
-        LexiconStore(uow, clock=clock), ComplianceChecker(load_lexicon(lexicon_path))
+        LexiconStore(uow, clock=clock),
+        ComplianceChecker(load_lexicon(lexicon_path), SemanticCheck.for_embedder(embedder)),
     )
     proactive = load_proactive_config(settings.data_dir / "proactive.yaml")
     alerts = AlertService(uow, proactive, clock=clock, timezone=settings.timezone)

@@ -14,6 +14,7 @@ compliance checker; violations are recorded in compliance_findings for review.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -203,10 +204,12 @@ class NoteService:
         key = (bot_id, chat_id)
         self._note_marks[key] = max(self._note_marks.get(key, 0), message_id)
 
-    def _flags(self, text: str) -> tuple[NoteFlag, ...]:
+    async def _flags(self, text: str) -> tuple[NoteFlag, ...]:
+        """The checker's findings; on a worker thread (with the semantic signal a check embeds
+        the note's sentences), awaited before the save so the finding is in its transaction."""
         if self._checker is None or not text:
             return ()
-        outcome = self._checker.check(text)
+        outcome = await asyncio.to_thread(self._checker.check, text)
         return tuple(
             NoteFlag(v.phrase, str(v.category), v.matched_text, v.suggestion, v.start, v.end)
             for v in outcome.violations
@@ -267,7 +270,7 @@ class NoteService:
         text: str,
         voice: tuple[str, int] | None,
     ) -> NoteSaved:
-        flags = self._flags(text)
+        flags = await self._flags(text)
         with busy_as_domain_error("note"):
             return await self._insert(client_id, author, key, kind, text, voice, flags)
 
@@ -364,6 +367,7 @@ class NoteService:
         self, author: StaffMember, key: tuple[int, int, int], cleaned: str
     ) -> NoteRevised:
         now = self._clock()
+        flags = await self._flags(cleaned)  # before the transaction: a check may embed text
         async with self._uow() as uow:
             session = uow.session
             row = await _by_message(session, *key)
@@ -376,7 +380,6 @@ class NoteService:
                 raise NoteDeletedError(row.id)
             if row.kind != "text":
                 raise UsageError("only text notes can be edited")
-            flags = self._flags(cleaned)
             for _attempt in range(REVISE_ATTEMPTS):
                 if row.text == cleaned:  # a replayed edit, or invisible characters only
                     return NoteRevised(_note(row), client.name, False, flags)
@@ -480,9 +483,8 @@ class NoteService:
             if not await _same_message(uow.session, row, text=cleaned, voice_file_id=voice_file_id):
                 return None
             client = await uow.session.get(ClientRow, row.client_id)
-            return NoteSaved(
-                _note(row), client.name if client else row.client_id, False, self._flags(row.text)
-            )
+            name = client.name if client else row.client_id
+            return NoteSaved(_note(row), name, False, await self._flags(row.text))
 
     async def for_message(
         self, author: StaffMember, *, chat_id: int, message_id: int, bot_id: int = 0

@@ -17,7 +17,7 @@ from typing import Any
 
 from knowledge_base.compliance.lexicon import Category, Lexicon, LexiconEntry, MatchType
 from knowledge_base.compliance.normalize import FoldedText, TextFolder
-from knowledge_base.compliance.semantic import SemanticCheck, flagged, language, vetoed
+from knowledge_base.compliance.semantic import SemanticCheck, discounted, language
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +81,9 @@ class ComplianceChecker:
     """Finds banned phrases in drafts. Build once per lexicon; ``check`` is thread-safe."""
 
     def __init__(self, lexicon: Lexicon, semantic: SemanticCheck | None = None) -> None:
-        """`semantic` (optional) adds the second signal: sentences close to an exemplar of a
-        banned claim are flagged too, and a lexicon hit whose sentence reads as compliant use
-        of the words (a warning, a correction) is dropped (knowledge_base/compliance/semantic.py)."""
+        """`semantic` (optional) adds the second signal: sentences and clauses close to an
+        exemplar of a banned claim are flagged too, and a lexicon hit that is a negated promise
+        or in a sentence about a claim (a warning, a correction) is dropped (semantic.py)."""
         self.lexicon = lexicon
         self.semantic = semantic
         self._folder = TextFolder()
@@ -138,29 +138,22 @@ class ComplianceChecker:
     def _second_signal(
         self, text: str, violations: list[Violation], semantic: SemanticCheck
     ) -> list[Violation]:
-        scored = semantic.scores(text)
-        vetoes = vetoed(scored, [(v.start, v.end) for v in violations], semantic.veto)
-        kept = [v for v, drop in zip(violations, vetoes, strict=True) if not drop]
-        for start, end, sentence, b, similarity, lead in scored:
-            if not flagged(
-                [(start, end, sentence, b, similarity, lead)],
-                semantic.floor,
-                semantic.margin,
-                semantic.floor_en,
-            ):
-                continue
-            if any(v.start < end and start < v.end for v in kept):
-                continue  # the lexicon already names this sentence's problem
-            _claim, category, exemplar = semantic.claims[b]
-            entry = self._suggestion_entry(category, language(sentence))
+        # A lexicon hit whose promise word is negated, or in a sentence about a claim (a
+        # warning, a training note, a correction), is not a claim (negation.py).
+        kept = [v for v in violations if not discounted(text, v.start)]
+        for unit in semantic.flagged(semantic.units(text)):
+            if any(v.start < unit.end and unit.start < v.end for v in kept):
+                continue  # the lexicon, or a clause of this sentence, already names it
+            _claim, category, exemplar = semantic.claims[unit.best]
+            entry = self._suggestion_entry(category, language(unit.text))
             kept.append(
                 Violation(
                     phrase=f"≈ {exemplar}",
                     category=category,
-                    start=start,
-                    end=end,
+                    start=unit.start,
+                    end=unit.end,
                     suggestion=entry.suggestion if entry else "",
-                    matched_text=sentence,
+                    matched_text=unit.text,
                     suggest_doc=entry.suggest_doc if entry else None,
                 )
             )

