@@ -111,6 +111,9 @@ def import_file(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and count; change nothing.")
     ] = False,
+    by: Annotated[
+        str, typer.Option("--by", help="Who runs the import (journaled; default: system)")
+    ] = "system",
 ) -> None:
     """Import a CSV file: all rows or none, idempotent upserts, every bad row reported."""
     from importing import KINDS, ImportFileError, ImportService
@@ -139,6 +142,7 @@ def import_file(
                     file,
                     dry_run=dry_run,
                     progress=lambda done, total: progress.update(task, completed=done, total=total),
+                    by=by,
                 )
             except ImportFileError as exc:
                 raise fail(f"{file}: {exc}") from None

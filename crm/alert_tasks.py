@@ -8,6 +8,8 @@ become follow-ups in the manager's /todos, once per alert.
 - Once per alert: `follow_ups.alert_id` is unique (migration 0009) and the insert is
   ON CONFLICT DO NOTHING, so re-evaluating the rules, a second sweep or a second process adds
   nothing. Only open alerts raised in the last `max_age_days` get a task (not a backlog).
+- Each task created is journaled (`followup.created`, actor `system`, body: client, alert,
+  rule, owner, due) in the transaction that inserts it (DESIGN §9).
 
 crm does not import the knowledge base: the greeting template comes in as a lookup
 (`TemplateLookup`, like the talking points of crm/alert_delivery.py), and the task title is
@@ -25,6 +27,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from audit import Journal
 from crm.alerts import OPEN_STATUSES, AlertService
 from crm.errors import DomainError, NotAuthorizedError, NotFoundError
 from crm.explain import AlertKey, Reason, explain_alerts
@@ -196,11 +199,15 @@ class AlertTaskService:
         templates: TemplateLookup,
         *,
         max_age_days: int = 3,
+        journal: Journal | None = None,
     ) -> None:
         self._uow = uow
         self._alerts = alerts  # its clock and zone are the tasks' too
         self._templates = templates
         self._max_age = timedelta(days=max_age_days)
+        self._journal = (
+            journal if journal is not None else Journal(uow, clock=lambda: alerts.clock())
+        )
 
     @staticmethod
     def due_at(now: datetime, timezone: str) -> datetime:
@@ -259,6 +266,20 @@ class AlertTaskService:
                 .returning(FollowUpRow.id, FollowUpRow.alert_id)
             )
             created = dict((alert_id, fid) for fid, alert_id in (await session.execute(statement)))
+            for row, _, zone in found:
+                if row.id in created:
+                    await self._journal.append(
+                        "system",
+                        "followup.created",
+                        f"followup:{created[row.id]}",
+                        {
+                            "client": row.client_id,
+                            "alert": row.id,
+                            "owner": row.manager_id,
+                            "due": self.due_at(now, zone or "Asia/Shanghai").isoformat(),
+                        },
+                        session=session,
+                    )
             await uow.commit()
         return [
             AlertTask(created[row.id], row.id, row.rule, row.manager_id, row.client_id)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from audit import Journal
 from crm.alerts import OPEN_STATUSES, AlertService
 from crm.errors import NotAuthorizedError, NotFoundError, UsageError
 from crm.explain import (
@@ -134,9 +135,12 @@ class BriefingService:
         clock: Clock = utc_now,
         timezone: str = "Asia/Shanghai",
         staff_changed: Callable[[], None] | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self._uow = uow
         self._staff_changed = staff_changed  # clears StaffService's lookup cache
+        # /settings changes are journaled in their transaction (DESIGN §9).
+        self._journal = journal if journal is not None else Journal(uow, clock=lambda: self.clock())
         self.config = config
         self.calendar: TradingCalendar = config.calendar()
         self._alerts = alerts
@@ -197,6 +201,18 @@ class BriefingService:
             if timezone is not None:
                 row.timezone = timezone
                 row.timezone_chosen = True
+            changed = {
+                "briefing_time": briefing_time.strftime("%H:%M") if briefing_time else None,
+                "language": language,
+                "timezone": timezone,
+            }
+            await self._journal.append(
+                staff_id,
+                "staff.settings",
+                f"staff:{staff_id}",
+                {k: v for k, v in changed.items() if v is not None},
+                session=uow.session,
+            )
             await uow.commit()
             if self._staff_changed is not None:
                 self._staff_changed()

@@ -3,6 +3,8 @@
 Rows are parsed and validated in a worker thread a batch at a time and written to a temporary
 staging table; whole-file checks and the merge then run as SQL. Any bad row, or a dry run,
 rolls the single transaction back, so the database is either fully updated or untouched.
+A committed import is journaled (`import.<kind>`: file name, rows read, inserted, updated, and
+who ran it) in that same transaction (DESIGN §9).
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from audit import Journal
 from importing.fields import FieldError, zone
 from importing.kinds import KINDS, KindSpec, RowParser, build_specs
 from importing.report import ErrorCollector, ImportFileError, ImportReport
 from importing.source import CsvSource
 from importing.staging import Staging, check, merge
+from storage.engine import session_factory
+from storage.uow import UnitOfWorkFactory
 
 Progress = Callable[[int, int], None]
 
@@ -35,6 +40,7 @@ class ImportService:
         *,
         default_timezone: str = "Asia/Shanghai",
         batch_size: int = DEFAULT_BATCH_SIZE,
+        journal: Journal | None = None,
     ) -> None:
         try:
             tz = zone(default_timezone)
@@ -43,6 +49,7 @@ class ImportService:
         self._engine = engine
         self._specs = build_specs(tz, tz.key)
         self._batch_size = batch_size
+        self._journal = journal or Journal(UnitOfWorkFactory(session_factory(engine)))
 
     async def import_file(
         self,
@@ -51,8 +58,10 @@ class ImportService:
         *,
         dry_run: bool = False,
         progress: Progress | None = None,
+        by: str = "system",
     ) -> ImportReport:
         """Validate and upsert `path` as `kind`; progress(bytes_done, bytes_total) per batch.
+        `by`: who ran it (a staff id, or "system" for the bank's feed), for the journal.
 
         Raises ImportFileError when the file as a whole is unusable; row problems are returned
         in the report (and then nothing is changed).
@@ -65,7 +74,7 @@ class ImportService:
         try:
             parser = RowParser(spec, source.header)
             async with self._engine.connect() as conn:
-                return await self._run(conn, spec, source, parser, dry_run, progress)
+                return await self._run(conn, spec, source, parser, dry_run, progress, by)
         finally:
             source.close()
 
@@ -77,6 +86,7 @@ class ImportService:
         parser: RowParser,
         dry_run: bool,
         progress: Progress | None,
+        by: str = "system",
     ) -> ImportReport:
         staging = Staging(spec)
         errors = ErrorCollector()
@@ -107,6 +117,7 @@ class ImportService:
                         f"the database refused the rows: {str(exc.orig).splitlines()[0]}"
                     ) from exc
             if errors.count == 0 and not dry_run:
+                await self._journal_import(conn, spec, source, by, rows_read, inserted, updated)
                 await conn.commit()
                 committed = True
             else:
@@ -131,6 +142,30 @@ class ImportService:
             dry_run=dry_run,
             committed=committed,
         )
+
+    async def _journal_import(
+        self,
+        conn: AsyncConnection,
+        spec: KindSpec,
+        source: CsvSource,
+        by: str,
+        rows: int,
+        inserted: int,
+        updated: int,
+    ) -> None:
+        """One entry for the import, in its transaction (a session joined to the connection's
+        transaction: the commit below commits both, a rollback drops both)."""
+        session = AsyncSession(bind=conn)  # joins the open transaction; close() leaves it
+        try:
+            await self._journal.append(
+                by,
+                f"import.{spec.name}",
+                f"file:{source.path.name}"[:200],
+                {"rows": rows, "inserted": inserted, "updated": updated},
+                session=session,
+            )
+        finally:
+            await session.close()
 
 
 def _parse_batch(

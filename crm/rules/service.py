@@ -40,6 +40,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from audit import Journal
 from crm.errors import UsageError
 from crm.rules.activity import create_activity, create_reference, drop_activity, drop_reference
 from crm.rules.alert_rules import ALERT_RULES
@@ -65,6 +66,17 @@ INSERT_BATCH = 50_000  # alerts per INSERT statement
 KEEP_TAG_DATES = 5
 
 
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """Ascending ids as [first, last] runs: every id named, in little space."""
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return runs
+
+
 class NoSnapshotsError(UsageError):
     """The book has no balances for the date asked (not a trading day, or not imported yet)."""
 
@@ -83,6 +95,8 @@ class RulesService:
         timezone: str = "Asia/Shanghai",
         keep_tag_dates: int = KEEP_TAG_DATES,
         rules: Iterable[AlertRule[Any]] = ALERT_RULES,
+        journal: Journal | None = None,
+        actor: str = "system",
     ) -> None:
         """`rules`: the alert rules to evaluate (the registry's unless given), checked and
         put in their order (crm.rules.registry.checked_rules)."""
@@ -94,6 +108,9 @@ class RulesService:
         self._tz = ZoneInfo(timezone)
         self._keep_tag_dates = keep_tag_dates
         self._rules = checked_rules(rules)
+        # Each evaluation (tags written, alerts raised) is journaled in its transaction.
+        self._journal = journal if journal is not None else Journal(uow, clock=lambda: clock())
+        self._actor = actor
 
     @property
     def config(self) -> RulesConfig:
@@ -161,6 +178,18 @@ class RulesService:
             counts.update(tiers)
             new_ids, not_ours = await self._store_alerts(session, alerts, payloads, as_of)
             tags = await self._tags(session, as_of, inputs) if with_tags else []
+            await self._journal.append(
+                self._actor,
+                "rules.evaluated",
+                f"rules:{as_of.isoformat()}",
+                {
+                    "rule_version": self._config.version,
+                    "tags": {tag: n for tag, n in sorted(counts.items()) if n},
+                    "alerts_raised": len(new_ids),
+                    "alert_ids": id_ranges(new_ids),
+                },
+                session=session,
+            )
             await uow.commit()
         for index, hit in enumerate(alerts):
             if hit.new and hit.dedupe_key in not_ours:  # a concurrent evaluation stored it

@@ -32,7 +32,7 @@ ALLOWED = {
     "audit": {"storage"},  # the journal (DESIGN §9)
     "runtime": {"storage"},
     "crm": {"storage", "audit"},
-    "importing": {"crm", "storage"},
+    "importing": {"crm", "storage", "audit"},  # one journal entry per import
     "demo": {"crm", "importing"},
     "knowledge_base": {"storage", "retrieval", "audit"},
     # context.py: the one Services container
