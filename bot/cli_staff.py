@@ -43,7 +43,8 @@ async def deactivate(runtime: Runtime, staff_id: str, *, by: str, reason: str) -
         say(f"{moved} moved to {boss.staff_id} ({boss.name})", highlight=False, markup=False)
     if handover.tickets:
         tickets = ", ".join(handover.tickets)
-        say(f"open tickets of their clients: {tickets}", highlight=False, markup=False)
+        moved = "moved to the supervisor" if handover.supervisor is not None else "not moved"
+        say(f"open tickets ({moved}): {tickets}", highlight=False, markup=False)
     if boss is not None:
         say(await _tell(runtime, handover, reason), highlight=False, markup=False)
 

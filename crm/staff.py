@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit import Journal
@@ -54,10 +54,9 @@ class StaffMember:
 
 @dataclass(frozen=True)
 class Handover:
-    """What a deactivation moved: the member's open alerts and follow-ups (by id) went to
-    `supervisor` (None: she has no active supervisor, and they stay where they were); `tickets`
-    are the open tickets of her clients, which follow the client's book (tickets have no owner
-    of their own; her supervisor sees her team's)."""
+    """What a deactivation moved: the member's open alerts, follow-ups (by id) and tickets she
+    owned went to `supervisor` (None: she has no active supervisor, and they stay where they
+    were)."""
 
     staff: StaffMember
     supervisor: StaffMember | None
@@ -291,7 +290,7 @@ class StaffService:
 
     async def deactivate(self, staff_id: str, *, by: str, reason: str) -> Handover:
         """Deactivate staff_id (an active admin `by`, with a reason). In the same transaction her
-        open alerts and follow-ups go to her active supervisor, and it is journaled. Her next
+        open alerts, follow-ups and tickets go to her active supervisor, and it is journaled. Her next
         message or press in this process is refused at once (the lookup cache is cleared);
         other processes refuse it within LOOKUP_TTL_SECONDS."""
         text = _reason(reason)
@@ -343,14 +342,32 @@ class StaffService:
                 follow_ups.append(follow_up.id)
                 if boss is not None:
                     follow_up.owner_id = boss.staff_id
-            tickets = tuple(
+            # Her open tickets (owned by her, or of her clients and owned by no one) go to the
+            # supervisor like a reassignment: the escalation stops (someone acted) and the
+            # tickets sweep tells the new owner (notified_id is not hers).
+            her_clients = select(ClientRow.client_id).where(ClientRow.manager_id == staff_id)
+            tickets_owned = (
                 await session.scalars(
-                    select(TicketRow.ticket_id)
-                    .join(ClientRow, ClientRow.client_id == TicketRow.client_id)
-                    .where(ClientRow.manager_id == staff_id, TicketRow.status == "open")
+                    select(TicketRow)
+                    .where(
+                        TicketRow.status == "open",
+                        or_(
+                            TicketRow.manager_id == staff_id,
+                            and_(
+                                TicketRow.manager_id.is_(None),
+                                TicketRow.client_id.in_(her_clients),
+                            ),
+                        ),
+                    )
                     .order_by(TicketRow.ticket_id)
                 )
-            )
+            ).all()
+            tickets = tuple(t.ticket_id for t in tickets_owned)
+            if boss is not None:
+                for ticket in tickets_owned:
+                    ticket.manager_id = boss.staff_id
+                    ticket.response_escalate_at = None
+                    ticket.resolution_escalate_at = None
             await session.flush()
             await self._journal.append(
                 by,

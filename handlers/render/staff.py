@@ -102,7 +102,7 @@ def deactivated_view(handover: Handover, reason: str, language: str) -> View:
         lines.append(
             t(
                 language,
-                "staff_done_tickets",
+                "staff_done_tickets" if boss is not None else "staff_done_tickets_kept",
                 count=len(handover.tickets),
                 tickets=_tickets(handover.tickets),
             )

@@ -24,13 +24,14 @@ ZH = {
     "staff_done_off": "✅ 已停用 {name}（{staff_id}），原因：{reason}",
     "staff_done_handover": "{alerts} 条未结预警、{follow_ups} 条待办跟进已转给主管 {supervisor}（{supervisor_id}），并已通知。",
     "staff_done_no_supervisor": "⚠️ {name} 没有在职的主管：{alerts} 条未结预警、{follow_ups} 条待办跟进未转交。",
-    "staff_done_tickets": "其客户的未结工单 {count} 张：{tickets}",
+    "staff_done_tickets": "其 {count} 张未结工单也已转给主管：{tickets}",
+    "staff_done_tickets_kept": "其 {count} 张未结工单未转交：{tickets}",
     "staff_done_unbind": "✅ 已解绑 {name}（{staff_id}）的 Telegram 账号，原因：{reason}。可用 ambot staff invite 重新邀请。",
     "staff_handover": (
         "📋 <b>{name}（{staff_id}）已停用</b>\n原因：{reason}\n"
         "其 {alerts} 条未结预警、{follow_ups} 条待办跟进已转给您，发送 /todos 查看跟进。"
     ),
-    "staff_handover_tickets": "其客户的未结工单 {count} 张（您可在团队中查看）：{tickets}",
+    "staff_handover_tickets": "其 {count} 张未结工单也已转给您，发送 /tickets 查看：{tickets}",
     "staff_not_admin": "此功能仅限管理员使用。",
 }
 
@@ -58,12 +59,13 @@ EN = {
     "staff_done_off": "✅ Deactivated {name} ({staff_id}). Reason: {reason}",
     "staff_done_handover": "{alerts} open alerts and {follow_ups} open follow-ups moved to their supervisor {supervisor} ({supervisor_id}), who was told.",
     "staff_done_no_supervisor": "⚠️ {name} has no active supervisor: {alerts} open alerts and {follow_ups} open follow-ups were not moved.",
-    "staff_done_tickets": "Open tickets of their clients ({count}): {tickets}",
+    "staff_done_tickets": "Their {count} open tickets moved to the supervisor too: {tickets}",
+    "staff_done_tickets_kept": "Their {count} open tickets were not moved: {tickets}",
     "staff_done_unbind": "✅ Unlinked the Telegram account of {name} ({staff_id}). Reason: {reason}. `ambot staff invite` can invite them again.",
     "staff_handover": (
         "📋 <b>{name} ({staff_id}) was deactivated</b>\nReason: {reason}\n"
         "Their {alerts} open alerts and {follow_ups} open follow-ups are now yours; /todos lists the follow-ups."
     ),
-    "staff_handover_tickets": "Open tickets of their clients ({count}, visible in your team): {tickets}",
+    "staff_handover_tickets": "Their {count} open tickets are yours too; /tickets lists them: {tickets}",
     "staff_not_admin": "This is only for administrators.",
 }

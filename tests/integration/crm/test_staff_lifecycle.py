@@ -1,5 +1,5 @@
-"""Staff lifecycle on SQLite and PostgreSQL: an admin deactivates a leaver (her open alerts and
-follow-ups go to her supervisor in the same transaction, journaled) or unbinds an account; the
+"""Staff lifecycle on SQLite and PostgreSQL: an admin deactivates a leaver (her open alerts,
+follow-ups and tickets go to her supervisor in the same transaction, journaled) or unbinds an account; the
 lookup the guard makes refuses her at once in this process."""
 
 from __future__ import annotations
@@ -53,7 +53,15 @@ async def seed(book: Book) -> None:
                     created_at=NOW,
                 )
             )
-        for ticket_id, client, status in (("T1", "K1", "open"), ("T2", "K2", "closed")):
+        # T1 hers, breached and escalating; T2 closed; T3 of her client with no owner; T4 of
+        # her client but owned by M2; T5 someone else's.
+        for ticket_id, client, status, owner in (
+            ("T1", "K1", "open", "M1"),
+            ("T2", "K2", "closed", "M1"),
+            ("T3", "K1", "open", None),
+            ("T4", "K1", "open", "M2"),
+            ("T5", "K2", "open", "M2"),
+        ):
             session.add(
                 TicketRow(
                     ticket_id=ticket_id,
@@ -62,6 +70,10 @@ async def seed(book: Book) -> None:
                     opened_at=NOW,
                     summary="咨询",
                     status=status,
+                    manager_id=owner,
+                    notified_id=owner,
+                    response_level=1 if ticket_id == "T1" else 0,
+                    response_escalate_at=NOW + timedelta(minutes=30) if ticket_id == "T1" else None,
                 )
             )
         await work.commit()
@@ -81,7 +93,7 @@ async def test_deactivation_hands_open_work_to_the_supervisor(book: Book) -> Non
     assert not handover.staff.active and handover.supervisor is not None
     assert handover.supervisor.staff_id == "S1"
     assert len(handover.alerts) == 2 and len(handover.follow_ups) == 1
-    assert handover.tickets == ("T1",)
+    assert handover.tickets == ("T1", "T3")
     assert await staff.by_telegram_user(7001) is None  # refused at once, cache or not
 
     async with book.uow() as work:
@@ -93,6 +105,19 @@ async def test_deactivation_hands_open_work_to_the_supervisor(book: Book) -> Non
             (await work.session.execute(select(FollowUpRow.title, FollowUpRow.owner_id))).all()
         )
         assert follow_ups == {"回电": "S1", "已办": "M1"}
+        tickets = {
+            t.ticket_id: (t.manager_id, t.response_escalate_at)
+            for t in await work.session.scalars(select(TicketRow))
+        }
+        # her open tickets are the supervisor's now (the sweep tells her: notified_id differs),
+        # their escalation stopped; closed and others' tickets stay
+        assert tickets == {
+            "T1": ("S1", None),
+            "T2": ("M1", None),
+            "T3": ("S1", None),
+            "T4": ("M2", None),
+            "T5": ("M2", None),
+        }
         events = (await work.session.scalars(select(AlertEventRow))).all()
         assert {(e.action, e.actor_id, e.target_id) for e in events} == {("reassigned", "A1", "S1")}
     entries = [e async for e in journal.entries(NOW - timedelta(days=1))]
@@ -101,7 +126,7 @@ async def test_deactivation_hands_open_work_to_the_supervisor(book: Book) -> Non
     ]
     body = json.loads(entries[0].body)
     assert body["reason"] == "离职" and body["supervisor"] == "S1"
-    assert body["tickets"] == ["T1"] and len(body["alerts"]) == 2
+    assert body["tickets"] == ["T1", "T3"] and len(body["alerts"]) == 2
     assert (await journal.verify()).ok
 
 
@@ -131,8 +156,13 @@ async def test_without_an_active_supervisor_the_work_stays_and_is_listed(book: B
     await staff.deactivate("S1", by="A1", reason="调岗")
     handover = await staff.deactivate("M1", by="A1", reason="离职")
     assert handover.supervisor is None and len(handover.alerts) == 2
+    assert handover.tickets == ("T1", "T3")  # listed, not moved
     async with book.uow() as work:
         assert set(await work.session.scalars(select(FollowUpRow.owner_id))) == {"M1"}
+        owners = dict(
+            (await work.session.execute(select(TicketRow.ticket_id, TicketRow.manager_id))).all()
+        )
+        assert (owners["T1"], owners["T3"]) == ("M1", None)
 
 
 async def test_unbind_refuses_the_account_and_a_new_invite_binds_again(book: Book) -> None:

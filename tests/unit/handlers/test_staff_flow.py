@@ -1,10 +1,13 @@
 """/staff for admins: the list, 停用 with a reason as the next message (the leaver's follow-ups
-go to her supervisor, who is told), 解绑, and the leaver's refused presses and messages."""
+and tickets go to her supervisor, who is told), 解绑, and the leaver's refused presses and messages."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
+from storage.rows import TicketRow
 from tests.support.ptb import Chat, Harness, labels
 
 REFUSED = "仅限已授权的员工使用"
@@ -90,3 +93,31 @@ async def test_a_command_cancels_the_reason_and_stale_presses_are_answered(
     assert again.toast == "李明（M001）已停用。" and not again.messages
     forged = await han.press_data(listing, "stf:off:../x")
     assert forged.toast == "按钮已过期"
+
+
+async def test_a_leavers_open_tickets_go_to_her_supervisor(harness: Harness, li: Chat) -> None:
+    zhou = await harness.staff("S001", 5001, "周建国")
+    async with harness.runtime.uow() as work:
+        hers = set(
+            await work.session.scalars(
+                select(TicketRow.ticket_id).where(
+                    TicketRow.manager_id == "M001", TicketRow.status == "open"
+                )
+            )
+        )
+    assert hers  # the demo book gives her open tickets
+    han = await admin(harness)
+    listing = await han.send("/staff")
+    await han.press(listing, "🚫 停用 李明")
+    before = len(harness.sent_to(zhou))
+    done = await han.send("离职")
+    assert f"其 {len(hers)} 张未结工单也已转给主管" in done.plain_text
+    told = harness.sent_to(zhou)[before:]
+    assert f"其 {len(hers)} 张未结工单也已转给您，发送 /tickets 查看" in told[0].plain_text
+    async with harness.runtime.uow() as work:
+        owners = set(
+            await work.session.scalars(
+                select(TicketRow.manager_id).where(TicketRow.ticket_id.in_(hers))
+            )
+        )
+    assert owners == {"S001"}
