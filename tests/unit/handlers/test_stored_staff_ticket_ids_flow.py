@@ -12,8 +12,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select
 
+from crm.id_refs import hashed_ref
 from crm.tickets import ledger_kind, ticket_ref
 from emulator import BotMessage
+from handlers.buttons import STORED_ID_LOOKUPS
 from scheduler.alerts import sweep
 from scheduler.startup import stop
 from storage.rows import ClientRow, StaffRow, TicketRow
@@ -105,6 +107,11 @@ async def test_ticket_buttons_work_for_odd_ticket_and_staff_ids(harness: Harness
 
     listing = await li.send("/tickets")
     assert CHINESE_TICKET in listing.plain_text
+    briefing = await li.send("/today")  # the breached ticket is an item with its ✅
+    done = next((d for d in button_data(briefing) if d.startswith("tk:res:~")), None)
+    assert done is not None, briefing.plain_text
+    asked = ok(await li.press_data(briefing, done, strict=True)).message
+    assert "请用一句话回复工单" in asked.plain_text and CHINESE_TICKET in asked.plain_text
     responded = ok(await li.press(listing, "1 ✅ 已响应"))
     assert responded.toast == "已记录首次响应"
     assert (await ticket_of(harness))["first_response_by"] == "M001"
@@ -236,3 +243,26 @@ async def test_staff_buttons_work_for_an_odd_staff_id(harness: Harness) -> None:
         row = await work.session.get(StaffRow, ODD_MANAGER)
         assert row is not None and not row.active and row.telegram_user_id is None
     assert_clean(harness, han)
+
+
+async def test_each_kind_resolves_only_what_the_presser_may_see(harness: Harness) -> None:
+    """The wrapper's lookups: staff within her team (an admin: everyone), tickets of her team,
+    approved documents (any staff member)."""
+    await add_odd_rows(harness)
+    services = harness.services
+    zhou, sun, li, han = [
+        await services.staff.get(staff_id) for staff_id in ("S001", "S002", "M001", "A001")
+    ]
+    staff = STORED_ID_LOOKUPS["staff"]
+    assert await staff(services, zhou, hashed_ref(ODD_MANAGER)) == ODD_MANAGER
+    assert await staff(services, li, hashed_ref(ODD_MANAGER)) == ODD_MANAGER  # a teammate
+    assert await staff(services, sun, hashed_ref(ODD_MANAGER)) is None
+    assert await staff(services, han, hashed_ref(ODD_TEAM_MANAGER)) == ODD_TEAM_MANAGER
+    assert await staff(services, zhou, hashed_ref(ODD_TEAM_MANAGER)) is None
+    ticket = STORED_ID_LOOKUPS["ticket"]
+    assert await ticket(services, li, hashed_ref(CHINESE_TICKET)) == CHINESE_TICKET
+    assert await ticket(services, han, hashed_ref(CHINESE_TICKET)) == CHINESE_TICKET
+    assert await ticket(services, sun, hashed_ref(CHINESE_TICKET)) is None
+    document = STORED_ID_LOOKUPS["document"]
+    assert await document(services, li, hashed_ref("KB-ACCOUNT-OPENING")) == "KB-ACCOUNT-OPENING"
+    assert await document(services, li, hashed_ref("KB-NO-SUCH-DOCUMENT")) is None
