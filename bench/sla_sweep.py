@@ -3,8 +3,8 @@
 Builds a synthetic book straight into a fresh SQLite file (or AMBOT_BENCH_DATABASE_URL /
 --url for PostgreSQL): 500 managers under 25 supervisors, 20,000 clients, N open tickets of
 every category opened over the last two days, a third already responded to. Then times
-TicketService.sweep() (set-based: one UPDATE … RETURNING per clock and step, then the views of
-what breached) in three situations:
+TicketService.sweep() (set-based: one UPDATE … RETURNING per clock raising new breaches and due
+escalations, then the views of at most 10 per recipient) in three situations:
 
 - first: the first sweep after the import, when every clock already past due breaches at once
   (the worst case: a backlog imported in one go);
@@ -142,6 +142,11 @@ async def main() -> None:
     )
     results: dict = {"tickets": args.tickets, "database": url.split(":")[0]}
     sweep = lambda: service.sweep(per_target=MAX_PINGS)  # noqa: E731 (as the job calls it)
+    # A running bot has swept before the backlog arrives: its statements are compiled and
+    # cached. Warm up three days earlier, when nothing is due.
+    clock.now = NOW - timedelta(days=3)
+    await sweep()
+    clock.now = NOW
     await timed("sweep first (backlog)", sweep, results)
     clock.now += timedelta(minutes=1)
     await timed("sweep quiet (+1 min)", sweep, results)

@@ -21,6 +21,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import product
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -508,18 +509,20 @@ class TicketService:
 
     # ------------------------------------------------------------------ what the sweep does
 
-    def _due(self, now: datetime, clock: str) -> ColumnElement[bool]:
-        """Open tickets whose `clock` is running and past due, as one condition per category.
-        The running condition is the partial index's own text, so SQLite uses the index."""
+    def _due(self, now: datetime, clock: str, category: str | None = None) -> ColumnElement[bool]:
+        """Open tickets whose `clock` is running and past due (of one category, or any, as one
+        condition per category). The running condition is the partial index's own text, so
+        SQLite uses the index; one category makes it a range search of (category, start)."""
         t = TicketRow
         started: Any = t.opened_at if clock == "response" else t.first_response_at
         running = text(RESPONSE_RUNNING if clock == "response" else RESOLUTION_RUNNING)
         per_category = [
             and_(
-                t.category == category,
+                t.category == name,
                 started <= now - (sla.first_response if clock == "response" else sla.resolution),
             )
-            for category, sla in self.config.ticket_sla.items()
+            for name, sla in self.config.ticket_sla.items()
+            if category in (None, name)
         ]
         return and_(running, or_(false(), *per_category))
 
@@ -572,8 +575,8 @@ class TicketService:
 
     async def sweep(self, *, per_target: int | None = None) -> SweepResult:
         """Raise every newly breached clock to level 1 and every due escalation one level, in one
-        UPDATE … RETURNING per clock (one scan of the clocks past due); returns who to ping
-        about what.
+        UPDATE … RETURNING per clock and category (one index range: the clocks past due); returns
+        who to ping about what.
 
         Only what the grouping needs comes back (id, owner, category and the clock's start, the
         start as stored: no per-row conversion); with `per_target`, each recipient gets the
@@ -587,14 +590,14 @@ class TicketService:
         found: list[_Raised] = []
         async with self._uow() as uow:
             session = uow.session
-            for clock in CLOCKS:
+            for clock, category in product(CLOCKS, self.config.ticket_sla):
                 level = t.c[f"{clock}_level"]
                 escalate_at = t.c[f"{clock}_escalate_at"]
                 start = t.c.opened_at if clock == "response" else t.c.first_response_at
                 raised = await session.execute(
                     update(t)
                     .where(
-                        self._due(now, clock),
+                        self._due(now, clock, category),
                         or_(
                             level == 0,  # a new breach
                             and_(  # an escalation that fell due
@@ -663,7 +666,7 @@ class TicketService:
             pairs = await session.execute(
                 select(StaffRow.staff_id, StaffRow.supervisor_id).where(StaffRow.staff_id.in_(part))
             )
-            bosses_of.update({k: v for k, v in pairs.tuples()})
+            bosses_of.update({k: v for k, v in pairs.all()})
         bosses = await self._members(session, {b for b in bosses_of.values() if b})
         admins = tuple(
             staff_member(r)
