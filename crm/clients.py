@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -227,6 +227,14 @@ def _summary(row: ClientRow, snapshot: SnapshotRow | None, tiers: TierConfig) ->
     )
 
 
+async def journal_search(
+    journal: Journal, session: AsyncSession, hits: Sequence[str], staff_id: str
+) -> None:
+    """The `client.search` entry of a search's hits, in the caller's transaction."""
+    subject = f"client:{hits[0]}" if len(hits) == 1 else f"clients:{len(hits)}"
+    await journal.append(staff_id, "client.search", subject, {"hits": list(hits)}, session=session)
+
+
 class ClientService:
     """Reads clients for one viewer; every method re-checks that the viewer may see the client."""
 
@@ -315,8 +323,13 @@ class ClientService:
             ).all()
         return pick(ref, ids)
 
-    async def search(self, query: str, viewer: StaffMember, limit: int = 8) -> list[ClientMatch]:
-        """Clients in the viewer's scope matching name, id, pinyin or initials, best first."""
+    async def search(
+        self, query: str, viewer: StaffMember, limit: int = 8, *, journal: bool = True
+    ) -> list[ClientMatch]:
+        """Clients in the viewer's scope matching name, id, pinyin or initials, best first.
+        The hits are journaled (`client.search`) in a transaction of their own, unless
+        journal=False: then the caller journals them in its own change (/note saving at once:
+        `NoteService.add(..., searched=hits)`) or with `record_search`."""
         cleaned = query.strip()[:MAX_QUERY_CHARS]
         if not cleaned:
             raise UsageError("empty query")
@@ -327,15 +340,18 @@ class ClientService:
         candidates = [Candidate(client_id, name) for client_id, name in rows]
         # A few hundred names × pypinyin is a few ms of CPU: keep it off the event loop.
         matches = await asyncio.to_thread(rank_candidates, cleaned, candidates, limit)
-        if matches:
-            hits = [m.client_id for m in matches]
-            subject = f"client:{hits[0]}" if len(hits) == 1 else f"clients:{len(hits)}"
-            async with self._uow() as uow:
-                await self._journal.append(
-                    viewer.staff_id, "client.search", subject, {"hits": hits}, session=uow.session
-                )
-                await uow.commit()
-        return [ClientMatch(m.client_id, m.name, m.score, m.matched_on) for m in matches]
+        found = [ClientMatch(m.client_id, m.name, m.score, m.matched_on) for m in matches]
+        if journal:
+            await self.record_search([m.client_id for m in found], viewer)
+        return found
+
+    async def record_search(self, hits: Sequence[str], viewer: StaffMember) -> None:
+        """Journal a search's hits (a read of clients' data) in a transaction of their own."""
+        if not hits:
+            return
+        async with self._uow() as uow:
+            await journal_search(self._journal, uow.session, hits, viewer.staff_id)
+            await uow.commit()
 
     async def card(
         self, client_id: str, viewer: StaffMember, today: date | None = None

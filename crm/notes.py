@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit import Journal
 from crm.busy import busy_as_domain_error
-from crm.clients import may_view
+from crm.clients import journal_search, may_view
 from crm.errors import (
     MessageReusedError,
     NotAuthorizedError,
@@ -224,17 +224,26 @@ class NoteService:
         chat_id: int,
         message_id: int,
         bot_id: int = 0,
+        searched: Sequence[str] = (),
     ) -> NoteSaved:
         """Save a text note for the Telegram message (bot_id, chat_id, message_id), exactly once.
 
-        bot_id 0 is "no bot" (tools, tests); handlers pass the receiving bot's id."""
+        bot_id 0 is "no bot" (tools, tests); handlers pass the receiving bot's id. `searched`:
+        the hits of the client search that named the client (`/note 张伟 …`), journaled in the
+        note's transaction (one commit for the read and the change)."""
         cleaned = clean_text(text)
         if not cleaned:
             raise UsageError("empty note")
         if len(cleaned) > MAX_NOTE_CHARS:
             raise NoteTooLongError(limit=MAX_NOTE_CHARS, length=len(cleaned))
         return await self._save(
-            client_id, author, (bot_id, chat_id, message_id), kind="text", text=cleaned, voice=None
+            client_id,
+            author,
+            (bot_id, chat_id, message_id),
+            kind="text",
+            text=cleaned,
+            voice=None,
+            searched=searched,
         )
 
     async def add_voice(
@@ -269,10 +278,11 @@ class NoteService:
         kind: str,
         text: str,
         voice: tuple[str, int] | None,
+        searched: Sequence[str] = (),
     ) -> NoteSaved:
         flags = await self._flags(text)
         with busy_as_domain_error("note"):
-            return await self._insert(client_id, author, key, kind, text, voice, flags)
+            return await self._insert(client_id, author, key, kind, text, voice, flags, searched)
 
     async def _insert(
         self,
@@ -283,6 +293,7 @@ class NoteService:
         text: str,
         voice: tuple[str, int] | None,
         flags: tuple[NoteFlag, ...],
+        searched: Sequence[str] = (),
     ) -> NoteSaved:
         bot_id, chat_id, message_id = key
         now = self._clock()
@@ -330,6 +341,8 @@ class NoteService:
                 if flags:
                     session.add(self._finding(row.id, author.staff_id, text, flags, now))
                 saved = _note(row)
+                if searched:
+                    await journal_search(self._journal, session, searched, author.staff_id)
                 await self._journal.append(
                     author.staff_id,
                     "note.saved",

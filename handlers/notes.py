@@ -32,6 +32,7 @@ from telegram.ext import (
 )
 
 from crm.clients import ClientMatch
+from crm.errors import DomainError
 from crm.notes import NoteSaved
 from handlers.buttons import Press, button
 from handlers.buttons_client import NotePick, NoteStart, NoteUndo
@@ -79,12 +80,31 @@ async def _reply_saved(message: Message, context: AppContext, saved: NoteSaved) 
     await reply_view(message, saved_view(saved, suggestions, context.language))
 
 
-async def _save_text(message: Message, context: AppContext, client_id: str, text: str) -> None:
-    """Save the note (a refusal keeps the pending step, so she can send it again)."""
+async def _save_text(
+    message: Message,
+    context: AppContext,
+    client_id: str,
+    text: str,
+    searched: list[str] | None = None,
+) -> None:
+    """Save the note (a refusal keeps the pending step, so she can send it again). `searched`:
+    the hits of `/note <client> …`'s search, journaled in the note's transaction."""
     key = message_key(context, message)
-    saved = await context.services.notes.add(
-        client_id, context.require_staff(), text, bot_id=key[0], chat_id=key[1], message_id=key[2]
-    )
+    staff = context.require_staff()
+    try:
+        saved = await context.services.notes.add(
+            client_id,
+            staff,
+            text,
+            bot_id=key[0],
+            chat_id=key[1],
+            message_id=key[2],
+            searched=searched or (),
+        )
+    except DomainError:
+        if searched:  # nothing saved: the read is journaled on its own
+            await context.services.clients.record_search(searched, staff)
+        raise
     set_pending(context, None)
     await _reply_saved(message, context, saved)
 
@@ -119,11 +139,16 @@ async def cmd_note(update: Update, context: AppContext) -> None:
         return
     parts = argument.split(maxsplit=1)
     query, body = parts[0], parts[1] if len(parts) == 2 else ""
-    matches = await context.services.clients.search(query, staff)
+    # The hits are journaled with the note when it is saved at once (one commit), else alone.
+    clients = context.services.clients
+    matches = await clients.search(query, staff, journal=False)
     if not matches:
         await reply_view(message, none_view(query, context.language))
         return
+    hits = [m.client_id for m in matches]
     client = _exact(matches)
+    if client is None or not clean_text(body):
+        await clients.record_search(hits, staff)
     if client is None:  # a sound-alike, a prefix, pinyin or several: she picks, nothing saved
         choices = [(m.client_id, m.name) for m in matches]
         view = pick_view(query, choices, message.message_id, context.language)
@@ -134,7 +159,7 @@ async def cmd_note(update: Update, context: AppContext) -> None:
         set_pending(context, Pending("note", client_id=client.client_id))
         await reply_view(message, prompt_view(client.name, client.client_id, context.language))
         return
-    await _save_text(message, context, client.client_id, body)
+    await _save_text(message, context, client.client_id, body, searched=hits)
 
 
 @button(NoteStart)

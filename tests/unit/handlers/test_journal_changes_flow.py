@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from audit import Entry
+from audit import Entry, Journal
 from storage.activity_rows import ContactRow
 from tests.support.ptb import Chat, Harness
 from tests.unit.handlers.test_proactive_flow import alerted, p1_of  # noqa: F401 - a fixture
@@ -162,4 +163,34 @@ async def test_answer_feedback_and_a_flagged_draft_are_journaled(
     bodies = [json.loads(e.body) for e in entries]
     assert [b.get("helpful") for b in bodies[:2]] == [True, False]
     assert bodies[2]["violations"] >= 2
+    await verified(harness)
+
+
+async def test_note_with_its_client_named_commits_the_search_hit_with_the_note(
+    harness: Harness, li: Chat
+) -> None:
+    """`/note 张伟 …` saves at once: the search hit's entry joins the note's transaction (one
+    commit, not two); `/note 张` (a pick list, nothing saved) journals the hits on their own."""
+    real_append = Journal.append
+    sessions: dict[str, list[AsyncSession | None]] = {}
+
+    async def spy(self: Journal, actor: str, kind: str, subject: str, body: Any = "", **kw: Any):  # type: ignore[no-untyped-def]
+        sessions.setdefault(kind, []).append(kw.get("session"))
+        return await real_append(self, actor, kind, subject, body, **kw)
+
+    with mock.patch.object(Journal, "append", spy):
+        saved = await li.send("/note 张伟 客户想了解国债逆回购")
+    note = saved_id(saved.plain_text)
+    [search], [save] = sessions["client.search"], sessions["note.saved"]
+    assert search is not None and search is save
+    entries = await journaled(harness, "client.search", "note.saved")
+    assert [(e.kind, e.subject) for e in entries][-2:] == [
+        ("client.search", entries[-2].subject),
+        ("note.saved", f"note:{note}"),
+    ]
+    assert entries[-1].seq == entries[-2].seq + 1
+    assert json.loads(entries[-2].body)["hits"] == [json.loads(entries[-1].body)["client"]]
+    before = len(await journaled(harness, "client.search"))
+    await li.send("/note 张")  # several clients: she picks, the read is journaled alone
+    assert len(await journaled(harness, "client.search")) == before + 1
     await verified(harness)
