@@ -4,7 +4,8 @@ split at ':').
 A plain id (what the importer accepts, up to 24 characters) stands for itself. Any other id —
 `CN:001`, a 20-character Chinese id, a row written before the import rule or by another tool —
 is `~` + 11 characters of its hash, which a press resolves among the ids the presser may see.
-So a button never embeds such an id raw, and every ref is at most 24 bytes.
+So a button never embeds such an id raw, and every ref is at most 24 bytes. A field with room
+to spare may let longer plain ids stand for themselves (`plain_limit`; document ids up to 40).
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ import re
 from collections.abc import Iterable
 
 MAX_REF_BYTES = 24
-_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,23}")
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _HASHED = re.compile(r"~[A-Za-z0-9_\-]{11}")
 
 
-def ref_of(stored_id: str) -> str:
-    """The id itself when plain, otherwise its hashed ref."""
-    return stored_id if _PLAIN.fullmatch(stored_id) else hashed_ref(stored_id)
+def _plain(text: str, plain_limit: int) -> bool:
+    return len(text) <= plain_limit and _PLAIN.fullmatch(text) is not None
+
+
+def ref_of(stored_id: str, plain_limit: int = MAX_REF_BYTES) -> str:
+    """The id itself when plain (and at most plain_limit characters), otherwise its hashed ref."""
+    return stored_id if _plain(stored_id, plain_limit) else hashed_ref(stored_id)
 
 
 def hashed_ref(stored_id: str) -> str:
@@ -31,9 +36,9 @@ def hashed_ref(stored_id: str) -> str:
     return "~" + base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-def is_ref(text: str) -> bool:
+def is_ref(text: str, plain_limit: int = MAX_REF_BYTES) -> bool:
     """Could `text` be a ref made by ref_of (a press's data is checked before it is used)?"""
-    return _PLAIN.fullmatch(text) is not None or _HASHED.fullmatch(text) is not None
+    return _plain(text, plain_limit) or _HASHED.fullmatch(text) is not None
 
 
 def is_hashed(ref: str) -> bool:

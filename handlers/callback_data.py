@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Self, TypeVar
 
 from telegram import CallbackQuery, Message
 
-from crm.id_refs import is_hashed, is_ref, ref_of
+from crm.id_refs import MAX_REF_BYTES, is_hashed, is_ref, ref_of
 
 MAX_BYTES = 64
 # Numbers in buttons are ids, offsets and minutes. Anything beyond 64 bits is forged (and would
@@ -41,18 +41,25 @@ def is_row_id(value: int) -> bool:
 
 STORED_ID = "stored_id"
 NONE_TOKEN = "none_token"
+PLAIN_LIMIT = "plain_limit"
 # The kinds of stored ids a button may carry; the button wrapper has a lookup for each.
 STORED_KINDS = ("client", "staff", "ticket", "document")
 
 
-def stored_id(kind: str, *, none: str | None = None) -> dict[str, str]:
+def stored_id(
+    kind: str, *, none: str | None = None, plain: int = MAX_REF_BYTES
+) -> dict[str, str | int]:
     """Field metadata of a stored id of `kind`; with `none`, the field may be None, packed as
-    that token (never a ref: refs start with a letter, a digit or '~')."""
+    that token (never a ref: refs start with a letter, a digit or '~'); `plain`: the longest
+    plain id that stands for itself (a button with room to spare may allow more than 24)."""
     if kind not in STORED_KINDS:
         raise ValueError(f"unknown stored id kind {kind!r}")
-    if none is not None and is_ref(none):
+    if none is not None and is_ref(none, plain):
         raise ValueError(f"{none!r} could be a ref")
-    return {STORED_ID: kind} if none is None else {STORED_ID: kind, NONE_TOKEN: none}
+    metadata: dict[str, str | int] = {STORED_ID: kind, PLAIN_LIMIT: plain}
+    if none is not None:
+        metadata[NONE_TOKEN] = none
+    return metadata
 
 
 # Field metadata of a stored id: `client_id: str = dataclasses.field(metadata=CLIENT_ID)`
@@ -60,7 +67,7 @@ def stored_id(kind: str, *, none: str | None = None) -> dict[str, str]:
 CLIENT_ID = stored_id("client")
 STAFF_ID = stored_id("staff")
 TICKET_ID = stored_id("ticket")
-DOCUMENT_ID = stored_id("document")
+DOCUMENT_ID = stored_id("document", plain=40)  # the /ask buttons have room for 40
 
 
 ButtonT = TypeVar("ButtonT", bound="CallbackData")
@@ -117,7 +124,7 @@ def _pack_stored(field: dataclasses.Field[Any], value: object) -> str:
         return str(none)
     if not isinstance(value, str):
         raise ValueError(f"{field.name} must be a stored id, not {value!r}")
-    return ref_of(value)
+    return ref_of(value, int(field.metadata.get(PLAIN_LIMIT, MAX_REF_BYTES)))
 
 
 def parse(data: str) -> CallbackData:
@@ -140,7 +147,7 @@ def parse(data: str) -> CallbackData:
         elif field.metadata.get(STORED_ID):
             if raw == field.metadata.get(NONE_TOKEN):
                 converted[field.name] = None
-            elif is_ref(raw):
+            elif is_ref(raw, int(field.metadata.get(PLAIN_LIMIT, MAX_REF_BYTES))):
                 converted[field.name] = raw
             else:
                 raise CallbackDataError(f"{field.name} is not a stored id's ref")
