@@ -12,12 +12,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select
 
+from bot.console_proactive import ConsoleProactive
 from crm.id_refs import hashed_ref
 from crm.tickets import ledger_kind, ticket_ref
 from emulator import BotMessage
 from handlers.buttons import STORED_ID_LOOKUPS
 from scheduler.alerts import sweep
 from scheduler.startup import stop
+from storage.clock import DemoClock
 from storage.rows import ClientRow, StaffRow, TicketRow
 from tests.support.proactive import use_clock
 from tests.support.ptb import Chat, Harness, Outcome, labels
@@ -266,3 +268,18 @@ async def test_each_kind_resolves_only_what_the_presser_may_see(harness: Harness
     document = STORED_ID_LOOKUPS["document"]
     assert await document(services, li, hashed_ref("KB-ACCOUNT-OPENING")) == "KB-ACCOUNT-OPENING"
     assert await document(services, li, hashed_ref("KB-NO-SUCH-DOCUMENT")) is None
+
+
+async def test_the_console_shows_a_supervisor_the_ping_of_an_odd_ticket(harness: Harness) -> None:
+    """The console prints a ticket's ping to whoever may see the ticket: it traces the ledger
+    kind back to the ticket (a digest could not be traced, so the ping was never shown)."""
+    await add_odd_rows(harness)
+    zhou = await harness.services.staff.get("S001")
+    sun = await harness.services.staff.get("S002")
+    kind = ledger_kind("tkfr1", CHINESE_TICKET)
+    for viewer, shown in ((zhou, True), (sun, False)):
+        console = ConsoleProactive(
+            harness.application, harness.emulator, viewer, DemoClock(lambda: harness.clock.now)
+        )
+        claimed = await console.outbox.claim(zhou, [(DEMO_AS_OF, kind)])
+        assert (claimed[0].id in console.outbox._wanted) is shown, viewer.staff_id
