@@ -138,10 +138,16 @@ class ComplianceChecker:
     def _second_signal(
         self, text: str, violations: list[Violation], semantic: SemanticCheck
     ) -> list[Violation]:
-        # A lexicon hit whose promise word is negated, or in a sentence about a claim (a
-        # warning, a training note, a correction), is not a claim (negation.py).
-        kept = [v for v in violations if not discounted(text, v.start)]
-        for unit in semantic.flagged(semantic.units(text)):
+        # A lexicon hit whose promise word is negated, in a sentence about a claim (a warning,
+        # a training note, a correction: negation.py), or in a sentence that reads as compliant
+        # use of the words is not a claim.
+        units = semantic.units(text)
+        kept = [
+            v
+            for v in violations
+            if not discounted(text, v.start) and not semantic.compliant_use(units, v.start, v.end)
+        ]
+        for unit in semantic.flagged(units):
             if any(v.start < unit.end and unit.start < v.end for v in kept):
                 continue  # the lexicon, or a clause of this sentence, already names it
             _claim, category, exemplar = semantic.claims[unit.best]

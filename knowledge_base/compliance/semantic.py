@@ -8,7 +8,8 @@ that use the same risky words legitimately (「本产品不保本」). A unit is
 closer to a claim than to any compliant sentence by a margin and close to the claim in absolute
 terms (a floor; English has its own, the model's cosines run lower in English; clauses have
 their own, being shorter). Units whose promise word is negated, or whose sentence talks about a
-claim instead of making it (negation.py), are not flagged. The thresholds are tuned on the even
+claim instead of making it (negation.py), are not flagged; a lexicon hit in such a unit, or
+in a sentence closer to a compliant exemplar than to any claim, is dropped. The thresholds are tuned on the even
 half of the labelled drafts by `bench/draft_check_eval.py --tune` and reported on the odd half
 (docs/benchmarks.md).
 """
@@ -44,11 +45,13 @@ class Thresholds:
     floor: float = 0.92
     floor_en: float = 0.90
     margin: float = 0.0
-    clause_floor: float = 0.95
-    clause_floor_en: float = 0.90
+    clause_floor: float = 0.98
+    clause_floor_en: float = 0.88
     clause_margin: float = 0.04
 
     def passes(self, unit: Unit) -> bool:
+        if unit.excused:
+            return False
         english = language(unit.text) == "en"
         if unit.clause:
             floor, margin = (
@@ -79,6 +82,7 @@ class Unit:
     best: int
     similarity: float
     lead: float
+    excused: bool = False  # a negated promise, or in a sentence about a claim: never flagged
 
 
 @dataclass(frozen=True)
@@ -204,36 +208,41 @@ class SemanticCheck:
         return cls.load(embedder, path)
 
     def units(self, text: str) -> list[Unit]:
-        """Every sentence and clause of the draft that is neither a negated promise nor in a
-        sentence about a claim, scored against the exemplars (clauses first)."""
+        """Every sentence and clause of the draft scored against the exemplars (clauses
+        first); those that are a negated promise or in a sentence about a claim are excused."""
         parts = [
-            (start, end, chunk, True)
+            (start, end, chunk, True, negated(chunk) or distanced(_sentence_at(text, start)))
             for start, end, chunk in clauses(text)
-            if not negated(chunk) and not distanced(_sentence_at(text, start))
         ]
         parts += [
-            (start, end, chunk, False)
+            (start, end, chunk, False, negated(chunk) or distanced(chunk))
             for start, end, chunk in sentences(text)
-            if not negated(chunk) and not distanced(chunk)
         ]
         if not parts:
             return []
         claim_vectors, compliant_vectors = self._exemplar_vectors()
-        distinct = list(dict.fromkeys(chunk for _, _, chunk, _ in parts))
+        distinct = list(dict.fromkeys(chunk for _, _, chunk, _, _ in parts))
         row = {chunk: i for i, chunk in enumerate(distinct)}
         vectors = self._encode(distinct)
         to_claims = vectors @ claim_vectors.T
         to_compliant = (vectors @ compliant_vectors.T).max(axis=1)
         best = to_claims.argmax(axis=1)
         out = []
-        for start, end, chunk, clause in parts:
+        for start, end, chunk, clause, excused in parts:
             i = row[chunk]
             b = int(best[i])
             similarity = float(to_claims[i, b])
-            out.append(
-                Unit(start, end, chunk, clause, b, similarity, similarity - float(to_compliant[i]))
-            )
+            lead = similarity - float(to_compliant[i])
+            out.append(Unit(start, end, chunk, clause, b, similarity, lead, excused))
         return out
+
+    @staticmethod
+    def compliant_use(units: list[Unit], start: int, end: int) -> bool:
+        """Does every sentence around the passage read as compliant use of its words — closer
+        to a compliant exemplar than to every claim (a disclosure, a refusal, a warning)?"""
+        around = [u for u in units if not u.clause and u.start <= start < u.end]
+        around += [u for u in units if not u.clause and u.start < end <= u.end]
+        return bool(around) and all(u.lead <= 0 for u in around)
 
     def flagged(self, units: list[Unit]) -> list[Unit]:
         """The units that make a banned claim under the thresholds."""
