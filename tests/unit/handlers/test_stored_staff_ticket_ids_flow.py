@@ -110,9 +110,9 @@ async def test_ticket_buttons_work_for_odd_ticket_and_staff_ids(harness: Harness
     listing = await li.send("/tickets")
     assert CHINESE_TICKET in listing.plain_text
     briefing = await li.send("/today")  # the breached ticket is an item with its ✅
-    done = next((d for d in button_data(briefing) if d.startswith("tk:res:~")), None)
-    assert done is not None, briefing.plain_text
-    asked = ok(await li.press_data(briefing, done, strict=True)).message
+    resolve = next((d for d in button_data(briefing) if d.startswith("tk:res:~")), None)
+    assert resolve is not None, briefing.plain_text
+    asked = ok(await li.press_data(briefing, resolve, strict=True)).message
     assert "请用一句话回复工单" in asked.plain_text and CHINESE_TICKET in asked.plain_text
     responded = ok(await li.press(listing, "1 ✅ 已响应"))
     assert responded.toast == "已记录首次响应"
