@@ -142,6 +142,11 @@ class ConsoleOutbox(Outbox):
             claimed.append(delivery)
         return claimed
 
+    async def claim_all(
+        self, members: Sequence[StaffMember], day: date, kind: str
+    ) -> list[Delivery]:
+        return [d for m in members for d in await self.claim(m, [(day, kind)])]
+
     def submit(
         self,
         member: StaffMember,

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import NotAuthorizedError, UsageError
@@ -232,6 +232,51 @@ class BroadcastService:
                 await self.delivered(broadcast_id, staff_id)
 
         return record
+
+    async def undelivered(self, broadcast_id: int) -> tuple[Broadcast, list[StaffMember]]:
+        """The broadcast and its recipients whose message has not gone out yet (the fan-out,
+        or its resumption after a restart): active, by staff id."""
+        async with self._uow() as uow:
+            session = uow.session
+            row = await session.get(BroadcastRow, broadcast_id)
+            if row is None:
+                raise NotAuthorizedError("broadcast")
+            rows = (
+                await session.scalars(
+                    select(StaffRow)
+                    .join(
+                        BroadcastReceiptRow,
+                        and_(
+                            BroadcastReceiptRow.staff_id == StaffRow.staff_id,
+                            BroadcastReceiptRow.broadcast_id == broadcast_id,
+                        ),
+                    )
+                    .where(BroadcastReceiptRow.delivered_at.is_(None), StaffRow.active.is_(True))
+                    .order_by(StaffRow.staff_id)
+                )
+            ).all()
+            return await self._view(session, row), [staff_member(r) for r in rows]
+
+    async def resumable(self, older_than: timedelta) -> list[int]:
+        """Broadcasts created at least `older_than` ago, not reported yet, with a recipient
+        whose message has not gone out: the sweep resumes their fan-out (a process that
+        stopped mid-way; a message settled for good is skipped by the ledger)."""
+        now = self.clock()
+        async with self._uow() as uow:
+            pending = exists().where(  # walks the receipts' key of each open broadcast
+                BroadcastReceiptRow.broadcast_id == BroadcastRow.id,
+                BroadcastReceiptRow.delivered_at.is_(None),
+            )
+            ids = await uow.session.scalars(
+                select(BroadcastRow.id)
+                .where(
+                    BroadcastRow.reported_at.is_(None),
+                    BroadcastRow.created_at <= now - older_than,
+                    pending,
+                )
+                .order_by(BroadcastRow.id)
+            )
+            return list(ids.all())
 
     async def acknowledge(self, broadcast_id: int, staff: StaffMember) -> Acknowledged:
         """收到: the first press records it (and claims a tally edit if one is due)."""

@@ -5,7 +5,6 @@ edited as they acknowledge. Reports of who has not acknowledged: scheduler/broad
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, Update
@@ -13,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from crm.broadcasts import Broadcast, Tally, broadcast_kind
+from crm.broadcasts import BroadcastService, Tally, broadcast_kind
 from crm.staff import StaffMember
 from handlers.broadcast_buttons import BroadcastAck
 from handlers.buttons import Press, button
@@ -30,7 +29,9 @@ log = logging.getLogger(__name__)
 
 @maps_errors("broadcast")
 async def cmd_broadcast(update: Update, context: AppContext) -> None:
-    """Record the broadcast, reply with the tally (0/N), queue the messages."""
+    """Record the broadcast (a receipt per recipient), reply at once that sending has started
+    with the tally (0/N), and fan out in the background: a 2,000-manager broadcast is minutes
+    of paced sending, and the sender does not wait for it."""
     message = update.effective_message
     if message is None:
         return
@@ -48,32 +49,36 @@ async def cmd_broadcast(update: Update, context: AppContext) -> None:
     )
     tally = await reply_view(message, View(first_tally(broadcast, context.language)))
     await services.broadcasts.set_tally_message(broadcast.id, tally.chat_id, tally.message_id)
-    queued = await fan_out(
-        state.outbox, broadcast, recipients, services.broadcasts.delivery_recorder
+    context.application.create_task(
+        fan_out(state.outbox, services.broadcasts, broadcast.id),
+        update=update,
+        name=f"broadcast:{broadcast.id}",
     )
     log.info(
-        "broadcast %s of %s queued to %d managers", broadcast.id, broadcast.points.doc_id, queued
+        "broadcast %s of %s: %d recipients", broadcast.id, broadcast.points.doc_id, len(recipients)
     )
 
 
-async def fan_out(
-    outbox: Outgoing,
-    broadcast: Broadcast,
-    recipients: Sequence[StaffMember],
-    record: Callable[[int, str], OnSettled],
-) -> int:
-    """Queue the broadcast to every recipient (paced, one ledger row each: a second run sends
-    nothing twice); returns how many were queued now."""
-    queued = 0
-    for member in recipients:
-        if await outbox.deliver(
-            member,
-            broadcast.day,
-            broadcast_kind(broadcast.id),
-            broadcast_view(broadcast, member.language),
-            on_settled=record(broadcast.id, member.staff_id),
-        ):
-            queued += 1
+async def fan_out(outbox: Outgoing, broadcasts: BroadcastService, broadcast_id: int) -> int:
+    """Queue the broadcast to every recipient whose message has not gone out (paced; the
+    ledger rows claimed in one statement per 500; a second run sends nothing twice: rows
+    settled or in flight are skipped). The broadcast sweep calls it again to resume after a
+    restart. Returns how many were queued now."""
+    broadcast, recipients = await broadcasts.undelivered(broadcast_id)
+    views: dict[str, View] = {}
+
+    def view_of(member: StaffMember) -> View:
+        if member.language not in views:
+            views[member.language] = broadcast_view(broadcast, member.language)
+        return views[member.language]
+
+    def recorder(member: StaffMember) -> OnSettled:
+        return broadcasts.delivery_recorder(broadcast.id, member.staff_id)
+
+    queued = await outbox.deliver_all(
+        recipients, broadcast.day, broadcast_kind(broadcast.id), view_of, on_settled_of=recorder
+    )
+    log.info("broadcast %s: %d messages queued", broadcast.id, queued)
     return queued
 
 

@@ -3,7 +3,7 @@ through it (PTB's ContextTypes), so mypy follows both."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol, cast
@@ -89,6 +89,16 @@ class Outgoing(Protocol):
         wait: bool = False,
         on_settled: OnSettled | None = None,
     ) -> bool: ...
+
+    async def deliver_all(
+        self,
+        members: Sequence[StaffMember],
+        day: date,
+        kind: str,
+        view_of: Callable[[StaffMember], View],
+        *,
+        on_settled_of: Callable[[StaffMember], OnSettled | None] | None = None,
+    ) -> int: ...  # many members, one (day, kind): the ledger rows claimed set-based
 
 
 class Scheduling(Protocol):

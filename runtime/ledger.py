@@ -12,12 +12,14 @@ again (at-least-once beats losing a P1 alert), and `attempts` > 1 on the row sho
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from storage.alert_rows import DeliveryRow
@@ -27,6 +29,7 @@ from storage.uow import UnitOfWorkFactory
 # How a queued send ended, once its row is settled (scheduler/outbox.py reports it to callers).
 Settled = Literal["sent", "failed", "uncertain"]
 UNCERTAIN = "uncertain: "
+CLAIM_CHUNK = 500  # recipients per statement of begin_many
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,53 @@ class DeliveryLedger:
                     continue
                 return _delivery(row)
         return None
+
+    async def begin_many(self, staff_ids: Sequence[str], day: date, kind: str) -> list[Delivery]:
+        """`begin` for many recipients of one (day, kind), set-based: one INSERT … ON CONFLICT
+        DO NOTHING writes the missing rows, one UPDATE … RETURNING counts the attempt of every
+        row still pending; settled rows are left out. Chunked to stay under parameter limits."""
+        out: list[Delivery] = []
+        now = self._clock()
+        for start in range(0, len(staff_ids), CLAIM_CHUNK):
+            part = list(dict.fromkeys(staff_ids[start : start + CLAIM_CHUNK]))
+            async with self._uow() as uow:
+                session = uow.session
+                dialect = session.get_bind().dialect.name
+                make_insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+                await session.execute(
+                    make_insert(DeliveryRow)
+                    .values(
+                        [
+                            {
+                                "staff_id": staff_id,
+                                "day": day,
+                                "kind": kind,
+                                "status": "pending",
+                                "started_at": now,
+                                "attempts": 0,
+                            }
+                            for staff_id in part
+                        ]
+                    )
+                    .on_conflict_do_nothing(index_elements=["staff_id", "day", "kind"])
+                )
+                rows = await session.scalars(
+                    update(DeliveryRow)
+                    .where(
+                        DeliveryRow.day == day,
+                        DeliveryRow.kind == kind,
+                        DeliveryRow.status == "pending",
+                        DeliveryRow.staff_id.in_(part),
+                    )
+                    .values(attempts=DeliveryRow.attempts + 1)
+                    .returning(DeliveryRow),
+                    execution_options={"populate_existing": True},
+                )
+                claimed = [_delivery(r) for r in rows.all()]
+                await uow.commit()
+            order = {staff_id: i for i, staff_id in enumerate(part)}
+            out += sorted(claimed, key=lambda d: order[d.staff_id])
+        return out
 
     async def complete(self, delivery_id: int, message_id: int | None) -> None:
         """The message went out: record Telegram's message id."""

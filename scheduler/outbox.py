@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Literal
 
@@ -168,6 +168,37 @@ class Outbox:
         if wait and queued is not None:
             await queued
         return bool(claimed)
+
+    async def claim_all(
+        self, members: Sequence[StaffMember], day: date, kind: str
+    ) -> list[Delivery]:
+        """Ledger rows of one (day, kind) for many bound members, claimed set-based."""
+        return await self._ledger.begin_many([m.staff_id for m in members], day, kind)
+
+    async def deliver_all(
+        self,
+        members: Sequence[StaffMember],
+        day: date,
+        kind: str,
+        view_of: Callable[[StaffMember], View],
+        *,
+        on_settled_of: Callable[[StaffMember], OnSettled | None] | None = None,
+    ) -> int:
+        """`deliver` to many members at once (a broadcast): their ledger rows claimed
+        set-based (DeliveryLedger.begin_many), then each message queued; members without
+        Telegram and rows settled or in flight are skipped. Returns how many were queued."""
+        bound = {
+            m.staff_id: m
+            for m in members
+            if m.telegram_user_id is not None and (m.staff_id, day, kind) not in self._inflight
+        }
+        queued = 0
+        for delivery in await self.claim_all(list(bound.values()), day, kind):
+            member = bound[delivery.staff_id]
+            settled = on_settled_of(member) if on_settled_of is not None else None
+            if self.submit(member, [delivery], view_of(member), on_settled=settled) is not None:
+                queued += 1
+        return queued
 
     async def report_failure(
         self, member: StaffMember, day: date, delivery_id: int, kind: str, error: str

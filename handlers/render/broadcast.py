@@ -57,11 +57,13 @@ def tally_text(tally: Tally, language: str) -> str:
 
 
 def first_tally(broadcast: Broadcast, language: str) -> str:
+    """The sender's reply at once: sending has started, and the tally (0/N) edited from then."""
     team = broadcast.team.name if broadcast.team is not None else None
-    return tally_text(
+    tally = tally_text(
         Tally(broadcast.id, 0, broadcast.total, None, None, broadcast.points.title, team, language),
         language,
     )
+    return f"{t(language, 'bc_started', total=broadcast.total)}\n{tally}"
 
 
 def refusal_text(exc: BroadcastRefusedError, language: str) -> str:

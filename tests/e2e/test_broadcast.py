@@ -58,7 +58,7 @@ async def test_a_broadcast_is_acknowledged_and_the_missing_manager_named(demo_bo
         assert (await sweep(app))["reports"] == 0  # not yet
         clock.advance(minutes=1)
         counts = await sweep(app)
-        assert counts == {"tallies": 0, "reports": 1, "pings": 1}
+        assert counts == {"tallies": 0, "reports": 1, "pings": 1, "resumed": 0}
         await telegram.emulator.wait_until(lambda: pacer.pending == 0)
         report = await telegram.next_message(han)
         assert "未确认名单" in report.plain_text and "2/3 已确认，1 人未确认" in report.plain_text

@@ -3,14 +3,15 @@ sender's tally; refusals for unknown, unapproved and not-yet-effective documents
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
-from scheduler.broadcasts import sweep
+from scheduler.broadcasts import RESUME_AFTER, sweep
 from scheduler.startup import stop
 from tests.support.proactive import PacerTime, use_clock
-from tests.support.ptb import Chat, Harness, labels
+from tests.support.ptb import BotMessage, Chat, Harness, labels
 
 DOC = "KB-NEGATIVE-EVENT-TALKING-POINTS"
 
@@ -30,6 +31,17 @@ async def drained(harness: Harness, gate: PacerTime) -> None:
     await harness.emulator.wait_until(lambda: pacer.pending == 0)
 
 
+def acks(harness: Harness, *chats: Chat) -> list[BotMessage]:
+    """The broadcast messages (with 收到) the chats got."""
+    return [m for c in chats for m in harness.sent_to(c) if labels(m) == ["收到"]]
+
+
+async def received(harness: Harness, *chats: Chat) -> None:
+    """Wait (bounded) until every chat got its broadcast: the fan-out runs in the background."""
+    done = harness.emulator.wait_until(lambda: len(acks(harness, *chats)) >= len(chats))
+    await asyncio.wait_for(done, timeout=20)
+
+
 async def test_a_broadcast_reaches_the_team_and_the_tally_follows_the_acks(
     harness: Harness, paced: PacerTime
 ) -> None:
@@ -38,7 +50,8 @@ async def test_a_broadcast_reaches_the_team_and_the_tally_follows_the_acks(
     fang = await harness.staff("M002", 1002, "王芳")
     tally = await han.send(f"/broadcast {DOC} S001")
     assert "持仓个股重大负面事件沟通要点" in tally.plain_text and "周建国 团队" in tally.plain_text
-    assert "0/3 已确认" in tally.plain_text
+    assert "已开始发送给 3 位客户经理" in tally.plain_text and "0/3 已确认" in tally.plain_text
+    await received(harness, li, fang)
     await drained(harness, paced)
     sent = next(m for m in harness.sent_to(li) if labels(m) == ["收到"])
     assert "总部通知" in sent.plain_text and f"{DOC} v1" in sent.plain_text
@@ -73,3 +86,29 @@ async def test_only_approved_documents_in_effect_go_out(harness: Harness, paced:
 
 async def test_a_manager_may_not_broadcast(li: Chat) -> None:
     assert "仅限" in (await li.send(f"/broadcast {DOC}")).plain_text
+
+
+async def test_a_fan_out_cut_short_is_resumed_by_the_sweep_once(
+    harness: Harness, paced: PacerTime
+) -> None:
+    """The broadcast and its receipts are in the database before anything is sent: a process
+    that stopped right after recording it (no fan-out ran) is made good by the sweep, which
+    sends each manager the message once, after the starting process had its chance."""
+    han = await harness.staff("A001", 1301, "韩雪")
+    li = await harness.staff("M001", 1001, "李明")
+    fang = await harness.staff("M002", 1002, "王芳")
+    broadcasts = harness.application.bot_data.services.broadcasts
+    sender = await harness.application.bot_data.services.staff.get("A001")
+    assert sender is not None
+    broadcast, recipients = await broadcasts.create(sender, DOC, "S001")  # then the crash
+    assert len(recipients) == 3 and not acks(harness, li, fang)
+    assert (await sweep(harness.application))["resumed"] == 0  # the starter may still be on it
+    harness.clock.advance(seconds=RESUME_AFTER.total_seconds() + 1)
+    assert (await sweep(harness.application))["resumed"] == 2  # the two bound managers
+    await received(harness, li, fang)
+    await drained(harness, paced)
+    assert [len(acks(harness, c)) for c in (li, fang)] == [1, 1]
+    assert (await sweep(harness.application))["resumed"] == 0  # sent: never twice
+    await drained(harness, paced)
+    assert [len(acks(harness, c)) for c in (li, fang)] == [1, 1]
+    assert not acks(harness, han)
