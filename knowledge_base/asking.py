@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from knowledge_base.answering import Citation, RankedResult
 from knowledge_base.curation import CurationService
-from knowledge_base.gap_queue import GapReceipt, queue_gap
+from knowledge_base.gap_queue import GapReceipt
 from knowledge_base.text import clean_text
 from retrieval import chunk_markdown
 from storage.clock import Clock, utc_now
@@ -181,4 +181,4 @@ class AskingService:
         cleaned = clean_text(question)
         if not cleaned:
             raise ValueError("empty question")
-        return await queue_gap(self._uow, cleaned, asked_by=asked_by, asked_at=self._clock())
+        return await self._curation.queue_gap(cleaned, asked_by=asked_by, asked_at=self._clock())

@@ -42,7 +42,7 @@ from knowledge_base.errors import (
     UsageError,
 )
 from knowledge_base.gap_closing import GapResolution, close_gap
-from knowledge_base.gap_queue import queue_gap
+from knowledge_base.gap_queue import GapReceipt, queue_gap
 from knowledge_base.notices import NoticeQueue, queue_notice
 from storage.clock import Clock, utc_now
 from storage.kb_rows import (
@@ -795,15 +795,30 @@ class CurationService:
     ) -> int:
         """Queue an unanswered question for compliance; returns its id (the open gap's, if the
         same person's same question is already waiting: knowledge_base/gap_queue.py)."""
-        receipt = await queue_gap(
+        receipt = await self.queue_gap(
+            question, asked_by=asked_by, best_doc_id=best_doc_id, best_score=best_score
+        )
+        return receipt.gap_id
+
+    async def queue_gap(
+        self,
+        question: str,
+        *,
+        asked_by: str | None,
+        best_doc_id: str | None = None,
+        best_score: float | None = None,
+        asked_at: datetime | None = None,
+    ) -> GapReceipt:
+        """Queue a question once per asker while open; a new gap is journaled with it."""
+        return await queue_gap(
             self._uow,
             question,
             asked_by=asked_by,
-            asked_at=self._clock(),
+            asked_at=asked_at or self._clock(),
             best_doc_id=best_doc_id,
             best_score=best_score,
+            journal=self._journal,
         )
-        return receipt.gap_id
 
     async def open_gaps(self) -> list[tuple[int, str, str | None, datetime]]:
         async with self._uow() as uow:

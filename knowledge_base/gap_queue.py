@@ -6,7 +6,8 @@ the insert goes first and the loser of the race reads the winner's gap. An in-pr
 not see the other process. The key is the question compared loosely: invisible characters
 dropped, NFKC (full-width letters, digits and punctuation, the ideographic space), case folded,
 runs of spaces made one, closing punctuation ignored; then hashed, so any length fits the index.
-Gaps without an asker (tools) are not de-duplicated.
+Gaps without an asker (tools) are not de-duplicated. A new gap is journaled (`kb.gap_submitted`,
+actor the asker) in the transaction that inserts it; a repeat changes nothing and is not.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from audit import Journal
 from storage.kb_rows import ContentGapRow
 from storage.text import clean_text
 from storage.uow import UnitOfWorkFactory
@@ -54,6 +56,7 @@ async def queue_gap(
     asked_at: datetime,
     best_doc_id: str | None = None,
     best_score: float | None = None,
+    journal: Journal | None = None,
 ) -> GapReceipt:
     """Insert the gap, or return the open one with the same asker and key."""
     text = question[:QUESTION_CHARS]
@@ -70,6 +73,15 @@ async def queue_gap(
                     question_key=key,
                 )
                 work.session.add(row)
+                await work.session.flush()  # a repeat fails here, before the entry
+                if journal is not None:
+                    await journal.append(
+                        asked_by or "system",
+                        "kb.gap_submitted",
+                        f"gap:{row.id}",
+                        {"best_doc_id": best_doc_id, "chars": len(text)},
+                        session=work.session,
+                    )
                 await work.commit()
                 return GapReceipt(row.id, new=True)
         except IntegrityError:

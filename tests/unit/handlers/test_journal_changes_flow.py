@@ -194,3 +194,17 @@ async def test_note_with_its_client_named_commits_the_search_hit_with_the_note(
     await li.send("/note 张")  # several clients: she picks, the read is journaled alone
     assert len(await journaled(harness, "client.search")) == before + 1
     await verified(harness)
+
+
+async def test_a_gap_submitted_by_a_manager_is_journaled_once(harness: Harness) -> None:
+    """The 📮 press's service call: a new gap is an entry (actor the manager), a repeat is not."""
+    asking = harness.services.asking
+    first = await asking.submit_gap("逆回购节假日怎么计息", asked_by="M001")
+    again = await asking.submit_gap("逆回购节假日怎么计息？", asked_by="M001")
+    assert first.new and not again.new and again.gap_id == first.gap_id
+    since = harness.clock.now - timedelta(days=3650)
+    found = [
+        e async for e in harness.services.journal.entries(since) if e.kind == "kb.gap_submitted"
+    ]
+    assert [(e.actor, e.subject) for e in found] == [("M001", f"gap:{first.gap_id}")]
+    await verified(harness)
