@@ -604,7 +604,8 @@ class BriefingService:
     # ------------------------------------------------------------------ acting on items
 
     async def mark_done(self, actor: StaffMember, ref_kind: str, ref_id: str) -> str:
-        """✅ on a briefing item: the alert, follow-up or ticket is done. Returns a label."""
+        """✅ on a briefing item: the alert or follow-up is done. Returns a label. A ticket is
+        not closed here: it closes only with its one-line resolution (TicketService.resolve)."""
         if ref_kind == "alert":
             view = await self._alerts.mark_done(int(ref_id), actor)
             async with self._uow() as uow:  # its task is the same item: done with it
@@ -628,20 +629,6 @@ class BriefingService:
                     row.done_at = self.clock()
                     await uow.commit()
                 return row.title
-            if ref_kind == "ticket":
-                ticket = await uow.session.get(TicketRow, ref_id)
-                if ticket is None:
-                    raise NotFoundError(ref_id)
-                manager = await uow.session.scalar(
-                    select(ClientRow.manager_id).where(ClientRow.client_id == ticket.client_id)
-                )
-                if manager != actor.staff_id:
-                    raise NotAuthorizedError("ticket")
-                if ticket.status == "open":
-                    ticket.status = "closed"
-                    ticket.closed_at = self.clock()
-                    await uow.commit()
-                return ticket.ticket_id
         raise UsageError(ref_kind)
 
 

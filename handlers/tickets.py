@@ -5,6 +5,7 @@ Every press is re-authorised by TicketService; a second press answers "already d
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -58,16 +59,7 @@ async def on_ticket_action(press: Press[TicketAction], context: AppContext) -> N
         await press.answer(t(language, "ticket_responded_toast"))
         await _redraw(press, context, view)
     elif action.action == "res":
-        view = await tickets.resolvable(action.ticket_id, staff)
-        session.set_pending(context, session.Pending(RESOLUTION_STEP, extra=view.ticket_id))
-        await press.answer()
-        prompt = t(
-            language,
-            "ticket_resolve_prompt",
-            ticket_id=escape(view.ticket_id),
-            client=escape(view.client_name),
-        )
-        await reply_view(press.message, View(prompt))
+        await ask_resolution(press, context, action.ticket_id)
     elif action.action == "re":
         view, teammates = await tickets.teammates(action.ticket_id, staff)
         await press.answer()
@@ -79,6 +71,21 @@ async def on_ticket_action(press: Press[TicketAction], context: AppContext) -> N
         body = press.message.text_html or ""
         await press.edit(View(f"{body}\n\n{t(language, 'ticket_reassigned_line', name=name)}"))
         await notify_owner(context, view, owner)
+
+
+async def ask_resolution(press: Press[Any], context: AppContext, ticket_id: str) -> None:
+    """✅ 已解决 (here or on a briefing item): the next message is the one-line resolution; no
+    ticket is closed without one."""
+    view = await context.services.tickets.resolvable(ticket_id, press.staff)
+    session.set_pending(context, session.Pending(RESOLUTION_STEP, extra=view.ticket_id))
+    await press.answer()
+    prompt = t(
+        context.language,
+        "ticket_resolve_prompt",
+        ticket_id=escape(view.ticket_id),
+        client=escape(view.client_name),
+    )
+    await reply_view(press.message, View(prompt))
 
 
 async def notify_owner(context: AppContext, view: TicketView, owner: StaffMember) -> None:

@@ -14,8 +14,9 @@ from handlers.context import AppContext
 from handlers.i18n import t
 from handlers.render.briefing import briefing_view, digest_view
 from handlers.reply import reply_view
+from handlers.tickets import ask_resolution
 
-DONE_KINDS = {"a": "alert", "f": "followup", "t": "ticket"}
+DONE_KINDS = {"a": "alert", "f": "followup"}  # t (ticket): asks for the resolution
 
 
 async def cmd_today(update: Update, context: AppContext) -> None:
@@ -52,6 +53,9 @@ async def on_briefing_action(press: Press[BriefingAction], context: AppContext) 
         )
         await press.answer()
         await press.edit(view)
+        return
+    if action.kind == "t":  # a ticket closes only with its resolution (a button sent earlier)
+        await ask_resolution(press, context, action.ref)
         return
     label = await briefings.mark_done(press.staff, DONE_KINDS[action.kind], action.ref)
     await press.answer(t(context.language, "brief_done", label=label)[:190])

@@ -73,13 +73,13 @@ async def test_done_items_leave_the_briefing_and_others_cannot_close_them(w: Wor
         await w.briefings.mark_done(m002, "alert", "3")
     await w.briefings.mark_done(m001, "followup", "1")
     await w.briefings.mark_done(m001, "alert", "3")
-    await w.briefings.mark_done(m001, "ticket", "TK1")
-    await w.briefings.mark_done(m001, "ticket", "TK2")
+    with pytest.raises(UsageError):  # a ticket closes only with its resolution (/tickets)
+        await w.briefings.mark_done(m001, "ticket", "TK1")
     groups = [
         (i.group, i.client_name) for i in (await w.briefings.compose("M001", BRIEFING_DAY)).items
     ]
     assert ("overdue", "郑和") not in groups and ("silent", "吴天") not in groups
-    assert ("ticket", "周静") not in groups
+    assert ("ticket", "周静") in groups
 
 
 async def test_supervisor_digest(w: World) -> None:

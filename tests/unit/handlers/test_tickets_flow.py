@@ -86,3 +86,24 @@ async def test_a_supervisor_reassigns_and_a_manager_cannot(harness: Harness) -> 
     mine = await li.send("/tickets")
     forged = await li.press_data(mine, "tk:to:TK-C1:M002:m")  # a manager does not reassign
     assert forged.toast == "您无权处理该工单"
+
+
+async def test_the_briefings_older_done_button_on_a_ticket_asks_for_the_resolution(
+    harness: Harness,
+) -> None:
+    """A briefing sent before tickets had resolutions carries ✅ as brief:done:t:<id>:0; it used
+    to close the ticket with no resolution. Now it asks for the one line like ✅ 已解决."""
+    await add_tickets(harness)
+    li = await harness.staff("M001", 1001, "李明")
+    listing = await li.send("/tickets")
+    prompt = (await li.press_data(listing, "brief:done:t:TK-I1:0")).message
+    assert "请用一句话回复工单" in prompt.plain_text
+    async with harness.runtime.uow() as work:
+        ticket = await work.session.get(TicketRow, "TK-I1")
+        assert ticket is not None and (ticket.status, ticket.resolution) == ("open", None)
+    done = await li.send("已补发对账单，客户确认收到")
+    assert "已解决并关闭" in done.plain_text
+    async with harness.runtime.uow() as work:
+        ticket = await work.session.get(TicketRow, "TK-I1")
+        assert ticket is not None
+        assert (ticket.status, ticket.resolution) == ("closed", "已补发对账单，客户确认收到")
