@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.errors import NotAuthorizedError, NotFoundError
 from crm.proactive import ProactiveConfig
 from crm.staff import StaffMember, staff_member
+from crm.tickets import breached_clocks
 from storage.activity_rows import ContactRow, FollowUpRow, NoteRow
 from storage.alert_rows import AlertRow
 from storage.clock import Clock, utc_now
@@ -37,9 +38,6 @@ from storage.uow import UnitOfWorkFactory
 
 WINDOWS = (7, 30)  # days
 HNW_ABOVE = Decimal(5_000_000)
-# Resolution time per category when the configuration has no SLA clocks (before DESIGN §8's
-# first-response clocks existed): the old `ticket_sla_hours`.
-_FALLBACK_RESOLUTION_HOURS = {"complaint": 48, "trading": 24, "account": 72, "inquiry": 72}
 
 
 @dataclass(frozen=True)
@@ -122,14 +120,7 @@ class TeamService:
                 if row is None or row.role != "supervisor":
                     raise NotFoundError(f"team {team}")
                 supervisor = staff_member(row)
-            members = [staff_member(r) for r in (await session.scalars(_managers(team))).all()]
-            figures = await self.figures(session, team, now)
-        managers = tuple(
-            ManagerKpis(m, {days: figures.get((m.staff_id, days), Figures()) for days in WINDOWS})
-            for m in members
-        )
-        totals = {days: _total(k.windows[days] for k in managers) for days in WINDOWS}
-        return TeamKpis(supervisor, now, managers, WINDOWS, totals)
+            return await self._kpis(session, supervisor, team, now)
 
     async def of_team(self, supervisor_id: str) -> TeamKpis:
         """The team's KPIs for its own morning digest (the caller has checked who asks)."""
@@ -138,11 +129,14 @@ class TeamService:
             row = await uow.session.get(StaffRow, supervisor_id)
             if row is None:
                 raise NotFoundError(f"team {supervisor_id}")
-            supervisor = staff_member(row)
-            members = [
-                staff_member(r) for r in (await uow.session.scalars(_managers(supervisor_id))).all()
-            ]
-            figures = await self.figures(uow.session, supervisor_id, now)
+            return await self._kpis(uow.session, staff_member(row), supervisor_id, now)
+
+    async def _kpis(
+        self, session: AsyncSession, supervisor: StaffMember | None, team: str | None, now: datetime
+    ) -> TeamKpis:
+        """The figures of the team's active managers (every manager: team None), with totals."""
+        members = [staff_member(r) for r in (await session.scalars(_managers(team))).all()]
+        figures = await self.figures(session, team, now)
         managers = tuple(
             ManagerKpis(m, {days: figures.get((m.staff_id, days), Figures()) for days in WINDOWS})
             for m in members
@@ -293,70 +287,27 @@ class TeamService:
         now: datetime,
         cuts: Mapping[int, datetime],
     ) -> dict[tuple[str, int], int]:
-        """Clocks that ran out in each window: read in one query, judged per ticket here (the
-        clock lengths are per category in the configuration)."""
-        clocks = self._clocks()
-        longest_clock = max(
-            (
-                (first or timedelta()) + (resolution or timedelta())
-                for first, resolution in clocks.values()
-            ),
-            default=timedelta(),
+        """Clocks that ran out in each window (crm/tickets.breached_clocks, the clocks the SLA
+        sweep raises): the tickets that may have one, read in one query."""
+        sla = self._config.ticket_sla
+        longest = max((c.first_response + c.resolution for c in sla.values()), default=timedelta())
+        earliest = cuts[max(WINDOWS)] - longest
+        t = TicketRow
+        query = select(
+            t.manager_id, t.category, t.opened_at, t.first_response_at, t.closed_at
+        ).where(
+            t.manager_id.in_(ids),
+            or_(t.closed_at.is_(None), t.closed_at >= earliest),
+            t.opened_at >= earliest - longest,
         )
-        owner = getattr(TicketRow, "manager_id", None)
-        responded = getattr(TicketRow, "first_response_at", None)
-        columns = [
-            TicketRow.category,
-            TicketRow.opened_at,
-            responded if responded is not None else TicketRow.opened_at,
-            TicketRow.closed_at,
-        ]
-        earliest = cuts[max(WINDOWS)] - longest_clock
-        if owner is not None:
-            query = select(owner, *columns).where(owner.in_(ids))
-        else:  # tickets without an owner column follow the client's manager
-            query = (
-                select(ClientRow.manager_id, *columns)
-                .join(ClientRow, ClientRow.client_id == TicketRow.client_id)
-                .where(ClientRow.manager_id.in_(ids))
-            )
-        query = query.where(or_(TicketRow.closed_at.is_(None), TicketRow.closed_at >= earliest))
-        query = query.where(TicketRow.opened_at >= earliest - longest_clock)
         counts: dict[tuple[str, int], int] = {}
-        for manager_id, category, opened, first_response, closed in (
-            await session.execute(query)
-        ).all():
-            first_clock, resolution_clock = clocks.get(category, (None, None))
-            if responded is None:
-                first_response = None  # no first-response column: only the resolution clock
-            breaches: list[datetime] = []
-            if first_clock is not None:
-                due = opened + first_clock
-                if (first_response or closed or now) > due:
-                    breaches.append(due)
-            if resolution_clock is not None:
-                start = first_response if responded is not None else opened
-                if start is not None:
-                    due = start + resolution_clock
-                    if (closed or now) > due:
-                        breaches.append(due)
-            for due in breaches:
+        for manager_id, category, opened, responded, closed in (await session.execute(query)).all():
+            for _clock, due in breached_clocks(sla, category, opened, responded, closed, now):
                 for days in WINDOWS:
                     if cuts[days] <= due <= now:
-                        key = (manager_id, days)
+                        key = (manager_id or "", days)
                         counts[key] = counts.get(key, 0) + 1
         return counts
-
-    def _clocks(self) -> dict[str, tuple[timedelta | None, timedelta | None]]:
-        """category → (first response, resolution) from the SLA configuration."""
-        sla = getattr(self._config, "ticket_sla", None)
-        if sla:
-            return {
-                category: (clock.first_response, clock.resolution)
-                for category, clock in sla.items()
-            }
-        hours = getattr(self._config, "ticket_sla_hours", None) or _FALLBACK_RESOLUTION_HOURS
-        return {category: (None, timedelta(hours=h)) for category, h in hours.items()}
 
 
 def _managers(team: str | None) -> Select[StaffRow]:

@@ -171,6 +171,32 @@ def running_clock(
     return "resolution", first_response_at + clock.resolution
 
 
+def breached_clocks(
+    sla: dict[str, SlaClock],
+    category: str,
+    opened_at: datetime,
+    first_response_at: datetime | None,
+    closed_at: datetime | None,
+    now: datetime,
+) -> list[tuple[str, datetime]]:
+    """The clocks of a ticket that ran out by `now`, each with its due time: the first
+    response when it came (or the ticket closed, or now) after its due time; the resolution,
+    which runs from the first response, when the ticket closed (or now) after its due time.
+    The same clocks as running_clock and the sweep (/team counts them per window)."""
+    clock = sla.get(category)
+    if clock is None:
+        return []
+    out: list[tuple[str, datetime]] = []
+    due = opened_at + clock.first_response
+    if (first_response_at or closed_at or now) > due:
+        out.append(("response", due))
+    if first_response_at is not None:
+        due = first_response_at + clock.resolution
+        if (closed_at or now) > due:
+            out.append(("resolution", due))
+    return out
+
+
 def ledger_kind(prefix: str, ticket_id: str) -> str:
     """A delivery-ledger kind for one ticket (`tk:<ref>`, `tkfr1:<ref>`…): the ticket id when
     plain, else its hashed ref (crm/id_refs.py), so every kind fits the column (a ref is at most
