@@ -171,6 +171,10 @@ class SemanticCheck:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
 
+    def prepare(self) -> None:
+        """Embed the exemplars now (seconds on a busy host); otherwise the first check does."""
+        self._exemplar_vectors()
+
     def _exemplar_vectors(self) -> tuple[Any, Any]:
         with self._lock:
             if self._vectors is None:
