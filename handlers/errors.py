@@ -62,11 +62,16 @@ from handlers.render.followups import (
 )
 from handlers.render.lexicon import gone_text, input_error_text
 from handlers.render.notes import undo_expired_text
-from handlers.render.review import review_error_text
+from handlers.render.review import review_error_text, review_press_error_text
 from handlers.render.start import error_text, invite_error_text
 from handlers.reply import ignore_query_gone, reply_view
 from knowledge_base.compliance.lexicon_edit import LexiconEntryGoneError, LexiconInputError
-from knowledge_base.errors import KnowledgeBaseError
+from knowledge_base.errors import (
+    EmptyQuestionError,
+    KnowledgeBaseError,
+    QuestionTooLongError,
+    UnknownDocumentError,
+)
 from knowledge_base.errors import NotAuthorizedError as KbNotAuthorizedError
 from knowledge_base.errors import NotFoundError as KbNotFoundError
 from knowledge_base.errors import UsageError as KbUsageError
@@ -169,6 +174,10 @@ MESSAGE_REPLIES: dict[Feature | None, dict[type[BaseException], MessageReply]] =
     },
     # /review: gaps closed meanwhile, documents not in force, items gone (render/review.py)
     "review": {
+        # similar questions (加为相似问): no such document, an empty or too long question
+        UnknownDocumentError: lambda exc, language: View(review_error_text(exc, language)),
+        EmptyQuestionError: lambda exc, language: View(review_error_text(exc, language)),
+        QuestionTooLongError: lambda exc, language: View(review_error_text(exc, language)),
         KbNotAuthorizedError: lambda exc, language: View(review_error_text(exc, language)),
         KbNotFoundError: lambda exc, language: View(review_error_text(exc, language)),
         KbUsageError: lambda exc, language: View(review_error_text(exc, language)),
@@ -222,6 +231,15 @@ BUTTON_REPLIES: dict[Feature | None, dict[type[BaseException], ButtonReplyFor]] 
         ),
     },
     "review": {
+        UnknownDocumentError: lambda exc, language: ButtonReply(
+            review_press_error_text(exc, language)[:190], alert=True
+        ),
+        EmptyQuestionError: lambda exc, language: ButtonReply(
+            review_press_error_text(exc, language)[:190], alert=True
+        ),
+        QuestionTooLongError: lambda exc, language: ButtonReply(
+            review_press_error_text(exc, language)[:190], alert=True
+        ),
         KbNotAuthorizedError: lambda exc, language: ButtonReply(
             review_error_text(exc, language)[:190], alert=True
         ),

@@ -6,7 +6,9 @@ On a draft: 批准 (four eyes: never by its author), 退回 and 下线 (with a r
 message through the one pending-step mechanism). On a gap: link it to a document in force (its
 question becomes one of the document's approved questions), draft a new document for it (the
 next .md file; handlers/review_upload.py), or dismiss it with a reason. Findings and 👎 are
-marked reviewed, with an optional note. Curation acts bump the knowledge-base generation, so
+marked reviewed, with an optional note. A 👍 answer whose question the cited document does not
+yet have is offered as a similar question: 加为相似问 (compliance officers) adds it to that
+document, 忽略 marks it reviewed; either way it leaves the queue. Curation acts bump the knowledge-base generation, so
 every process answers from the new state within seconds; every act is journaled by its
 service. What an act owes someone (the manager whose gap is answered, the author of a rejected
 draft) is queued by the service in the act's transaction and delivered at once from here, on
@@ -31,11 +33,13 @@ from handlers.i18n import t
 from handlers.notices import deliver_notices
 from handlers.render import View, user_text
 from handlers.render.review import (
+    adopted_text,
     approved_text,
     done_view,
     feedback_view,
     finding_view,
     gap_view,
+    liked_view,
     linked_text,
     marked_text,
     queue_view,
@@ -52,7 +56,7 @@ PENDING_UPLOAD = "review_upload"  # the next .md file is a draft for gap <extra>
 SUGGESTIONS = 3
 _DOC_ID = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,79}$")
 # Acts that change the knowledge base: compliance officers only (admins may read and mark).
-OFFICER_ACTIONS = frozenset({"ap", "rj", "rt", "gl", "gt", "gn", "gd"})
+OFFICER_ACTIONS = frozenset({"ap", "rj", "rt", "gl", "gt", "gn", "gd", "la"})
 
 
 @maps_errors("review")
@@ -102,6 +106,11 @@ async def on_review(press: Press[ReviewButton], context: AppContext) -> None:
     elif action == "ob":
         vote = await review.feedback(ref, viewer.staff_id)
         await press.edit(feedback_view(vote, language, zone, page=arg))
+    elif action == "ol":
+        liked = await review.liked(ref, viewer.staff_id)
+        await press.edit(liked_view(liked, language, zone, officer=officer, page=arg))
+    elif action in ("la", "li"):
+        await _settle_liked(press, context)
     elif action == "ap":
         await _approve(press, context)
     elif action in ("rj", "rt"):
@@ -206,6 +215,30 @@ async def _approve(press: Press[ReviewButton], context: AppContext) -> None:
         version_view(after, language, viewer.timezone, officer=True, page=page, note=note)
     )
     await _tell(context, approved.notices)
+
+
+async def _settle_liked(press: Press[ReviewButton], context: AppContext) -> None:
+    """加为相似问 (la) or 忽略 (li) on a 👍 answer; a second press says who handled it."""
+    viewer = press.staff
+    language = context.language
+    review = context.services.review
+    ref, page = press.button.ref, press.button.arg
+    if press.button.action == "la":
+        marked = await review.adopt_liked(ref, by=viewer.staff_id)
+    else:
+        marked = await review.ignore_liked(ref, by=viewer.staff_id)
+    liked = await review.liked(ref, viewer.staff_id)
+    if not marked.new:
+        said = t(language, "rv_liked_done_already", who=user_text(marked.reviewed_by or ""))
+        await press.answer(said[:190], alert=True)
+    elif press.button.action == "la":
+        said = adopted_text(liked, language)
+    else:
+        said = t(language, "rv_liked_ignored")
+    officer = viewer.role == "compliance"
+    await press.edit(
+        liked_view(liked, language, viewer.timezone, officer=officer, page=page, note=said)
+    )
 
 
 async def _mark(

@@ -1,6 +1,6 @@
 """Packed buttons of /review (compliance): prefix `rv`, integer keys only.
 
-`rv:ACTION:REF:ARG` — REF is a row id (a version, gap, finding or 👎), ARG the queue page to go
+`rv:ACTION:REF:ARG` — REF is a row id (a version, gap, finding, 👎 or 👍), ARG the queue page to go
 back to, or for a gap link the version row id of the document to link. The longest packs to
 `rv:gl:2147483647:2147483647` (26 bytes).
 """
@@ -32,6 +32,9 @@ ACTIONS = {
     "fn": "finding",  # reviewed, with a note asked next
     "br": "feedback",
     "bn": "feedback",
+    "ol": "feedback",  # open a 👍 answer offered as a similar question
+    "la": "feedback",  # 加为相似问: adopt its question for the cited document
+    "li": "feedback",  # 忽略
 }
 
 

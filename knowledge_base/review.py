@@ -1,8 +1,10 @@
 """The compliance officer's review queue (DESIGN §7): everything waiting for compliance, oldest
 first — drafts (with a diff against the version in force), open content gaps, unreviewed
-findings (flagged /check drafts and notes) and unreviewed 👎 answers — and the acts on them
-that are not curation itself: uploading a Markdown file as a draft, marking a finding or a 👎
-as reviewed (journaled).
+findings (flagged /check drafts and notes), unreviewed 👎 answers and 👍 answers whose question
+is not yet an approved question of the cited document (the newest vote per document and
+question) — and the acts on them that are not curation itself: uploading a Markdown file as a
+draft, marking a finding or a 👎 as reviewed, adopting a 👍 answer's question as a similar
+question of its document (through `CurationService.add_question`) or ignoring it (journaled).
 
 Approve, reject and retire are `CurationService`'s; resolving gaps is `knowledge_base.gaps`.
 The queue is read by active compliance officers and admins; uploads and marks need compliance
@@ -18,20 +20,20 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from audit import Journal
-from knowledge_base.curation import CurationService, ImportOutcome
+from knowledge_base.curation import CurationService, ImportOutcome, normalize_question
 from knowledge_base.documents import DocumentVersion, LoadProblem, parse_document
 from knowledge_base.errors import NotAuthorizedError, NotFoundError, UnknownDocumentError
 from storage.activity_rows import AnswerFeedbackRow, ComplianceFindingRow
 from storage.clock import Clock, utc_now
-from storage.kb_rows import ContentGapRow, KbVersionRow
+from storage.kb_rows import ContentGapRow, KbQuestionRow, KbVersionRow
 from storage.rows import StaffRow
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
-ItemKind = Literal["draft", "gap", "finding", "feedback"]
-KINDS: tuple[ItemKind, ...] = ("draft", "gap", "finding", "feedback")
+ItemKind = Literal["draft", "gap", "finding", "feedback", "liked"]
+KINDS: tuple[ItemKind, ...] = ("draft", "gap", "finding", "feedback", "liked")
 REVIEWERS = ("compliance", "admin")
 UPLOAD_LIMIT = 256 * 1024  # bytes of one uploaded Markdown file
 NOTE_LIMIT = 500  # characters of a review note or reason
@@ -131,6 +133,21 @@ class FeedbackDetail:
 
 
 @dataclass(frozen=True)
+class LikedDetail:
+    """A 👍 answer offered as a similar question of the document it cited."""
+
+    feedback_id: int
+    staff_id: str
+    staff_name: str | None
+    question: str
+    doc_id: str
+    version: int | None
+    at: datetime
+    reviewed_by: str | None  # who adopted or ignored it (None: still waiting)
+    adopted: bool  # the question is an approved question of doc_id now
+
+
+@dataclass(frozen=True)
 class Marked:
     """A finding or 👎 marked reviewed; new=False: someone had already marked it."""
 
@@ -192,6 +209,60 @@ def _in_effect(row: KbVersionRow, today: date) -> bool:
 
 def _in_force(row: KbVersionRow) -> InForce:
     return InForce(row.id, row.version, row.title, row.approved_by, row.effective_from)
+
+
+def _question_key(text: str) -> str:
+    """A question compared as `CurationService` compares similar questions."""
+    return normalize_question(text).casefold()
+
+
+async def _approved_keys(uow: UnitOfWork, doc_ids: set[str]) -> dict[str, set[str]]:
+    """Per document, the keys of its approved similar questions: those linked later and those
+    listed by its newest version's front matter (what `add_question` would find there)."""
+    if not doc_ids:
+        return {}
+    newest: dict[str, int] = {
+        doc_id: version
+        for doc_id, version in await uow.session.execute(
+            select(KbVersionRow.doc_id, func.max(KbVersionRow.version))
+            .where(KbVersionRow.doc_id.in_(doc_ids))
+            .group_by(KbVersionRow.doc_id)
+        )
+    }
+    rows = await uow.session.execute(
+        select(KbQuestionRow.doc_id, KbQuestionRow.version, KbQuestionRow.question).where(
+            KbQuestionRow.doc_id.in_(doc_ids)
+        )
+    )
+    keys: dict[str, set[str]] = {doc_id: set() for doc_id in doc_ids}
+    for doc_id, version, question in rows:
+        if version is None or version == newest.get(doc_id):
+            keys[doc_id].add(_question_key(question))
+    return keys
+
+
+async def _liked_waiting(uow: UnitOfWork) -> list[AnswerFeedbackRow]:
+    """👍 answers compliance has not handled whose question is not yet an approved question of
+    the cited document: the newest vote per document and question, oldest first."""
+    rows = (
+        await uow.session.scalars(
+            select(AnswerFeedbackRow)
+            .where(
+                AnswerFeedbackRow.helpful.is_(True),
+                AnswerFeedbackRow.reviewed_at.is_(None),
+                AnswerFeedbackRow.doc_id.is_not(None),
+            )
+            .order_by(AnswerFeedbackRow.at, AnswerFeedbackRow.id)
+        )
+    ).all()
+    newest: dict[tuple[str, str], AnswerFeedbackRow] = {}
+    for row in rows:
+        assert row.doc_id is not None
+        key = (row.doc_id, _question_key(row.question))
+        if key[1]:
+            newest[key] = row  # ordered by time: the last one is the newest
+    approved = await _approved_keys(uow, {doc_id for doc_id, _ in newest})
+    return [row for (doc_id, key), row in newest.items() if key not in approved[doc_id]]
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -261,12 +332,14 @@ class ReviewService:
                     )
                 )
             ).all()
+            liked = await _liked_waiting(uow)
             names = await self._names(
                 uow,
                 {d.authored_by for d in drafts}
                 | {g.asked_by for g in gaps}
                 | {f.staff_id for f in findings}
-                | {v.staff_id for v in votes},
+                | {v.staff_id for v in votes}
+                | {v.staff_id for v in liked},
             )
             items = [
                 QueueItem(
@@ -315,6 +388,18 @@ class ReviewService:
                     f"{v.doc_id} v{v.version}" if v.doc_id else None,
                 )
                 for v in votes
+            ]
+            items += [
+                QueueItem(
+                    "liked",
+                    v.id,
+                    v.at,
+                    v.staff_id,
+                    names.get(v.staff_id),
+                    _short(v.question),
+                    f"{v.doc_id} v{v.version}" if v.version is not None else v.doc_id,
+                )
+                for v in liked
             ]
         order = {kind: index for index, kind in enumerate(KINDS)}
         return sorted(items, key=lambda i: (i.at, order[i.kind], i.ref))
@@ -471,6 +556,87 @@ class ReviewService:
                 row.reviewed_by,
                 row.review_note,
             )
+
+    async def liked(self, feedback_id: int, viewer: str) -> LikedDetail:
+        """A 👍 answer as a candidate similar question of the document it cited."""
+        async with self._uow() as uow:
+            await self._staff(uow, viewer, REVIEWERS)
+            row = await self._liked_row(uow, feedback_id)
+            assert row.doc_id is not None
+            approved = await _approved_keys(uow, {row.doc_id})
+            names = await self._names(uow, {row.staff_id})
+            return LikedDetail(
+                row.id,
+                row.staff_id,
+                names.get(row.staff_id),
+                row.question,
+                row.doc_id,
+                row.version,
+                row.at,
+                row.reviewed_by,
+                _question_key(row.question) in approved[row.doc_id],
+            )
+
+    @staticmethod
+    async def _liked_row(uow: UnitOfWork, feedback_id: int) -> AnswerFeedbackRow:
+        row = await uow.session.get(AnswerFeedbackRow, feedback_id)
+        if row is None or not row.helpful or row.doc_id is None:
+            raise NotFoundError(f"liked answer #{feedback_id}")
+        return row
+
+    async def adopt_liked(self, feedback_id: int, *, by: str) -> Marked:
+        """加为相似问: the 👍 answer's question becomes an approved similar question of the
+        cited document (`CurationService.add_question`, source "feedback": journaled there,
+        re-indexed everywhere), and every waiting 👍 vote of that document and question
+        leaves the queue. new=False: someone had handled it already (nothing changes)."""
+        async with self._uow() as uow:
+            await self._staff(uow, by, ("compliance",))
+            row = await self._liked_row(uow, feedback_id)
+            if row.reviewed_at is not None:
+                return Marked("liked", feedback_id, False, row.reviewed_by)
+            doc_id, question = row.doc_id, row.question
+        assert doc_id is not None
+        await self._curation.add_question(doc_id, question, by=by, source="feedback")
+        return await self._settle_liked(feedback_id, by, journal=False)
+
+    async def ignore_liked(self, feedback_id: int, *, by: str) -> Marked:
+        """忽略: the 👍 answer (and the other waiting votes of its document and question) is
+        marked reviewed without adding anything (journaled)."""
+        async with self._uow() as uow:
+            await self._staff(uow, by, REVIEWERS)
+            await self._liked_row(uow, feedback_id)
+        return await self._settle_liked(feedback_id, by, journal=True)
+
+    async def _settle_liked(self, feedback_id: int, by: str, *, journal: bool) -> Marked:
+        """Mark the vote and the waiting votes of its pair reviewed, once (the write first,
+        so two presses settle it once)."""
+        now = self._clock()
+        async with self._uow() as uow:
+            done = await uow.session.execute(
+                update(AnswerFeedbackRow)
+                .where(AnswerFeedbackRow.id == feedback_id, AnswerFeedbackRow.reviewed_at.is_(None))
+                .values(reviewed_by=by, reviewed_at=now)
+            )
+            row = await self._liked_row(uow, feedback_id)
+            if getattr(done, "rowcount", 0) != 1:
+                return Marked("liked", feedback_id, False, row.reviewed_by)
+            key = _question_key(row.question)
+            twins = await uow.session.scalars(
+                select(AnswerFeedbackRow).where(
+                    AnswerFeedbackRow.doc_id == row.doc_id,
+                    AnswerFeedbackRow.helpful.is_(True),
+                    AnswerFeedbackRow.reviewed_at.is_(None),
+                )
+            )
+            for twin in twins:
+                if _question_key(twin.question) == key:
+                    twin.reviewed_by, twin.reviewed_at = by, now
+            if journal:
+                await self._journal.append(
+                    by, "review.liked", f"feedback:{feedback_id}", {}, session=uow.session
+                )
+            await uow.commit()
+            return Marked("liked", feedback_id, True, by)
 
     async def doc_of(self, version_id: int) -> tuple[str, int]:
         """(doc id, version) of a version row (a button carries the row id)."""

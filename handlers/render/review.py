@@ -1,5 +1,5 @@
 """Views of /review (the compliance workbench): the queue, one item each (a draft with its diff,
-a gap, a finding, a 👎), upload results, and the notice a manager gets when her gap is answered.
+a gap, a finding, a 👎, a 👍 offered as a similar question), upload results, and the notice a manager gets when her gap is answered.
 
 Item views are edited into the pressed message, so they must fit one message: a long diff is
 cut to `DIFF_BUDGET` UTF-16 code units (one `<pre>` entity), and the cut is said.
@@ -18,7 +18,12 @@ from handlers.render import Button, View, user_text
 from handlers.review_buttons import ReviewButton
 from handlers.splitting import utf16_len
 from knowledge_base.documents import LoadProblem
-from knowledge_base.errors import NotAuthorizedError, UnknownDocumentError
+from knowledge_base.errors import (
+    EmptyQuestionError,
+    NotAuthorizedError,
+    QuestionTooLongError,
+    UnknownDocumentError,
+)
 from knowledge_base.gaps import (
     GapClosedError,
     GapQuestionTooLongError,
@@ -30,6 +35,7 @@ from knowledge_base.review import (
     FindingDetail,
     GapDetail,
     InForce,
+    LikedDetail,
     QueueItem,
     Uploaded,
     VersionDetail,
@@ -60,7 +66,7 @@ def _back(language: str, page: int) -> Button:
 
 # ---------------------------------------------------------------------- the queue
 
-_OPEN = {"draft": "od", "gap": "og", "finding": "of", "feedback": "ob"}
+_OPEN = {"draft": "od", "gap": "og", "finding": "of", "feedback": "ob", "liked": "ol"}
 
 
 def _queue_line(item: QueueItem, language: str, zone: str) -> str:
@@ -87,7 +93,7 @@ def _queue_line(item: QueueItem, language: str, zone: str) -> str:
         return t(language, key, summary=summary, who=who, at=at)
     return t(
         language,
-        "rv_line_feedback",
+        "rv_line_liked" if item.kind == "liked" else "rv_line_feedback",
         summary=summary,
         label=escape(item.label or t(language, "rv_feedback_none")),
         who=who,
@@ -524,6 +530,61 @@ def feedback_view(
     return View("\n".join(lines), rows)
 
 
+def liked_view(
+    liked: LikedDetail,
+    language: str,
+    zone: str,
+    *,
+    officer: bool,
+    page: int = 0,
+    note: str | None = None,
+) -> View:
+    """A 👍 answer offered as a similar question of the document it cited: 加为相似问 (compliance
+    officers) and 忽略, until someone handled it."""
+    label = escape(f"{liked.doc_id} v{liked.version}" if liked.version else liked.doc_id)
+    doc_id = escape(liked.doc_id)
+    lines = [note] if note else []
+    lines += [
+        t(language, "rv_liked_title", ref=liked.feedback_id),
+        t(language, "rv_feedback_question", question=user_text(liked.question)),
+        t(language, "rv_feedback_cited", label=label),
+        t(
+            language,
+            "rv_finding_meta",
+            who=_who(liked.staff_id, liked.staff_name, language),
+            at=_at(liked.at, zone),
+        ),
+    ]
+    waiting = liked.reviewed_by is None and not liked.adopted
+    if liked.adopted:
+        lines.append(t(language, "rv_liked_adopted_state", doc_id=doc_id))
+    elif liked.reviewed_by is not None:
+        lines.append(t(language, "rv_liked_ignored_state", who=escape(liked.reviewed_by)))
+    else:
+        lines.append(t(language, "rv_liked_hint", doc_id=doc_id))
+    rows: list[tuple[Button, ...]] = []
+    if waiting:
+        acts = [
+            Button(t(language, "rv_btn_ignore"), ReviewButton("li", liked.feedback_id, page).pack())
+        ]
+        if officer:
+            acts.insert(
+                0,
+                Button(
+                    t(language, "rv_btn_adopt"), ReviewButton("la", liked.feedback_id, page).pack()
+                ),
+            )
+        rows.append(tuple(acts))
+    rows.append((_back(language, page),))
+    return View("\n".join(lines), tuple(rows))
+
+
+def adopted_text(liked: LikedDetail, language: str) -> str:
+    return t(
+        language, "rv_adopted", question=user_text(liked.question), doc_id=escape(liked.doc_id)
+    )
+
+
 def marked_text(note: str | None, language: str) -> str:
     suffix = t(language, "rv_note_suffix", note=user_text(note)) if note else ""
     return t(language, "rv_marked", note=suffix)
@@ -540,8 +601,20 @@ def review_error_text(exc: Exception, language: str) -> str:
         return t(language, "rv_gap_too_long", length=exc.length, limit=exc.limit)
     if isinstance(exc, NotInForceError):
         return t(language, "rv_not_in_force", doc_id=user_text(exc.doc_id))
+    if isinstance(exc, EmptyQuestionError):
+        return t(language, "rv_question_empty")
+    if isinstance(exc, QuestionTooLongError):
+        return t(language, "rv_question_too_long", length=exc.length, limit=exc.limit)
     if isinstance(exc, UnknownDocumentError):
         return t(language, "rv_no_document", doc_id=user_text(exc.doc_id))
     if isinstance(exc, NotAuthorizedError):
         return t(language, "rv_not_officer")
     return t(language, "rv_gone")
+
+
+def review_press_error_text(exc: Exception, language: str) -> str:
+    """The toast of a knowledge-base error on a /review button: as under a message, but a
+    document missing at a press (加为相似问) is one the knowledge base does not have at all."""
+    if isinstance(exc, UnknownDocumentError):
+        return t(language, "rv_unknown_document", doc_id=user_text(exc.doc_id))
+    return review_error_text(exc, language)

@@ -1,5 +1,6 @@
 """Strings of /review (the compliance workbench): the queue, drafts with their diff, uploads,
-approve / reject / retire, content gaps, findings and 👎 answers, and the manager's notice."""
+approve / reject / retire, content gaps, findings, 👎 answers, 👍 answers offered as similar
+questions, and the manager's notice."""
 
 ZH = {
     "cmd_review": "合规复核队列：草稿、缺口、标记、差评",
@@ -124,6 +125,19 @@ ZH = {
     "rv_ask_note": "请回复复核备注（一条消息）。发送其他命令即取消。",
     "rv_marked": "✅ 已标记为已复核{note}。",
     "rv_marked_already": "已由 {who} 复核。",
+    "rv_line_liked": "👍 回答「{summary}」{label} · {who} · {at} · 可加为相似问",
+    "rv_liked_title": "<b>👍 好评回答 #{ref}：可加为相似问</b>",
+    "rv_liked_hint": "加为相似问后，该问题将作为 {doc_id} 的已审批相似问参与检索。",
+    "rv_liked_adopted_state": "✅ 该问题已是 {doc_id} 的相似问。",
+    "rv_liked_ignored_state": "已由 {who} 处理。",
+    "rv_btn_adopt": "➕ 加为相似问",
+    "rv_btn_ignore": "🚫 忽略",
+    "rv_adopted": "✅ 已将「{question}」加为 {doc_id} 的相似问，数秒内生效。",
+    "rv_liked_ignored": "🚫 已忽略，该回答不再出现在队列中。",
+    "rv_liked_done_already": "已由 {who} 处理，无需重复操作。",
+    "rv_question_empty": "该问题没有内容，无法加为相似问；请忽略。",
+    "rv_question_too_long": "该问题有 {length} 字，相似问最多 {limit} 字，无法加入；请忽略。",
+    "rv_unknown_document": "知识库中没有文档 {doc_id}，无法加入相似问。",
 }
 
 EN = {
@@ -244,4 +258,17 @@ EN = {
     "rv_ask_note": "Reply with your review note, in one message. Any command cancels.",
     "rv_marked": "✅ Marked as reviewed{note}.",
     "rv_marked_already": "Already reviewed by {who}.",
+    "rv_line_liked": "👍 Answer “{summary}” {label} · {who} · {at} · similar question?",
+    "rv_liked_title": "<b>👍 Helpful answer #{ref}: add as a similar question?</b>",
+    "rv_liked_hint": "Once added, this question is an approved similar question of {doc_id} and is searched with it.",
+    "rv_liked_adopted_state": "✅ This question is already a similar question of {doc_id}.",
+    "rv_liked_ignored_state": "Handled by {who}.",
+    "rv_btn_adopt": "➕ Add as similar question",
+    "rv_btn_ignore": "🚫 Ignore",
+    "rv_adopted": "✅ “{question}” added as a similar question of {doc_id}; it takes effect within seconds.",
+    "rv_liked_ignored": "🚫 Ignored; this answer leaves the queue.",
+    "rv_liked_done_already": "Already handled by {who}; nothing to do.",
+    "rv_question_empty": "The question is empty and cannot become a similar question; please ignore it.",
+    "rv_question_too_long": "The question has {length} characters; a similar question has at most {limit}. Please ignore it.",
+    "rv_unknown_document": "There is no document {doc_id} in the knowledge base to add the question to.",
 }
