@@ -27,7 +27,9 @@ class SlaClock:
 
 
 def _clock(first_response_minutes: int, resolution_minutes: int) -> SlaClock:
-    return SlaClock(timedelta(minutes=first_response_minutes), timedelta(minutes=resolution_minutes))
+    return SlaClock(
+        timedelta(minutes=first_response_minutes), timedelta(minutes=resolution_minutes)
+    )
 
 
 DEFAULT_SLA = {

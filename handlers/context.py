@@ -20,8 +20,8 @@ from crm.followups import FollowUpService
 from crm.notes import NoteService
 from crm.rules import RulesService
 from crm.staff import StaffMember, StaffService
-from crm.tickets import TicketService
 from crm.team import TeamService
+from crm.tickets import TicketService
 from handlers.render import View
 from knowledge_base.answering import AnswerService
 from knowledge_base.asking import AskingService

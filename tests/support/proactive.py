@@ -10,8 +10,8 @@ from typing import Any
 from crm.alert_delivery import AlertDeliveryService
 from crm.alerts import AlertService
 from crm.briefings import BriefingService
-from crm.tickets import TicketService
 from crm.proactive import ProactiveConfig, load_proactive_config
+from crm.tickets import TicketService
 from handlers.context import Services
 from runtime.ledger import DeliveryLedger
 from runtime.lock import SchedulerLock

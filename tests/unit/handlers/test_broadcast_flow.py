@@ -100,7 +100,7 @@ async def test_a_fan_out_cut_short_is_resumed_by_the_sweep_once(
     broadcasts = harness.application.bot_data.services.broadcasts
     sender = await harness.application.bot_data.services.staff.get("A001")
     assert sender is not None
-    broadcast, recipients = await broadcasts.create(sender, DOC, "S001")  # then the crash
+    _broadcast, recipients = await broadcasts.create(sender, DOC, "S001")  # then the crash
     assert len(recipients) == 3 and not acks(harness, li, fang)
     assert (await sweep(harness.application))["resumed"] == 0  # the starter may still be on it
     harness.clock.advance(seconds=RESUME_AFTER.total_seconds() + 1)
