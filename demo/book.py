@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from crm.trading_days import is_trading_day
@@ -42,7 +42,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "trades": ("trade_id", "client_id", "traded_at", "symbol", "side", "quantity", "price",
                "amount"),
     "events": ("event_id", "symbol", "date", "title", "sentiment", "severity", "url"),
-    "tickets": ("ticket_id", "client_id", "category", "opened_at", "summary"),
+    "tickets": ("ticket_id", "client_id", "category", "opened_at", "summary", "status",
+                "first_response_at", "closed_at", "manager_id"),
 }  # fmt: skip
 EXPECTED_FILE = "expected.json"
 
@@ -117,7 +118,8 @@ def generate_demo_book(
     known = set(settled)
     mine = [c for c in book if c.manager_id == DEFAULT_MANAGER and c.client_id in known]
     urgent = min(mine, key=lambda c: (c.role.planned, c.client_id)).client_id
-    tickets = make_tickets(rng, as_of, settled, urgent)
+    owners = {c.client_id: c.manager_id for c in book}
+    tickets = make_tickets(rng, as_of, settled, urgent, owners)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = tuple(
         DemoFile(kind, out_dir / f"{kind}.csv", _write(out_dir / f"{kind}.csv", kind, rows))
@@ -233,5 +235,10 @@ def _event_rows(events: Sequence[Event]) -> Iterable[Sequence[str]]:
 
 
 def _ticket_rows(tickets: Sequence[Ticket]) -> Iterable[Sequence[str]]:
+    def when(at: datetime | None) -> str:
+        return at.isoformat() if at is not None else ""
+
     for t in tickets:
-        yield (t.ticket_id, t.client_id, t.category, t.opened_at.isoformat(), t.summary)
+        yield (t.ticket_id, t.client_id, t.category, t.opened_at.isoformat(), t.summary,
+               t.status or "", when(t.first_response_at), when(t.closed_at),
+               t.manager_id or "")  # fmt: skip

@@ -8,9 +8,10 @@ it heavily, or yesterday's).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from demo.market import BY_CODE, NEGATIVE_TODAY, UNIVERSE, WATCH_ONLY, Symbol
 from demo.trades import SHANGHAI
@@ -93,6 +94,15 @@ class Ticket:
     opened_at: datetime
     summary: str
     urgent: bool = False  # the complaint close to its SLA (expected.json only)
+    # DESIGN §8's optional columns (None: left empty in the file)
+    status: str | None = None
+    first_response_at: datetime | None = None
+    closed_at: datetime | None = None
+    manager_id: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != "closed"
 
 
 _SUMMARIES: dict[str, tuple[str, ...]] = {
@@ -105,12 +115,22 @@ CATEGORIES = ("complaint", "inquiry", "account", "trading")
 
 
 def make_tickets(
-    rng: random.Random, as_of: date, clients: Sequence[str], urgent_client: str
+    rng: random.Random,
+    as_of: date,
+    clients: Sequence[str],
+    urgent_client: str,
+    managers: Mapping[str, str] | None = None,
 ) -> list[Ticket]:
-    """About one open ticket per 30 clients (at least 8), every category present.
+    """About one open ticket per 30 clients (at least 8), every category present, plus a
+    complaint of the urgent client's that was answered yesterday (its resolution clock runs).
 
-    The first is a complaint opened two days before as_of at 10:30, so a 48-hour SLA ends on
-    as_of morning.
+    The first is a complaint opened two days before as_of at 10:30, never answered, so its
+    first-response clock (24 h) ran out the day before as_of. The optional columns of DESIGN §8
+    are filled for some (without a draw from rng, so the rest of the book is unchanged): every
+    fourth ticket after it was answered 10 minutes after opening (its resolution clock runs or
+    ran out), every fourth non-complaint one after that was answered and closed within two
+    hours (status closed, not shown); those name their owner (manager_id). The others leave the
+    columns empty: open, unanswered, owned by the client's manager.
     """
     count = max(8, round(len(clients) / 30))
     urgent_at = datetime.combine(as_of - timedelta(days=2), time(10, 30), tzinfo=SHANGHAI)
@@ -124,15 +144,26 @@ def make_tickets(
             tzinfo=SHANGHAI,
         )
         rows.append((opened, rng.choice(clients), category, rng.choice(_SUMMARIES[category])))
+    answered_at = datetime.combine(as_of - timedelta(days=1), time(14, 0), tzinfo=SHANGHAI)
+    rows.append((answered_at, urgent_client, "complaint", _SUMMARIES["complaint"][1]))
     rows.sort()
-    return [
-        Ticket(
-            f"TK{opened:%Y%m%d}{i:04d}",
-            client,
-            category,
-            opened,
-            summary,
-            urgent=(opened, client, category) == (urgent_at, urgent_client, "complaint"),
+    owners = managers or {}
+    tickets = []
+    for i, (opened, client, category, summary) in enumerate(rows, start=1):
+        urgent = (opened, client, category) == (urgent_at, urgent_client, "complaint")
+        extra: dict[str, Any] = {}
+        if (opened, client) == (answered_at, urgent_client):
+            extra = _answered(opened + timedelta(hours=1), owners.get(client))
+        elif not urgent and i % 4 == 1:
+            extra = _answered(opened + timedelta(minutes=10), owners.get(client))
+        elif not urgent and i % 4 == 2 and category != "complaint":
+            extra = _answered(opened + timedelta(minutes=10), owners.get(client))
+            extra |= {"status": "closed", "closed_at": opened + timedelta(minutes=100)}
+        tickets.append(
+            Ticket(f"TK{opened:%Y%m%d}{i:04d}", client, category, opened, summary, urgent, **extra)
         )
-        for i, (opened, client, category, summary) in enumerate(rows, start=1)
-    ]
+    return tickets
+
+
+def _answered(at: datetime, owner: str | None) -> dict[str, Any]:
+    return {"status": "open", "first_response_at": at, "manager_id": owner}

@@ -257,7 +257,7 @@ def expected_hits(
         },
         "duplicate_names": planned.get("duplicate_name", []),
         "tickets": {
-            "open": len(tickets),
+            "open": sum(1 for t in tickets if t.is_open),
             "complaint_near_sla": [t.ticket_id for t in tickets if t.urgent],
         },
     }

@@ -98,7 +98,7 @@ async def test_morning_briefing_and_today_show_the_ranked_list(demo_bot: Bot) ->
     headings = [
         "紧急预警",
         "逾期跟进",
-        "工单临近时限",
+        "今日到期的工单",
         "持仓利空",
         "今日跟进",
         "长期未交易",

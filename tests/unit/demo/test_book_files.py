@@ -22,7 +22,7 @@ HEADERS = {
     "holdings": "date,client_id,symbol,name,sector,quantity,market_value",
     "trades": "trade_id,client_id,traded_at,symbol,side,quantity,price,amount",
     "events": "event_id,symbol,date,title,sentiment,severity,url",
-    "tickets": "ticket_id,client_id,category,opened_at,summary",
+    "tickets": "ticket_id,client_id,category,opened_at,summary,status,first_response_at,closed_at,manager_id",
 }
 MONEY = re.compile(r"^\d+\.\d{2}$")
 CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,3}$")
@@ -212,3 +212,31 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         generate_demo_book(tmp_path, as_of=date(2026, 10, 1))
     with pytest.raises(ValueError, match="at least"):
         generate_demo_book(tmp_path, clients=MIN_CLIENTS - 1, as_of=AS_OF)
+
+
+def test_some_tickets_carry_the_optional_columns(book: CsvBook) -> None:
+    """DESIGN §8's optional columns, so the console shows clocks of both kinds: answered
+    tickets (the resolution clock), closed ones (not shown), owners named, and one complaint of
+    the default manager's answered yesterday whose resolution clock still runs on as_of."""
+    answered = [t for t in book.tickets if t["first_response_at"]]
+    closed = [t for t in book.tickets if t["status"] == "closed"]
+    assert answered and closed and all(t["manager_id"] for t in answered)
+    for t in answered:
+        assert datetime.fromisoformat(t["first_response_at"]) > datetime.fromisoformat(
+            t["opened_at"]
+        )
+    for t in closed:
+        assert t["closed_at"] and t["category"] != "complaint"
+    unanswered = [t for t in book.tickets if not t["first_response_at"]]
+    assert unanswered and not any(t["status"] or t["manager_id"] for t in unanswered)
+    assert book.expected["tickets"]["open"] == len(book.tickets) - len(closed)
+    start_of_day = datetime.combine(AS_OF, time(), tzinfo=timezone(timedelta(hours=8)))
+    running = [
+        t
+        for t in answered
+        if t["category"] == "complaint"
+        and t["status"] == "open"
+        and datetime.fromisoformat(t["first_response_at"]) + timedelta(hours=72)
+        > start_of_day + timedelta(days=1)
+    ]
+    assert [t["manager_id"] for t in running] == ["M001"]
