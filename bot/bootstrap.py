@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -86,9 +85,9 @@ async def build_runtime(
     # the claim exemplars on the answers' own embedder (one model in memory) when their
     # thresholds were tuned on its model (else the lexicon alone).
     lexicon_path = settings.lexicon_path or default_lexicon_path()
-    semantic = SemanticCheck.for_embedder(embedder)
-    if semantic is not None:  # embed the exemplars off the loop now, not in the first /check
-        asyncio.get_running_loop().run_in_executor(None, semantic.prepare)
+    semantic = SemanticCheck.for_embedder(  # exemplars embedded by bot/warmup.py, kept here
+        embedder, cache=settings.data_dir / "claim_exemplars.npz"
+    )
     checker = await LiveChecker.start(
         LexiconStore(uow, clock=clock), ComplianceChecker(load_lexicon(lexicon_path), semantic)
     )

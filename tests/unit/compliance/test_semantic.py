@@ -5,6 +5,7 @@ disclaims, so the thresholds' effect is checked without the model."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -92,7 +93,12 @@ def test_negated_promises_are_recognised_in_both_languages() -> None:
     for text in ("本产品不保本", "收益不作保证", "returns are not guaranteed", "我没办法保证它涨"):
         assert negated(text), text
     # a negated risk is the banned claim itself, not a disclaimer
-    for text in ("绝对没有风险", "不会亏", "There is no risk at all", "We guarantee your principal"):
+    for text in (
+        "绝对没有风险",
+        "不会亏",
+        "There is no risk at all",
+        "We guarantee your principal",
+    ):
         assert not negated(text), text
 
 
@@ -113,3 +119,29 @@ def test_a_lexicon_hit_in_a_negated_clause_is_dropped_with_the_second_signal() -
     text = "我没办法保证这只股票肯定涨。"
     assert not ComplianceChecker(lexicon).check(text).ok  # 肯定涨, for the lexicon alone
     assert ComplianceChecker(lexicon, semantic()).check(text).ok
+
+
+class CountingEmbedder(KeywordEmbedder):
+    def __init__(self) -> None:
+        self.texts = 0
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += len(texts)
+        return super().encode_queries(texts)
+
+
+def test_exemplar_vectors_are_kept_across_restarts_for_the_same_model_and_exemplars(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "claim_exemplars.npz"
+    claims = [("returns", Category.PROMISED_RETURNS, "包您一定赚")]
+    first = CountingEmbedder()
+    SemanticCheck(first, claims, ["收益不保证"], cache=cache).prepare()
+    assert first.texts == 2 and cache.exists()
+    again = CountingEmbedder()
+    restarted = SemanticCheck(again, claims, ["收益不保证"], cache=cache)
+    assert restarted.match("这款包您一定赚") is not None
+    assert again.texts == 1  # the draft only: the exemplars came from the file
+    changed = CountingEmbedder()
+    SemanticCheck(changed, claims, ["收益不保证", "投资有风险"], cache=cache).prepare()
+    assert changed.texts == 3  # other exemplars: embedded again
