@@ -30,6 +30,7 @@ from storage.activity_rows import AnswerFeedbackRow, ComplianceFindingRow
 from storage.clock import Clock, utc_now
 from storage.kb_rows import ContentGapRow, KbQuestionRow, KbVersionRow
 from storage.rows import StaffRow
+from storage.text_files import utf8_text_problem
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 ItemKind = Literal["draft", "gap", "finding", "feedback", "liked"]
@@ -704,10 +705,10 @@ class ReviewService:
             return UploadRejected(
                 (LoadProblem(source, 0, f"file larger than {UPLOAD_LIMIT // 1024} KB"),)
             )
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return UploadRejected((LoadProblem(source, 1, "not UTF-8 text"),))
+        unreadable = utf8_text_problem(data)  # empty, GBK, UTF-16, a workbook, binary: named
+        if unreadable is not None:
+            return UploadRejected((LoadProblem(source, 0, unreadable),))
+        text = data.decode("utf-8-sig")
         parsed, problems = parse_document(text, source)
         if parsed is None:
             return UploadRejected(tuple(problems))

@@ -293,6 +293,13 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^questions?\b", "rv_p_questions"),
         (r"^empty body", "rv_p_empty_body"),
         (r"^not UTF-8", "rv_p_not_utf8"),
+        (r"^the file is empty", "rv_p_empty_file"),
+        (r"^the file is (?P<encoding>\S+) text, not UTF-8", "rv_p_other_encoding"),
+        (r"^not a text file: it looks like an Excel", "rv_p_workbook"),
+        (r"^not a text file: it looks like UTF-16", "rv_p_utf16_unmarked"),
+        (r"^not a text file", "rv_p_binary"),
+        (r"^the file is not UTF-8 \(it looks like GBK", "rv_p_gbk"),
+        (r"^the file is not UTF-8: invalid bytes on line (?P<line>\d+)", "rv_p_not_utf8_line"),
         (r"^file larger than (?P<limit>\d+) KB", "rv_p_too_large"),
         (
             r"^version (?P<version>\d+) of (?P<doc_id>\S+) is already (?P<status>\w+)",

@@ -165,8 +165,18 @@ async def test_upload_errors_are_answered_by_line_and_nothing_is_stored(
     assert "第 10 行：effective_from 日期格式错误（请用 YYYY-MM-DD）" in reply
     no_header = (await shen.send_file("plain.md", "只是一段文字".encode())).message.plain_text
     assert "第 1 行：缺少 YAML 头" in no_header
-    gbk = (await shen.send_file("gbk.md", NEW_DOC.encode("gb18030"))).message.plain_text
-    assert "第 1 行：文件不是 UTF-8 文本" in gbk
+    # Files that are not UTF-8 text are named for what they are, with what to do.
+    families = {
+        "gbk.md": (NEW_DOC.encode("gb18030"), "文件看起来是 GBK 编码，不是 UTF-8：请另存为 UTF-8"),
+        "u16.md": (NEW_DOC.encode("utf-16"), "文件是 UTF-16 编码，不是 UTF-8：请另存为 UTF-8"),
+        "u16raw.md": (NEW_DOC.encode("utf-16-le"), "不带 BOM 的 UTF-16 文本"),
+        "sheet.md": (b"PK\x03\x04" + b"\x00" * 60, "这是 Excel 工作簿（或压缩包），不是文本"),
+        "empty.md": (b"", "文件是空的（0 字节）"),
+    }
+    for name, (content, expected) in families.items():
+        reply = (await shen.send_file(name, content)).message.plain_text
+        assert f"❌ 文件 {name} 未通过校验，未保存：" in reply and expected in reply, reply
+        assert "错误编号" not in reply
     other = (await shen.send_file("clients.csv", b"a,b\n", mime_type="text/csv")).message
     assert other.plain_text == "只接受 .md 格式的知识库文档（Markdown，带 YAML 头）。"
     published = REPO_V1.encode()  # version 1 is already approved
