@@ -20,8 +20,8 @@ from crm.proactive import load_proactive_config
 from crm.rules import RulesService
 from crm.rules.config import load_rules_config
 from crm.staff import StaffService
-from crm.tickets import TicketService
 from crm.team import TeamService
+from crm.tickets import TicketService
 from handlers.context import Services
 from knowledge_base.answering import AnswerService
 from knowledge_base.asking import AskingService
