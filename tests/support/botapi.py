@@ -233,7 +233,12 @@ class Conversation:
         return self.emulator.user_sends_voice(user, content=content, duration=duration)
 
     async def user_sends_document(
-        self, user: EmulatedUser, file_name: str, content: bytes, *, mime_type: str = "text/markdown"
+        self,
+        user: EmulatedUser,
+        file_name: str,
+        content: bytes,
+        *,
+        mime_type: str = "text/markdown",
     ) -> dict[str, Any]:
         """The user sends a file as a document (downloadable by the bot through getFile)."""
         return self.emulator.user_sends_document(
