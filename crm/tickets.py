@@ -30,8 +30,8 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    case,
     false,
+    func,
     or_,
     select,
     text,
@@ -243,6 +243,7 @@ class TicketService:
         self._journal = journal if journal is not None else Journal(uow, clock=clock)
         self.clock = clock
         self.timezone = timezone
+        self._last_stamp: datetime | None = None  # the last sweep's mark (sweep)
 
     def today(self) -> date:
         return self.clock().astimezone(ZoneInfo(self.timezone)).date()
@@ -601,29 +602,33 @@ class TicketService:
 
     async def sweep(self, *, per_target: int | None = None) -> SweepResult:
         """Raise every newly breached clock to level 1 and every due escalation one level, in one
-        UPDATE … RETURNING per clock and category (one index range: the clocks past due); returns
-        who to ping about what.
+        UPDATE per clock and category (one index range: the clocks past due); returns who to
+        ping about what.
 
-        Only what the grouping needs comes back (id, owner, category and the clock's start, the
-        start as stored: no per-row conversion); with `per_target`, each recipient gets the
-        views of at most that many breaches (most overdue first) and a count of the rest, so a
-        backlog of 80,000 breaches is raised in the database in one go while only the few
-        hundred tickets shown are read back as views."""
+        Nothing is read back per raised clock: the UPDATE marks what it raised with this
+        sweep's escalation time (`later`, unique per sweep), and one SELECT per clock and
+        category counts them per recipient group (the owner's supervisor; the last level) and
+        returns only the first `per_target` of each group by due time (a window function). So a
+        backlog of 80,000 breaches is raised and counted in the database, and only the few
+        hundred tickets shown come back as views."""
         now = self.clock()
         t = TicketRow.__table__
-        assert isinstance(t, Table)
-        later = now + timedelta(minutes=self.config.escalation_minutes)
-        found: list[_Raised] = []
+        staff = StaffRow.__table__
+        assert isinstance(t, Table) and isinstance(staff, Table)
+        later = self._stamp(now + timedelta(minutes=self.config.escalation_minutes))
+        groups: dict[tuple[str | None, bool], int] = {}
+        found: list[tuple[str | None, bool, _Raised]] = []
         async with self._uow() as uow:
             session = uow.session
             for clock, category in product(CLOCKS, self.config.ticket_sla):
                 level = t.c[f"{clock}_level"]
                 escalate_at = t.c[f"{clock}_escalate_at"]
                 start = t.c.opened_at if clock == "response" else t.c.first_response_at
+                due = self._due(now, clock, category)
                 raised = await session.execute(
                     update(t)
                     .where(
-                        self._due(now, clock, category),
+                        due,
                         or_(
                             level == 0,  # a new breach
                             and_(  # an escalation that fell due
@@ -633,25 +638,55 @@ class TicketService:
                             ),
                         ),
                     )
-                    .values(
-                        {
-                            level: level + 1,
-                            escalate_at: case((level + 1 < LAST_LEVEL, later), else_=None),
-                        }
-                    )
-                    .returning(
+                    # the escalation time doubles as this sweep's mark (at the last level too,
+                    # where the level bars any further escalation)
+                    .values({level: level + 1, escalate_at: later})
+                    .execution_options(synchronize_session=False)
+                )
+                if not raised.rowcount:  # type: ignore[attr-defined]
+                    continue
+                last = level >= LAST_LEVEL
+                group = (staff.c.supervisor_id, last)
+                ranked = (
+                    select(
                         t.c.ticket_id,
                         t.c.manager_id,
                         t.c.category,
-                        type_coerce(start, _AsStored()),  # compared as stored, converted if shown
-                        level,  # the new level
+                        type_coerce(start, _AsStored()).label("start"),  # as stored
+                        level.label("level"),
+                        staff.c.supervisor_id.label("boss"),
+                        func.row_number()
+                        .over(partition_by=group, order_by=(start, t.c.ticket_id))
+                        .label("rank"),
+                        func.count().over(partition_by=group).label("raised"),
                     )
+                    .select_from(t.outerjoin(staff, staff.c.staff_id == t.c.manager_id))
+                    .where(due, level >= 1, escalate_at == later)
+                    .subquery()
                 )
-                found += [_Raised(clock, *row) for row in raised.all()]
+                shown = select(ranked)
+                if per_target is not None:
+                    shown = shown.where(ranked.c.rank <= per_target)
+                for row in (await session.execute(shown)).all():
+                    key = (row.boss, row.level >= LAST_LEVEL)
+                    if row.rank == 1:
+                        groups[key] = groups.get(key, 0) + int(row.raised)
+                    raised_clock = _Raised(
+                        clock, row.ticket_id, row.manager_id, row.category, row.start, row.level
+                    )
+                    found.append((*key, raised_clock))
             await uow.commit()
             if not found:
                 return SweepResult((), ())
-            return await self._breaches(session, found, per_target)
+            return await self._breaches(session, groups, found, per_target)
+
+    def _stamp(self, later: datetime) -> datetime:
+        """This sweep's mark: its escalation time, moved on by a microsecond if an earlier
+        sweep of this service used it (a clock that did not move between two sweeps)."""
+        if self._last_stamp is not None and later <= self._last_stamp:
+            later = self._last_stamp + timedelta(microseconds=1)
+        self._last_stamp = later
+        return later
 
     def _due_of(self, raised: _Raised) -> datetime:
         """When a raised clock ran out (the start converted as the column type would)."""
@@ -684,16 +719,16 @@ class TicketService:
         return candidates if count is None else candidates[:count]
 
     async def _breaches(
-        self, session: AsyncSession, found: list[_Raised], per_target: int | None
+        self,
+        session: AsyncSession,
+        groups: dict[tuple[str | None, bool], int],
+        found: list[tuple[str | None, bool, _Raised]],
+        per_target: int | None,
     ) -> SweepResult:
-        owner_ids = sorted({r.manager_id for r in found if r.manager_id})
-        bosses_of: dict[str, str | None] = {}
-        for part in chunks(owner_ids):
-            pairs = await session.execute(
-                select(StaffRow.staff_id, StaffRow.supervisor_id).where(StaffRow.staff_id.in_(part))
-            )
-            bosses_of.update({k: v for k, v in pairs.all()})
-        bosses = await self._members(session, {b for b in bosses_of.values() if b})
+        """Who hears of each group (the owner's active supervisor; the admins at the last
+        level or when there is none), the first `per_target` per recipient, and the rest
+        counted."""
+        bosses = await self._members(session, {b for b, _ in groups if b})
         admins = tuple(
             staff_member(r)
             for r in await session.scalars(
@@ -702,21 +737,28 @@ class TicketService:
                 .order_by(StaffRow.staff_id)
             )
         )
-        by_target: dict[str, list[_Raised]] = {}
+
+        def targets(boss: str | None, last: bool) -> tuple[StaffMember, ...]:
+            member = bosses.get(boss or "")
+            return (member,) if not last and member is not None else admins
+
         members: dict[str, StaffMember] = {}
-        for raised in found:
-            boss = bosses.get(bosses_of.get(raised.manager_id or "") or "")
-            targets = (boss,) if raised.level < LAST_LEVEL and boss is not None else admins
-            for target in targets:
+        totals: dict[str, int] = {}
+        for (boss, last), count in groups.items():
+            for target in targets(boss, last):
                 members[target.staff_id] = target
-                by_target.setdefault(target.staff_id, []).append(raised)
+                totals[target.staff_id] = totals.get(target.staff_id, 0) + count
+        candidates: dict[str, list[_Raised]] = {}
+        for boss, last, raised in found:
+            for target in targets(boss, last):
+                candidates.setdefault(target.staff_id, []).append(raised)
         shown: list[tuple[StaffMember, _Raised]] = []
         overflow: list[tuple[StaffMember, int]] = []
-        for staff_id, raised_list in by_target.items():
+        for staff_id, raised_list in candidates.items():
             keep = self._first(raised_list, per_target)
             shown += [(members[staff_id], r) for _, r in keep]
-            if len(raised_list) > len(keep):
-                overflow.append((members[staff_id], len(raised_list) - len(keep)))
+            if totals[staff_id] > len(keep):
+                overflow.append((members[staff_id], totals[staff_id] - len(keep)))
         rows: list[TicketRow] = []
         for part in chunks(sorted({r.ticket_id for _, r in shown})):
             rows += (

@@ -195,3 +195,67 @@ async def test_only_the_supervisor_reassigns_to_a_teammate_and_escalation_stops(
     assert "T-INQ" not in {b.ticket.ticket_id for b in await swept(service)}
     kinds = [e.kind for e in await journal(service) if e.subject == "ticket:T-INQ"]
     assert kinds == ["ticket.reassigned"]
+
+
+async def test_a_backlog_is_raised_at_once_with_ten_shown_per_recipient_and_the_rest_counted(
+    tickets,
+) -> None:
+    """A backlog imported in one go: every clock past due is raised, each recipient gets the
+    10 most overdue as pings and a count of the rest; a sweep at the same instant (a clock that
+    did not move) raises and counts nothing again; a ticket added at that instant is counted
+    alone; an owner without a supervisor's clocks go to the admins."""
+    service, clock, uow = tickets
+    async with uow() as work:
+        work.session.add(StaffRow(staff_id="M0", name="单飞", role="manager"))
+        await work.session.flush()
+        work.session.add_all(
+            [
+                TicketRow(
+                    ticket_id=f"B{n:02d}",
+                    client_id="C1",
+                    category="inquiry",
+                    opened_at=NOW - timedelta(minutes=30 + n),
+                    summary="积压",
+                    manager_id="M2" if n < 12 else "M0",
+                )
+                for n in range(14)
+            ]
+        )
+        await work.commit()
+    first = await service.sweep(per_target=10)
+    by_target: dict[str, list[str]] = {}
+    for breach in first.breaches:
+        by_target.setdefault(breach.targets[0].staff_id, []).append(breach.ticket.ticket_id)
+    # S1: T-INQ and B00–B11, 13 response clocks; the 10 most overdue are shown (B11 … B02,
+    # opened 41–32 min ago), B01, B00 and T-INQ counted.
+    assert by_target["S1"] == [f"B{n:02d}" for n in range(11, 1, -1)]
+    assert by_target["A1"] == ["B13", "B12"]  # M0 has no supervisor
+    assert {(m.staff_id, n) for m, n in first.overflow} == {("S1", 3)}
+
+    assert not await service.sweep(per_target=10)  # the same instant again: nothing
+    async with uow() as work:
+        work.session.add(
+            TicketRow(
+                ticket_id="LATE",
+                client_id="C9",
+                category="account",
+                opened_at=NOW - timedelta(hours=1),
+                summary="补录",
+                manager_id="M9",
+            )
+        )
+        await work.commit()
+    again = await service.sweep(per_target=10)
+    assert [(b.ticket.ticket_id, b.targets[0].staff_id) for b in again.breaches] == [("LATE", "S2")]
+    assert again.overflow == ()
+
+    clock.advance(minutes=31)  # the backlog escalates; T-TRD and T-OTHER breach now
+    escalated = await service.sweep(per_target=10)
+    to_s1 = [b for b in escalated.breaches if b.targets[0].staff_id == "S1"]
+    assert [(b.ticket.ticket_id, b.level) for b in to_s1] == [
+        (f"B{n:02d}", 2) for n in range(11, 1, -1)
+    ]
+    # S1: the 13 escalations and two new breaches (T-TRD, T-ACC's resolution), 10 shown
+    assert {(m.staff_id, n) for m, n in escalated.overflow} == {("S1", 5)}
+    to_s2 = {(b.ticket.ticket_id, b.level) for b in escalated.breaches if b not in to_s1}
+    assert {("LATE", 2), ("T-OTHER", 1)} <= to_s2
