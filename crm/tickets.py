@@ -9,8 +9,9 @@ A breached clock pings the owner's supervisor once (level 1; the clock's level i
 same statement that finds the breach, so no later sweep repeats it). Unhandled after
 `alerts.escalation_minutes` it escalates like a P1: the supervisor again (level 2), then the
 admins (level 3, the last). Responding, resolving or reassigning ends the escalation of the
-clocks already breached. Breaches and escalations are found set-based: one UPDATE … RETURNING
-per clock over all open tickets (bench/sla_sweep.py).
+clocks already breached. Breaches and escalations are found set-based: one UPDATE per clock and
+category over the open tickets' clocks past due (a partial index), then one SELECT counting what
+it raised per recipient and reading back only the few shown (bench/sla_sweep.py).
 
 Every change made in chat is journaled (audit/) in the same transaction.
 """

@@ -178,7 +178,8 @@ class TicketRow(Base):
     """A client service ticket with its SLA clocks (DESIGN §8). The bank's file gives the ticket
     (and optionally status, first response, closing and owner); the rest is ours: who responded
     and resolved it, the resolution, and per clock (first response, resolution) how far its
-    breach has escalated (0 none, 1 supervisor pinged, 2 again, 3 admins) and when it goes next.
+    breach has escalated (0 none, 1 supervisor pinged, 2 again, 3 admins) and when it goes next
+    (at level 3, when the admins were pinged: the sweep marks what it raised with that time).
     """
 
     __tablename__ = "tickets"
