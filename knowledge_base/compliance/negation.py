@@ -28,6 +28,19 @@ _EN_PROMISE = r"(?:guarantee\w*|promis\w*|protected|assur\w*|risk-free|insured|s
 _NEGATED_EN = re.compile(
     r"\b" + _EN_NEGATOR + r"\b(?:\W+\w+){0,3}?\W+" + _EN_PROMISE, re.IGNORECASE
 )
+# Banned acts refused (「按规定我不能代客操作」 "I can't trade for you") and urgency denied
+# (「不必着急」 "no need to rush").
+_REFUSED_ZH = re.compile(
+    r"(?:不能|不可以|不允许|无法|没法|不得|不可|不会|从不|绝不)(?:为您|给您|帮您|替您|代您|再)?"
+    r"(?:代|替|帮)?(?:客户?|您|你)?(?:操作|下单|买卖|交易|打理|管理|理财|返|送|收取|分成|透露|提供|泄露|索要)"
+)
+_CALM_ZH = re.compile(r"(?:不必|不用|无需|没必要|不需要)(?:太)?(?:着急|急于|急|匆忙|赶)")
+_REFUSED_EN = re.compile(
+    r"\b(?:cannot|can't|can not|not allowed to|won't|will not|never|do not|don't)\s+"
+    r"(?:\w+\s+){0,2}?(?:trade|place|manage|operate|share|disclose|give out|ask for|accept)\b"
+    r"|\b(?:no need to (?:rush|hurry)|don't (?:rush|hurry)|take your time)\b",
+    re.IGNORECASE,
+)
 _ABOUT_ZH = re.compile(
     "严禁|禁止|不得|不准|不允许|违规|违法|违反|不合规|话术|培训|考试|考题|案例|警惕|谨防|当心|"
     "骗子|诈骗|骗局|冒充|冒用|假冒|不可信|别信|不要相信|请勿相信|不要轻信|举报|更正|纠正|"
@@ -42,8 +55,15 @@ _ABOUT_EN = re.compile(
 
 
 def negated(clause: str) -> bool:
-    """Is a promise word of the clause negated (「不保本」 "not guaranteed")?"""
-    return bool(_NEGATED_ZH.search(clause) or _NEGATED_EN.search(clause))
+    """Is a promise word of the clause negated (「不保本」 "not guaranteed"), a banned act
+    refused (「我不能代客操作」) or urgency denied (「不必着急」)?"""
+    return bool(
+        _NEGATED_ZH.search(clause)
+        or _NEGATED_EN.search(clause)
+        or _REFUSED_ZH.search(clause)
+        or _CALM_ZH.search(clause)
+        or _REFUSED_EN.search(clause)
+    )
 
 
 def distanced(sentence: str) -> bool:

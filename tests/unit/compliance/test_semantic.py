@@ -102,6 +102,18 @@ def test_negated_promises_are_recognised_in_both_languages() -> None:
         assert not negated(text), text
 
 
+def test_refused_acts_and_denied_urgency_are_recognised() -> None:
+    for text in (
+        "按规定我不能代客操作",
+        "我不能透露其他客户的信息",
+        "不必着急",
+        "I cannot trade for you",
+    ):
+        assert negated(text), text
+    for text in ("我帮您操作", "我可以帮您打理账户", "I will trade for you", "不可能亏"):
+        assert not negated(text), text
+
+
 def test_sentences_about_a_claim_are_recognised() -> None:
     for text in (
         "严禁向客户承诺收益。",
