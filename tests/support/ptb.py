@@ -413,7 +413,11 @@ def clocked_services(runtime: Runtime, clock: FakeClock, proactive: ProactiveCon
     )
     if services.lexicon is not None:
         services.lexicon = LexiconEditor(
-            uow, services.checker, services.lexicon.shipped, journal=services.journal, clock=clock
+            uow,
+            services.lexicon._checker,  # the live checker the runtime built it with
+            services.lexicon.shipped,
+            journal=services.journal,
+            clock=clock,
         )
     return services
 
