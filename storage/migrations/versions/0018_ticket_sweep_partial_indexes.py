@@ -4,8 +4,8 @@ The sweep (crm/tickets.py) finds breaches and due escalations in one scan per cl
 open tickets whose clock runs and is past due. Partial indexes (category, start) WHERE the
 clock runs replace the (status, …) ones; the escalation times are no longer indexed, so raising
 a clock's level rewrites no index — on PostgreSQL a heap-only update, for which the table
-keeps 20 % of each page free (fillfactor 80). A backlog of 80,000 clocks breaching at once
-was 5–11 s, mostly index maintenance (docs/benchmarks.md).
+keeps half of each page free (fillfactor 50: at 80 most pages ran out of room). A backlog of
+80,000 clocks breaching at once was 5–11 s, mostly index maintenance (docs/benchmarks.md).
 
 Revision ID: 0018
 Revises: 0017
@@ -49,7 +49,7 @@ def upgrade() -> None:
         postgresql_where=sa.text(RESOLUTION_RUNNING),
     )
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE tickets SET (fillfactor = 80)")
+        op.execute("ALTER TABLE tickets SET (fillfactor = 50)")
 
 
 def downgrade() -> None:
