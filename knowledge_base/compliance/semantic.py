@@ -151,6 +151,12 @@ def language(sentence: str) -> str:
     return "zh" if 3 * len(_HAN.findall(sentence)) >= len(_LATIN.findall(sentence)) else "en"
 
 
+# Exemplar vectors by model and exemplar texts, shared by every SemanticCheck of this process
+# (a CLI command, a test or a restart inside one process builds several runtimes).
+_PROCESS_VECTORS: dict[str, tuple[Any, Any]] = {}
+_PROCESS_LOCK = threading.Lock()
+
+
 class SemanticCheck:
     """Embeds the exemplars on first use (the model loads then, not at start-up); `units` is
     thread-safe (the embedder's own locking)."""
@@ -186,10 +192,16 @@ class SemanticCheck:
     def _exemplar_vectors(self) -> tuple[Any, Any]:
         with self._lock:
             if self._vectors is None:
-                self._vectors = self._cached() or (
-                    self._encode([text for _, _, text in self.claims]),
-                    self._encode(self._compliant),
-                )
+                key = self._key()
+                with _PROCESS_LOCK:  # another runtime of this process may have embedded them
+                    self._vectors = _PROCESS_VECTORS.get(key)
+                if self._vectors is None:
+                    self._vectors = self._cached() or (
+                        self._encode([text for _, _, text in self.claims]),
+                        self._encode(self._compliant),
+                    )
+                    with _PROCESS_LOCK:
+                        _PROCESS_VECTORS[key] = self._vectors
                 self._store(*self._vectors)
             return self._vectors
 
