@@ -138,24 +138,14 @@ class ComplianceChecker:
     def _second_signal(
         self, text: str, violations: list[Violation], semantic: SemanticCheck
     ) -> list[Violation]:
-        # A lexicon hit whose promise word is negated, in a sentence about a claim (a warning,
-        # a training note, a correction: negation.py), or in a sentence that reads as compliant
-        # use of the words is not a claim.
-        # Reading as compliant never outweighs a claim the semantic signal finds in the same
-        # sentence (「跟客户说这个产品保本，稳赚不赔」: the lexicon's 保本 stays).
+        # A lexicon hit whose promise word is negated, or in a sentence about a claim (a
+        # warning, a training note, a correction: negation.py), is not a claim. Similarity to
+        # compliant wording never drops a hit: a phrase compliance banned that no general claim
+        # covers (「冠军产品」) reads as "compliant" to the model, and on the labelled drafts
+        # that rule changed nothing (held-out P/R 0.922/0.763 with and without it).
         units = semantic.units(text)
         flagged = semantic.flagged(units)
-
-        def claim_nearby(v: Violation) -> bool:
-            sentences = [u for u in units if not u.clause and u.start < v.end and v.start < u.end]
-            return any(f.start < s.end and s.start < f.end for f in flagged for s in sentences)
-
-        kept = [
-            v
-            for v in violations
-            if not discounted(text, v.start)
-            and (claim_nearby(v) or not semantic.compliant_use(units, v.start, v.end))
-        ]
+        kept = [v for v in violations if not discounted(text, v.start)]
         for unit in flagged:
             if any(v.start < unit.end and unit.start < v.end for v in kept):
                 continue  # the lexicon, or a clause of this sentence, already names it

@@ -294,14 +294,6 @@ class SemanticCheck:
             out.append(Unit(start, end, chunk, clause, b, similarity, lead, excused))
         return out
 
-    @staticmethod
-    def compliant_use(units: list[Unit], start: int, end: int) -> bool:
-        """Does every sentence around the passage read as compliant use of its words — closer
-        to a compliant exemplar than to every claim (a disclosure, a refusal, a warning)?"""
-        around = [u for u in units if not u.clause and u.start <= start < u.end]
-        around += [u for u in units if not u.clause and u.start < end <= u.end]
-        return bool(around) and all(u.lead <= 0 for u in around)
-
     def flagged(self, units: list[Unit]) -> list[Unit]:
         """The units that make a banned claim under the thresholds."""
         return [u for u in units if self.thresholds.passes(u)]

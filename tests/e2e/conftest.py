@@ -76,6 +76,9 @@ async def _running(data_dir: Path, seed: Any = None) -> AsyncIterator[Bot]:
         runtime = await build_runtime(settings)
         if seed is not None:
             await seed(runtime)
+        semantic = runtime.services.checker.semantic
+        if semantic is not None:  # as `ambot run` does before serving (bot/warmup.py): the
+            await asyncio.to_thread(semantic.prepare)  # first /check does not embed exemplars
         application = build_application(settings, runtime.services)
         try:
             async with polling(application):

@@ -12,8 +12,10 @@ from storage.engine import create_engine, session_factory
 from storage.rows import StaffRow
 from storage.uow import UnitOfWorkFactory
 
-WORDING = "不得承诺收益，可改为：业绩比较基准不代表实际收益，投资有风险"
-DRAFT = "/check 张总，这只基金稳稳当当赚，放心买"
+# A phrase of compliance's own choosing that no general claim covers: the semantic signal
+# passes the draft until the lexicon names it.
+WORDING = "请使用产品的正式名称，不得使用“冠军”“王牌”等绝对化用语"
+DRAFT = "/check 张总，这是我们的冠军产品，下午三点前可以认购"
 
 
 async def officer(bot: Any) -> Any:
@@ -30,16 +32,16 @@ async def test_a_phrase_added_in_chat_is_flagged_by_the_next_check_and_retired_i
     assert (await telegram.next_message(fang)).plain_text.startswith("✅")
 
     shen = await officer(bot)
-    await telegram.user_sends(shen, f"/lexicon add 稳稳当当赚 | 承诺收益 | {WORDING}")
+    await telegram.user_sends(shen, f"/lexicon add 冠军产品 | 不当诱导 | {WORDING}")
     added = await telegram.next_message(shen)
     assert "已加入禁用语词库（第 2 版）" in added.plain_text
 
     await telegram.user_sends(fang, DRAFT)
     verdict = await telegram.next_message(fang)
-    assert "不合规表述" in verdict.plain_text and "稳稳当当赚" in verdict.plain_text
-    assert "业绩比较基准不代表实际收益" in verdict.plain_text
+    assert "不合规表述" in verdict.plain_text and "冠军产品" in verdict.plain_text
+    assert "不得使用“冠军”“王牌”等绝对化用语" in verdict.plain_text
 
-    await telegram.user_sends(shen, "/lexicon 稳稳当当赚")
+    await telegram.user_sends(shen, "/lexicon 冠军产品")
     found = await telegram.next_message(shen)
     await telegram.press(shen, found, "🗑 96")
     assert "的原因" in (await telegram.next_message(shen)).plain_text
@@ -72,14 +74,14 @@ async def test_another_process_follows_within_its_check_interval(bot):
             monotonic=lambda: seconds[0],
         )
         await other.refresh()
-        assert other.check("稳稳当当赚").ok
+        assert other.check("冠军产品").ok
         telegram = bot.telegram
         shen = await officer(bot)
-        await telegram.user_sends(shen, f"/lexicon add 稳稳当当赚 | 承诺收益 | {WORDING}")
+        await telegram.user_sends(shen, f"/lexicon add 冠军产品 | 不当诱导 | {WORDING}")
         await telegram.next_message(shen)
         assert other.check_every <= 10
         seconds[0] += other.check_every
         assert await other.refresh()
-        assert not other.check("稳稳当当赚").ok
+        assert not other.check("冠军产品").ok
     finally:
         await engine.dispose()
