@@ -118,7 +118,10 @@ def test_invite_prints_a_one_time_link(ambot, tmp_path):
     assert code not in stored
 
 
-def test_demo_seeds_once_and_has_the_default_manager(ambot):
+def test_demo_seeds_once_and_has_the_default_manager(ambot, monkeypatch):
+    # The book and the rules are under test, not the embedding model (its index is built with
+    # the real model by `make run` and the model's own tests): hashing vectors keep this quick.
+    monkeypatch.setenv("AMBOT_EMBEDDER", "hashing")
     result = ambot("demo", "--clients", "60")
     assert result.exit_code == 0, result.output
     with sqlite3.connect(ambot.db) as conn:
