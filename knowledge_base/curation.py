@@ -227,6 +227,24 @@ def _approved_text(row: KbVersionRow) -> ApprovedText:
     )
 
 
+async def compliance_officer(uow: UnitOfWork, staff_id: str | None) -> StaffRow | None:
+    """The active compliance officer staff_id names, else None."""
+    if not staff_id:
+        return None
+    row = await uow.session.get(StaffRow, staff_id)
+    if row is None or not row.active or row.role != "compliance":
+        return None
+    return row
+
+
+async def require_compliance_officer(uow: UnitOfWork, staff_id: str | None) -> StaffRow:
+    """The active compliance officer staff_id names; NotAuthorizedError for anyone else."""
+    row = await compliance_officer(uow, staff_id)
+    if row is None:
+        raise NotAuthorizedError(f"{staff_id} is not an active compliance officer")
+    return row
+
+
 class CurationService:
     """Import, approve, retire and list knowledge-base documents."""
 
@@ -260,12 +278,7 @@ class CurationService:
         return self._clock().astimezone(self._tz).date()
 
     async def _compliance_officer(self, uow: UnitOfWork, staff_id: str | None) -> StaffRow | None:
-        if not staff_id:
-            return None
-        row = await uow.session.get(StaffRow, staff_id)
-        if row is None or not row.active or row.role != "compliance":
-            return None
-        return row
+        return await compliance_officer(uow, staff_id)
 
     async def _active_staff(self, uow: UnitOfWork, staff_id: str | None) -> StaffRow | None:
         if not staff_id:
@@ -476,8 +489,7 @@ class CurationService:
         """Approve the newest draft (or the given version) of doc_id; compliance staff only."""
         now = self._clock()
         async with self._uow() as uow:
-            if await self._compliance_officer(uow, by) is None:
-                raise NotAuthorizedError(f"{by} is not an active compliance officer")
+            await require_compliance_officer(uow, by)
             query = select(KbVersionRow).where(KbVersionRow.doc_id == doc_id)
             rows = (await uow.session.scalars(query.order_by(KbVersionRow.version.desc()))).all()
             if not rows:
@@ -571,8 +583,7 @@ class CurationService:
             raise UsageError("say why the document is retired (--reason)")
         now = self._clock()
         async with self._uow() as uow:
-            if await self._compliance_officer(uow, by) is None:
-                raise NotAuthorizedError(f"{by} is not an active compliance officer")
+            await require_compliance_officer(uow, by)
             rows = (
                 await uow.session.scalars(select(KbVersionRow).where(KbVersionRow.doc_id == doc_id))
             ).all()
@@ -605,8 +616,7 @@ class CurationService:
             raise UsageError("say why the draft is rejected (--reason)")
         now = self._clock()
         async with self._uow() as uow:
-            if await self._compliance_officer(uow, by) is None:
-                raise NotAuthorizedError(f"{by} is not an active compliance officer")
+            await require_compliance_officer(uow, by)
             query = select(KbVersionRow).where(
                 KbVersionRow.doc_id == doc_id, KbVersionRow.status == "draft"
             )
@@ -731,8 +741,7 @@ class CurationService:
             raise UsageError(f"unknown source {source!r} for a similar question (gap or feedback)")
         now = self._clock()
         async with self._uow() as uow:
-            if await self._compliance_officer(uow, by) is None:
-                raise NotAuthorizedError(f"{by} is not an active compliance officer")
+            await require_compliance_officer(uow, by)
             if await self._link_question(uow, doc_id, question, by=by, source=source, now=now):
                 await uow.commit()
 

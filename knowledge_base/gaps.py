@@ -22,12 +22,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from audit import Journal
-from knowledge_base.curation import CurationService
-from knowledge_base.errors import NotAuthorizedError, NotFoundError, UsageError
+from knowledge_base.curation import CurationService, require_compliance_officer
+from knowledge_base.errors import NotFoundError, UsageError
 from knowledge_base.gap_closing import GapClosedError, GapResolution, close_gap
 from storage.clock import Clock, utc_now
 from storage.kb_rows import QUESTION_MAX_CHARS, ContentGapRow, KbVersionRow
-from storage.rows import StaffRow
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["GapClosedError", "GapResolution", "GapService", "NotInForceError"]
@@ -74,12 +73,6 @@ class GapService:
         return self._clock().astimezone(self._tz).date()
 
     @staticmethod
-    async def _officer(uow: UnitOfWork, staff_id: str) -> None:
-        row = await uow.session.get(StaffRow, staff_id)
-        if row is None or not row.active or row.role != "compliance":
-            raise NotAuthorizedError(f"{staff_id} is not an active compliance officer")
-
-    @staticmethod
     async def _open_gap(uow: UnitOfWork, gap_id: int) -> ContentGapRow:
         row = await uow.session.get(ContentGapRow, gap_id)
         if row is None:
@@ -111,7 +104,7 @@ class GapService:
     async def link(self, gap_id: int, doc_id: str, *, by: str) -> GapResolution:
         """The gap's question becomes one of doc_id's approved questions; the gap is answered."""
         async with self._uow() as uow:
-            await self._officer(uow, by)
+            await require_compliance_officer(uow, by)
             gap = await self._open_gap(uow, gap_id)
             question = gap.question
             current = await self._in_force(uow, doc_id)
@@ -137,13 +130,13 @@ class GapService:
         if not reason:
             raise UsageError("say why the gap is dismissed")
         async with self._uow() as uow:
-            await self._officer(uow, by)
+            await require_compliance_officer(uow, by)
         return await self._close(gap_id, by, status="dismissed", resolution=reason, doc_id=None)
 
     async def await_draft(self, gap_id: int, doc_id: str, *, by: str) -> GapResolution:
         """A draft of doc_id answers the gap: it stays open until that draft is approved."""
         async with self._uow() as uow:
-            await self._officer(uow, by)
+            await require_compliance_officer(uow, by)
             gap = await self._open_gap(uow, gap_id)
             gap.doc_id = doc_id
             gap.resolution = "draft"
