@@ -8,10 +8,11 @@ edits or deletes a message is recorded once Telegram accepted it (actor `bot`).
 
 Bodies are masked (`crm.masking.mask_text`: phone and ID numbers) and hold the text or caption,
 the button pressed or the file name — never the file. Record keeping does not gate the bot: the
-entries are queued (`Journal.record`) and written within milliseconds by one transaction for all
-queued at that moment, so no update and no reply waits for the disk; an entry that cannot be
-written is logged (without content). `Runtime.aclose` flushes the queue; a crash loses what was
-queued in the last milliseconds.
+entries are queued (`Journal.record`) and written a quarter of a second after the first of a
+burst, by one transaction for all queued by then, so no update and no reply waits for the disk
+and a busy minute costs a few writes, not one per message; an entry that cannot be written is
+logged (without content). `Runtime.aclose` flushes the queue; a crash loses at most the last
+quarter of a second.
 """
 
 from __future__ import annotations

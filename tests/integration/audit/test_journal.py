@@ -190,3 +190,29 @@ async def test_recorded_entries_are_written_by_the_next_flush_in_order(journal):
     found = [e async for e in journal.entries(START - timedelta(days=1))]
     assert [e.subject for e in found] == ["chat:1:0", "chat:1:1", "chat:1:2", "chat:1:9"]
     assert (await journal.verify()).count == 4
+
+
+async def test_a_burst_of_recorded_entries_waits_for_one_write(uow):
+    journal = Journal(uow, clock=StepClock(), record_delay=3600)
+    for n in range(3):
+        journal.record("bot", "message.out", f"chat:1:{n}", {"text": str(n)})
+    # Nothing is written while the burst may still grow…
+    assert (await journal.verify()).count == 0
+    # …and a flush (as at shutdown) writes all of it, in order, at once.
+    await journal.flush()
+    found = [e async for e in journal.entries(START - timedelta(days=1))]
+    assert [e.subject for e in found] == ["chat:1:0", "chat:1:1", "chat:1:2"]
+
+
+async def test_an_entry_recorded_during_a_write_is_written_after_it(uow):
+    journal = Journal(uow, clock=StepClock(), record_delay=0)
+    journal.record("bot", "message.out", "chat:1:1", "first")
+    writing = journal._flusher
+    await asyncio.sleep(0)  # the writer starts and takes the queue
+    journal.record("bot", "message.out", "chat:1:2", "second")
+    assert writing is not None
+    await writing
+    assert journal._flusher is not writing  # a new writer was started for the second entry
+    await journal._flusher
+    result = await journal.verify()
+    assert (result.ok, result.count) == (True, 2)
