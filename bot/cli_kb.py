@@ -181,6 +181,14 @@ def kb_approve(
             highlight=False,
             markup=False,
         )
+        if v.answered_gaps:
+            gaps = ", ".join(f"#{gap}" for gap in v.answered_gaps)
+            cli.out.print(
+                f"answered {len(v.answered_gaps)} waiting gap(s): {gaps}; "
+                f"{len(v.notices)} manager(s) will be told",
+                highlight=False,
+                markup=False,
+            )
         await _reindex(runtime)
 
     _run(work)

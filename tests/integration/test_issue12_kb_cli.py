@@ -99,3 +99,20 @@ def test_reject_records_who_and_why(kb):
     assert rejected.exit_code == 0 and "rejected by C001: 承诺秒到账" in rejected.output
     assert status(kb.db)[0] == "rejected"
     assert "rejected by C001 承诺秒到账" in kb("kb", "show", "KB-FAST-TRANSFER").output
+
+
+def test_approve_names_the_waiting_gaps_it_answers(kb):
+    assert kb("kb", "import", str(kb.docs), "--by", "C001").exit_code == 0
+    # A manager's question that compliance chose to answer with this draft (/review's 起草).
+    with sqlite3.connect(kb.db) as conn:
+        gap_id = conn.execute(
+            "INSERT INTO kb_content_gaps (question, asked_by, asked_at, status, doc_id) "
+            "VALUES ('转账多久能到', 'M001', '2026-12-01 09:00:00', 'open', 'KB-FAST-TRANSFER')"
+        ).lastrowid
+    approved = kb("kb", "approve", "KB-FAST-TRANSFER", "--by", "C002")
+    assert approved.exit_code == 0, approved.output
+    assert f"answered 1 waiting gap(s): #{gap_id}; 1 manager(s) will be told" in approved.output
+    with sqlite3.connect(kb.db) as conn:
+        assert conn.execute(
+            "SELECT status FROM kb_content_gaps WHERE id = ?", (gap_id,)
+        ).fetchone() == ("answered",)
