@@ -12,13 +12,17 @@ Requiring shared characters keeps unrelated homophones out (一首诗 is not 收
 An entry marked `generic: true` names the setting of a question rather than its topic (客户,
 账户, 开户, 基金, 权限开通 …): concept coverage (knowledge_base/coverage.py) does not require the
 answering document to mention it.
+
+Every shipped entry states its provenance in `source` (one of `SOURCES`), so that no entry rests
+on an evaluation question alone; scripts/glossary_provenance.py checks the claims against the
+sample knowledge base and the compliance data. `source` is metadata: matching ignores it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -30,7 +34,14 @@ from retrieval import normalize
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_KEYS = {"terms", "typos", "pattern", "generic"}
+_KEYS = {"terms", "typos", "pattern", "generic", "source"}
+# Where an entry comes from (its `source`); anything else is rejected when the file is loaded.
+SOURCES: dict[str, str] = {
+    "kb": "a term occurs in the sample knowledge base's own documents (title, tags or body)",
+    "policy": "a term is named by compliance data (out_of_scope.yaml or lexicon.yaml)",
+    "catalogue": "standard securities-industry vocabulary (business line, product, board, "
+    "account type, regulator), listed without reference to any question",
+}
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"))
 _FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 FUZZY_MIN_CHARS = 3
@@ -51,13 +62,15 @@ class GlossaryError(ValueError):
 
 @dataclass(frozen=True)
 class GlossaryEntry:
-    """One concept: terms (first is canonical), recognised typos, optional code pattern, and
-    whether it is generic (context, not topic: see the module docstring)."""
+    """One concept: terms (first is canonical), recognised typos, optional code pattern,
+    whether it is generic (context, not topic: see the module docstring), and its provenance
+    (a key of `SOURCES`; not part of the concept's identity)."""
 
     terms: tuple[str, ...]
     typos: tuple[str, ...] = ()
     pattern: str | None = None
     generic: bool = False
+    source: str | None = field(default=None, compare=False)
 
     @property
     def canonical(self) -> str:
@@ -235,12 +248,21 @@ def parse_glossary(data: object, source: str = "glossary") -> Glossary:
         if not isinstance(generic, bool):
             problems.append(f"{where}: generic must be true or false")
             generic = False
+        source_value = item.get("source")
+        if source_value is not None and (
+            not isinstance(source_value, str) or source_value not in SOURCES
+        ):
+            problems.append(
+                f"{where}: unknown source {source_value!r} (expected one of: {', '.join(SOURCES)})"
+            )
+            source_value = None
         entries.append(
             GlossaryEntry(
                 lists["terms"],
                 lists["typos"],
                 None if pattern is None else str(pattern),
                 generic,
+                None if source_value is None else str(source_value),
             )
         )
     if problems:
