@@ -67,6 +67,7 @@ from knowledge_base.curation import CurationService, checked_question  # noqa: E
 from knowledge_base.documents import load_directory  # noqa: E402
 from knowledge_base.glossary import load_glossary  # noqa: E402
 from retrieval import make_embedder  # noqa: E402
+from retrieval.chunking import SECTION_SEPARATOR  # noqa: E402
 from storage.engine import create_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.rows import StaffRow  # noqa: E402
@@ -83,6 +84,7 @@ class Question:
     text: str
     expected: frozenset[str]  # empty: the KB cannot answer
     style: str
+    section: str | None = None  # the `##` heading that holds the answer, when labelled
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
@@ -90,7 +92,15 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
     out = []
     for item in items:
         expected = item.get("expect_any") or ([item["expect"]] if item.get("expect") else [])
-        out.append(Question(str(item["q"]), frozenset(expected), item.get("style", "")))
+        section = item.get("section")
+        out.append(
+            Question(
+                str(item["q"]),
+                frozenset(expected),
+                item.get("style", ""),
+                str(section) if section else None,
+            )
+        )
     return out
 
 
@@ -161,12 +171,26 @@ class Scores:
     na_precision: float
     na_recall: float
     answered_right: float  # answerable questions answered with the right document
+    # section accuracy (issue 15 §5): of the questions with a `section` label whose top-1
+    # document is right, how many are shown that section; None: not measured (no labels)
+    section_hits: int | None = None
+    section_total: int | None = None
+
+    @property
+    def section(self) -> float | None:
+        if not self.section_total or self.section_hits is None:
+            return None
+        return self.section_hits / self.section_total
 
     def row(self, name: str) -> str:
-        return (
+        cells = (
             f"| {name} | {self.top1:.3f} | {self.mrr5:.3f} | {self.na_precision:.3f} | "
             f"{self.na_recall:.3f} | {self.answered_right:.3f} |"
         )
+        if self.section_total is None:
+            return cells
+        share = f"{self.section:.3f}" if self.section is not None else "-"
+        return f"{cells} {share} ({self.section_hits}/{self.section_total}) |"
 
 
 def score(
@@ -392,7 +416,40 @@ def set_scores(run: SetRun, refused: list[bool]) -> Scores:
         for q, r, s in zip(qs, rs, refused, strict=True)
         if q.expected and not s and r and r[0].doc_id in q.expected
     )
-    return Scores(top1, mrr, tp / max(sum(refused), 1), tp / max(sum(true_no), 1), right / n)
+    hits, total = section_counts(qs, rs)
+    return Scores(
+        top1, mrr, tp / max(sum(refused), 1), tp / max(sum(true_no), 1), right / n, hits, total
+    )
+
+
+def section_shown(label: str, shown: str) -> bool:
+    """The shown section is the labelled heading (or a subsection of it)."""
+    return shown == label or label in shown.split(SECTION_SEPARATOR)
+
+
+def section_counts(
+    questions: list[Question], rankings: list[list[RankedResult]]
+) -> tuple[int, int]:
+    """(shown the labelled section, labelled questions whose top-1 document is right)."""
+    right = [
+        (q, r[0])
+        for q, r in zip(questions, rankings, strict=True)
+        if q.section and r and r[0].doc_id in q.expected
+    ]
+    return sum(1 for q, best in right if section_shown(q.section or "", best.section)), len(right)
+
+
+def mean_scores(totals: list[Scores]) -> Scores:
+    """The mean of each score over the sets; section accuracy over all their labelled
+    questions (counts summed)."""
+    k = max(len(totals), 1)
+    means = [sum(getattr(t, f) for t in totals) / k for f in MEANED]
+    hits = sum(t.section_hits or 0 for t in totals)
+    total = sum(t.section_total or 0 for t in totals)
+    return Scores(*means, section_hits=hits, section_total=total)
+
+
+MEANED = ("top1", "mrr5", "na_precision", "na_recall", "answered_right")
 
 
 def style_rows(run: SetRun, refused: list[bool]) -> str:
@@ -415,8 +472,8 @@ def style_rows(run: SetRun, refused: list[bool]) -> str:
 
 
 SET_HEADER = (
-    "| set | top-1 | MRR@5 | no-answer P | no-answer R | answered right |\n"
-    "|---|---|---|---|---|---|"
+    "| set | top-1 | MRR@5 | no-answer P | no-answer R | answered right | section |\n"
+    "|---|---|---|---|---|---|---|"
 )
 
 
@@ -428,6 +485,8 @@ def print_misses(run: SetRun, refused: list[bool]) -> None:
                 f"[{run.name}/{q.style}] {q.text} → {got} refused={s} "
                 f"{features(r[0]) if r else ''} want={sorted(q.expected)}"
             )
+        elif q.section and r and not section_shown(q.section, r[0].section):
+            print(f"[{run.name}/section] {q.text} → {got} § {r[0].section} want § {q.section}")
 
 
 async def main_sets(args: argparse.Namespace) -> None:
@@ -503,8 +562,7 @@ async def main_sets(args: argparse.Namespace) -> None:
         s = set_scores(run, decisions[run.name])
         totals.append(s)
         print(s.row(run.name))
-    k = len(totals)
-    mean = Scores(*(sum(getattr(t, f) for t in totals) / k for f in Scores.__dataclass_fields__))
+    mean = mean_scores(totals)
     print(mean.row("**mean over held-out sets**" if args.decision != "shipped" else "**mean**"))
     print("\n### Top-1 by style\n")
     for run in runs:

@@ -42,6 +42,7 @@ from knowledge_base.coverage import CoverageIndex, document_text, question_token
 from knowledge_base.curation import ApprovedText, CurationService
 from knowledge_base.glossary import Glossary, load_glossary
 from knowledge_base.out_of_scope import OutOfScopeMatch, OutOfScopePolicy, load_policy
+from knowledge_base.sections import offers, question_intents
 from knowledge_base.text import clean_text
 from retrieval import (
     BuildReport,
@@ -68,6 +69,10 @@ ALIASES_TO_MODEL = True
 QUESTION_OFFSET = 0.02
 CODE_BOOST = 0.04  # added to the score of documents holding a rare identifier of the question
 MAX_CODE_DOCS = 3  # an identifier in more documents than this is not distinctive
+# added to a chunk's score, for choosing the section shown only (never the document's score),
+# when its heading offers what the question asks for (conditions, fees, process…:
+# knowledge_base/sections.py; issue 15 §5). 0.02 chosen on the credit set among 0–0.03
+SECTION_BONUS = 0.02
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -280,12 +285,19 @@ def _score(mode: Mode, dense: float | None, lexical: float | None) -> float:
 
 
 def rank_documents(
-    hits: Iterable[SearchHit], mode: Mode, *, language: str, today: date
+    hits: Iterable[SearchHit],
+    mode: Mode,
+    *,
+    language: str,
+    today: date,
+    question: str = "",
 ) -> list[RankedResult]:
     """Pool passage hits per document, best first: each side's best passage counts (a chunk
     or an approved similar question), and the section shown is the chunk that scores best on
-    its own (a question is never shown: a document found only through one shows its first
-    section)."""
+    its own, plus SECTION_BONUS when its heading offers what the `question` asks for
+    (conditions, fees, process…: knowledge_base/sections.py). A question is never shown: a
+    document found only through one shows its first section."""
+    intents = question_intents(question)
     pooled: dict[str, tuple[float | None, float | None, SearchHit, float]] = {}
     for hit in hits:
         if not _in_effect(hit, today):
@@ -293,6 +305,8 @@ def rank_documents(
         dense = _calibrated_cosine(hit, language)
         # a question ranks below any chunk for the section shown
         own = _score(mode, dense, hit.lexical_score) - (9.0 if hit.metadata.get("question") else 0)
+        if not hit.metadata.get("question") and offers(hit.metadata["section"], intents):
+            own += SECTION_BONUS
         doc_id = hit.metadata["doc_id"]
         if doc_id not in pooled:
             pooled[doc_id] = (dense, hit.lexical_score, hit, own)
@@ -557,7 +571,13 @@ class AnswerService:
         hits = self._search(searcher, query, mode)
         if served is not None:  # never a version retired since the index was built
             hits = [h for h in hits if (h.metadata["doc_id"], int(h.metadata["version"])) in served]
-        ranked = rank_documents(hits, mode, language=question_language(query), today=today)
+        ranked = rank_documents(
+            hits,
+            mode,
+            language=question_language(query),
+            today=today,
+            question=query,
+        )
         return with_features(ranked, query, coverage, limit=k)
 
     def decide(self, best: RankedResult, mode: Mode = "hybrid") -> str | None:
