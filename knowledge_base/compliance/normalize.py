@@ -16,6 +16,7 @@ reported as a span of the original text. Three views are built in one pass:
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -198,3 +199,28 @@ class TextFolder:
     def compact(self, text: str) -> str:
         """``text`` as the compact view renders it (how normalised phrases are compared)."""
         return "".join(self.fold_char(ch)[2] for ch in text)
+
+
+# Spaces the semantic signal removes: between two CJK characters (「保 本」「零　风　险」) and
+# inside a run of single Latin letters or hyphens ("r i s k - f r e e").
+_CJK_GAP = re.compile(r"(?<=[\u2e80-\u9fff\uf900-\ufaff])\s+(?=[\u2e80-\u9fff\uf900-\ufaff])")
+_SPELLED = re.compile(r"(?<![^\s])(?:[A-Za-z\-] ){2,}[A-Za-z\-](?![^\s])")
+
+
+@functools.cache
+def _plain_table() -> dict[int, str]:
+    """Full-width and compatibility forms (NFKC) and traditional → simplified, per character."""
+    table = dict(_t2s_table())
+    for cp in range(0xFF01, 0xFF5F):  # full-width ASCII
+        table[cp] = unicodedata.normalize("NFKC", chr(cp))
+    table[0x3000] = " "  # ideographic space
+    return table
+
+
+def plain(text: str) -> str:
+    """A unit of a draft as the semantic signal reads it: simplified characters, half-width
+    forms, no zero-width characters, no spaces inside a spaced-out phrase. Case is kept."""
+    text = text.translate(_plain_table()).translate(_TYPOGRAPHIC_QUOTES)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = _SPELLED.sub(lambda m: m.group(0).replace(" ", ""), text)
+    return _CJK_GAP.sub("", text)

@@ -157,3 +157,44 @@ def test_exemplar_vectors_are_kept_across_restarts_for_the_same_model_and_exempl
     changed = CountingEmbedder()
     SemanticCheck(changed, claims, ["收益不保证", "投资有风险"], cache=cache).prepare()
     assert changed.texts == 3  # other exemplars: embedded again
+
+
+def test_a_claim_spaced_out_in_full_width_or_traditional_characters_is_flagged() -> None:
+    checker = ComplianceChecker(load_lexicon(default_lexicon_path()), semantic())
+    for text in (
+        "王姐，这款包 您 一 定 赚。",
+        "王姐，這款包您一定賺。",
+        "Ｗe ｇｕａｒａｎｔｅｅ it, sir.",
+    ):
+        result = checker.check(text)
+        assert not result.ok, text
+        assert {v.category for v in result.violations} == {Category.PROMISED_RETURNS}, text
+
+
+def test_the_clients_question_is_not_the_managers_claim() -> None:
+    checker = ComplianceChecker(load_lexicon(default_lexicon_path()), semantic())
+    assert checker.check("您问的包您一定赚的产品，我们没有。").ok
+    assert checker.check("You asked whether I can guarantee it.").ok
+    # telling the client is the manager's own claim
+    assert not checker.check("跟客户说包您一定赚。").ok
+
+
+def test_a_message_framed_as_a_quiz_is_not_a_claim() -> None:
+    checker = ComplianceChecker(load_lexicon(default_lexicon_path()), semantic())
+    assert checker.check("培训考题：下面哪句违规？\nA. 包您一定赚 B. 投资有风险").ok
+    # a marker later in the message frames nothing before it
+    assert not checker.check("这款产品很好。\n包您一定赚。培训过的同事都知道。").ok
+
+
+def test_english_sentences_end_at_full_stops_and_numbers_keep_their_commas() -> None:
+    text = "Hi Linda, the paperwork is done. Also, the note pays 3.5% and a 1,000-yuan gift."
+    assert [s for _, _, s in sentences(text)] == [
+        "Hi Linda, the paperwork is done.",
+        "Also, the note pays 3.5% and a 1,000-yuan gift.",
+    ]
+    assert "the note pays 3.5% and a 1,000-yuan gift" in [c for _, _, c in clauses(text)]
+    result = ComplianceChecker(load_lexicon(default_lexicon_path()), semantic()).check(
+        "Hi Linda, the paperwork is done. Also, we guarantee this bond, want some?"
+    )
+    (violation,) = result.violations
+    assert violation.matched_text == "we guarantee this bond"  # the claim, not the greeting

@@ -24,7 +24,14 @@ ISSUE_MISSES = [
     "We guarantee your principal",
     "This fund guarantees a 10% return with no risk at all",
 ]
-NEGATIONS = ["本产品不保本", "收益不作保证", "returns are not guaranteed"]
+# the same claims spaced out or in traditional characters
+EVASIONS = ["保 收 益", "這款產品絕對沒有風險"]
+NEGATIONS = [
+    "本产品不保本",
+    "收益不作保证",
+    "returns are not guaranteed",
+    "您问的保本产品，目前公司没有在售。",  # the client's question, not a claim
+]
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +66,7 @@ async def test_claims_in_words_no_lexicon_lists_are_flagged_and_negations_are_no
     model_harness: Harness,
 ) -> None:
     li: Chat = await model_harness.staff("M001", 1001, "李明")
-    for draft in ISSUE_MISSES:
+    for draft in ISSUE_MISSES + EVASIONS:
         reply = (await li.send(f"/check {draft}")).plain_text
         assert "发现 1 处不合规表述" in reply, (draft, reply)
         assert "承诺" in reply and "合规表述：" in reply, reply  # category and compliant wording
