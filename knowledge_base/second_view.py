@@ -26,7 +26,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from retrieval import Embedder, Passage
-from retrieval.embedders.batching import CachingEmbedder
+from retrieval.embedders.batching import BatchingEmbedder, CachingEmbedder
 
 VECTORS_FILE = "second-view.npz"
 
@@ -101,11 +101,13 @@ class SecondViewIndex:
 
 
 class SecondView:
-    """The second model, its question-vector cache, and the building of an index's vectors."""
+    """The second model, its question-vector cache, and the building of an index's vectors.
+    Like the searcher's, question vectors are remembered (the last `query_cache` questions) and
+    the questions of concurrent searches are embedded in one batch."""
 
     def __init__(self, embedder: Embedder, *, query_cache: int = 1024) -> None:
         self.embedder = embedder
-        self._queries = CachingEmbedder(embedder, size=query_cache)
+        self._queries = CachingEmbedder(BatchingEmbedder(embedder), size=query_cache)
         self._lock = threading.Lock()  # one build writes the vectors file at a time
 
     def warm(self) -> None:
