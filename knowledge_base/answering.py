@@ -43,7 +43,7 @@ from knowledge_base.curation import ApprovedText, CurationService
 from knowledge_base.glossary import Glossary, load_glossary
 from knowledge_base.out_of_scope import OutOfScopeMatch, OutOfScopePolicy, load_policy
 from knowledge_base.second_view import SecondView, SecondViewIndex, fuse, shared_second_view
-from knowledge_base.sections import offers, question_intents
+from knowledge_base.sections import heading_intents, offers, question_intents, wanted
 from knowledge_base.text import clean_text
 from retrieval import (
     BuildReport,
@@ -74,6 +74,9 @@ MAX_CODE_DOCS = 3  # an identifier in more documents than this is not distinctiv
 # when its heading offers what the question asks for (conditions, fees, process…:
 # knowledge_base/sections.py; issue 15 §5). 0.02 chosen on the credit set among 0–0.03
 SECTION_BONUS = 0.02
+# a document with no section offering what is asked gives the bonus to the nearest aspects it
+# has (how to open it, without a procedure section: its conditions; sections.NEAREST)
+NEAREST_ASPECTS = True
 # times the second view's cosine (USE multilingual v3, knowledge_base/second_view.py; issue 15
 # §4) added to a document's hybrid score; 0: off (the model is then never loaded)
 SECOND_VIEW_WEIGHT = 0.08
@@ -300,19 +303,27 @@ def rank_documents(
     """Pool passage hits per document, best first: each side's best passage counts (a chunk
     or an approved similar question), and the section shown is the chunk that scores best on
     its own, plus SECTION_BONUS when its heading offers what the `question` asks for
-    (conditions, fees, process…: knowledge_base/sections.py). A question is never shown: a
-    document found only through one shows its first section."""
+    (conditions, fees, process…: knowledge_base/sections.py), or the nearest aspect when no
+    section of the document offers it. A question is never shown: a document found only
+    through one shows its first section."""
     intents = question_intents(question)
+    hits = [hit for hit in hits if _in_effect(hit, today)]
+    offered: dict[str, frozenset[str]] = {}  # what each document's sections offer
+    if intents and NEAREST_ASPECTS:
+        for hit in hits:
+            if not hit.metadata.get("question"):
+                doc_id = hit.metadata["doc_id"]
+                found = heading_intents(hit.metadata["section"])
+                offered[doc_id] = offered.get(doc_id, frozenset()) | found
     pooled: dict[str, tuple[float | None, float | None, SearchHit, float]] = {}
     for hit in hits:
-        if not _in_effect(hit, today):
-            continue
         dense = _calibrated_cosine(hit, language)
         # a question ranks below any chunk for the section shown
         own = _score(mode, dense, hit.lexical_score) - (9.0 if hit.metadata.get("question") else 0)
-        if not hit.metadata.get("question") and offers(hit.metadata["section"], intents):
-            own += SECTION_BONUS
         doc_id = hit.metadata["doc_id"]
+        asked = wanted(intents, offered[doc_id]) if doc_id in offered else intents
+        if not hit.metadata.get("question") and offers(hit.metadata["section"], asked):
+            own += SECTION_BONUS
         if doc_id not in pooled:
             pooled[doc_id] = (dense, hit.lexical_score, hit, own)
             continue

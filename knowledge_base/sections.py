@@ -247,3 +247,20 @@ def heading_intents(heading: str) -> frozenset[str]:
 def offers(heading: str, intents: frozenset[str]) -> bool:
     """The heading offers one of the intents."""
     return bool(intents) and bool(heading_intents(heading) & intents)
+
+
+# when none of a document's sections offers what is asked, the nearest aspects it has answer
+# instead: "how to open it" in a document without a procedure → what it takes (its conditions)
+NEAREST: dict[str, tuple[str, ...]] = {
+    "process": ("conditions", "materials", "channel"),
+    "conditions": ("restrictions",),
+}
+
+
+def wanted(intents: frozenset[str], offered: frozenset[str]) -> frozenset[str]:
+    """What a document's sections should offer for a question asking for `intents`, given all
+    that its sections offer (`offered`): the intents, or their nearest aspects when the
+    document offers none of them."""
+    if not intents or intents & offered:
+        return intents
+    return intents | frozenset(n for i in intents for n in NEAREST.get(i, ()))

@@ -8,7 +8,7 @@ import pytest
 
 from knowledge_base import answering
 from knowledge_base.answering import rank_documents
-from knowledge_base.sections import heading_intents, offers, question_intents
+from knowledge_base.sections import heading_intents, offers, question_intents, wanted
 from retrieval import SearchHit
 
 
@@ -161,3 +161,29 @@ def test_a_named_form_or_order_type_is_not_what_is_asked():
     assert "risks" not in question_intents("风险揭示书我能帮客户代签吗")
     assert "conditions" not in question_intents("条件单在哪里设置")
     assert "risks" in question_intents("这个产品风险大吗")
+
+
+def test_without_a_procedure_how_to_open_is_answered_by_what_it_takes():
+    # issue 15 §5: 「可转债怎么开通权限」 was shown "how to recognise a convertible bond"
+    no_procedure = [
+        hit("p1", "如何识别可转债", 0.905),
+        hit("p2", "开通条件", 0.900),
+        hit("p3", "交易规则要点", 0.895),
+    ]
+    best = rank_documents(
+        no_procedure,
+        "hybrid",
+        language="zh",
+        today=date(2026, 11, 21),
+        question="可转债怎么开通权限",
+    )[0]
+    assert best.section == "开通条件"
+    # with a procedure section, the procedure is what a how-to question gets
+    assert ranked("可转债怎么开通权限").section == "办理流程"
+
+
+def test_nearest_aspects_count_only_when_the_document_has_none_of_the_asked_ones():
+    asked = question_intents("怎么开通")
+    assert wanted(asked, frozenset({"process", "conditions"})) == asked
+    assert "conditions" in wanted(asked, frozenset({"conditions", "definition"}))
+    assert wanted(frozenset(), frozenset({"conditions"})) == frozenset()
