@@ -55,7 +55,7 @@ def test_bm25_gets_every_synonym_of_each_named_concept(sample: Glossary) -> None
         ("开护要带什么", "开户"),  # homophone slip, 2 characters
         ("科创版权限", "科创板"),
         ("可转在怎么买", "可转债"),  # fuzzy initial zh → z
-        ("融资融卷利息", "融资融券"),  # listed typo (juan ≠ quan)
+        ("融资融劵利息", "融资融券"),  # listed typo (劵 for 券; its 融资 names the concept too)
         ("688xxx买不了", "科创板"),  # code pattern
         ("GC007手续费", "国债逆回购"),
         ("STAR Market shares", "科创板"),
