@@ -19,6 +19,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -109,6 +110,9 @@ class SecondView:
         self.embedder = embedder
         self._queries = CachingEmbedder(BatchingEmbedder(embedder), size=query_cache)
         self._lock = threading.Lock()  # one build writes the vectors file at a time
+        # Question vectors embedded beside the first view's search (`prefetch`), on a core
+        # the search's own model call leaves free: the second view adds its cosines only.
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="second-view")
 
     def warm(self) -> None:
         """Load the model and run it once (not cached: nobody asked this)."""
@@ -133,11 +137,27 @@ class SecondView:
                 _write(directory / VECTORS_FILE, list(dict.fromkeys(keys)), stored)
         return SecondViewIndex(vectors, [_doc_key(p) for p in passages])
 
+    def question_vector(self, question: str) -> np.ndarray:
+        """The question's vector (cached; concurrent questions are embedded together)."""
+        return self._queries.encode_queries([question])[0]
+
+    def prefetch(self, question: str) -> Future[np.ndarray]:
+        """Start embedding the question now, on a thread of its own, so that it runs while the
+        first view searches; pass the future's result to `scores`."""
+        return self._pool.submit(self.question_vector, question)
+
     def scores(
-        self, index: SecondViewIndex, question: str, docs: Iterable[DocKey]
+        self,
+        index: SecondViewIndex,
+        question: str,
+        docs: Iterable[DocKey],
+        *,
+        vector: np.ndarray | None = None,
     ) -> dict[DocKey, float]:
-        """The question's second-view score for each of `docs`."""
-        vector = self._queries.encode_queries([question])[0]
+        """The question's second-view score for each of `docs` (`vector`: the question's,
+        when already embedded, e.g. by `prefetch`)."""
+        if vector is None:
+            vector = self.question_vector(question)
         return index.scores(vector, docs)
 
 
