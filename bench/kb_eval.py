@@ -27,6 +27,15 @@ training fold (never held out); `--fit` writes the refusal model fitted on all s
 `--cache D` keeps each set's rankings (pickles) so refusal-model experiments take seconds;
 `--param` and `--no-abbreviations` are for ablations (answering-module constants, aliases).
 
+Learned document order (knowledge_base/ranker.py): the cache keeps every candidate document of
+each question with its features; `--ranker loso` (with `--decision loso`) fits the ranker on the
+other sets (+ `--train-also`), re-orders the held-out set, fits the refusal model on the other
+sets in that order, and prints top-1 / MRR@5 of the engine's order beside the learned one.
+`--fit-ranker PATH` writes the ranker fitted on all sets given (and `--fit` then fits the refusal
+model on its order). `--ranker-l2` fixes the L2 (default: nested leave-one-set-out inside the
+training sets), `--ranker-features`, `--ranker-ungrouped`, `--ranker-prior` are for ablations.
+Build the cache with `--param LEARNED_RANKER=False` to compare with the hand-set order.
+
 `--similar DIR` (issue 15 §2) gives each set's documents the approved similar questions of
 DIR/NAME.yaml (`DOC-ID: [question, …]`, e.g. tests/eval/similar) as if their front matter listed
 them under `questions:`; the documents on disk are not changed.
@@ -66,6 +75,8 @@ from knowledge_base.calibration import (  # noqa: E402
 from knowledge_base.curation import CurationService, checked_question  # noqa: E402
 from knowledge_base.documents import load_directory  # noqa: E402
 from knowledge_base.glossary import load_glossary  # noqa: E402
+from knowledge_base.ranker import Ranker, reorder  # noqa: E402
+from knowledge_base.ranker import feature_values as ranker_values  # noqa: E402
 from retrieval import make_embedder  # noqa: E402
 from retrieval.chunking import SECTION_SEPARATOR  # noqa: E402
 from storage.engine import create_engine, session_factory  # noqa: E402
@@ -325,6 +336,7 @@ def features(r: RankedResult) -> str:
 
 
 SETS = ROOT / "tests" / "eval" / "sets"
+ALL_CANDIDATES = 1000  # rank(k=…) keeps every candidate document (answering.CANDIDATES passages)
 SET_NOW_DEFAULT = "2026-12-01"
 
 
@@ -337,6 +349,8 @@ class SetRun:
     questions: list[Question]
     rankings: list[list[RankedResult]]
     excluded: list[bool]
+    # every candidate document of each question with its features (the learned ranker's rows)
+    candidates: list[list[RankedResult]] | None = None
 
 
 def reference_now(folder: Path) -> datetime:
@@ -387,9 +401,10 @@ async def run_set(
             similar=load_similar(similar, name),
             **options,
         )
-        rankings = [await service.rank(q.text, k=5) for q in questions]
+        candidates = [await service.rank(q.text, k=ALL_CANDIDATES) for q in questions]
     excluded = [service.out_of_scope(q.text) is not None for q in questions]
-    return SetRun(name, questions, rankings, excluded), service
+    rankings = [c[:5] for c in candidates]
+    return SetRun(name, questions, rankings, excluded, candidates), service
 
 
 def said_no(run: SetRun, answers: Callable[[RankedResult], bool]) -> list[bool]:
@@ -535,6 +550,24 @@ async def main_sets(args: argparse.Namespace) -> None:
             extra.append(run)
             if cached:
                 cached.write_bytes(pickle.dumps(run))
+    ranker_names = (
+        tuple(args.ranker_features.split(",")) if args.ranker_features else RANKER_DEFAULT
+    )
+    if args.fit_ranker:
+        l2 = args.ranker_l2 if args.ranker_l2 is not None else choose_l2(runs + extra, ranker_names)
+        ranker = replace(
+            fit_ranker(runs + extra, ranker_names, l2),
+            embedder=make_embedder(args.embedder).model_id,
+        )
+        args.fit_ranker.write_text(json.dumps(ranker.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(
+            f"ranker fitted on {', '.join(r.name for r in runs + extra)} (l2 {l2}) → "
+            f"{args.fit_ranker}: "
+            + ", ".join(f"{n} {c:+.2f}" for n, c in zip(ranker.features, ranker.coef, strict=True))
+        )
+        # the refusal model (--fit) is fitted on the order this ranker gives
+        runs = [reranked(r, ranker) for r in runs]
+        extra = [reranked(r, ranker) for r in extra]
     if args.fit:
         model = replace(
             fit_model(runs + extra, names_used), embedder=make_embedder(args.embedder).model_id
@@ -553,6 +586,19 @@ async def main_sets(args: argparse.Namespace) -> None:
 
             decisions[run.name] = said_no(run, answers)
         title = "shipped decision"
+    elif args.ranker == "loso":
+        hand = {r.name: set_scores(r, [False] * len(r.questions)) for r in runs}
+        ordered, decisions = loso_ranking(runs, extra, ranker_names, names_used, args.ranker_l2)
+        print("\n### Ranking: hand-set order vs learned ranker (leave-one-set-out)\n")
+        print(
+            "| set | top-1 hand | top-1 learned | MRR@5 hand | MRR@5 learned |\n|---|---|---|---|---|"
+        )
+        for run in runs:
+            h = hand[run.name]
+            s = set_scores(ordered[run.name], [False] * len(run.questions))
+            print(f"| {run.name} | {h.top1:.3f} | {s.top1:.3f} | {h.mrr5:.3f} | {s.mrr5:.3f} |")
+        runs = [ordered[r.name] for r in runs]
+        title = "leave-one-set-out: ranker and refusal model fitted on the other sets"
     else:
         decisions = loso_decisions(runs, names_used, extra)
         title = "leave-one-set-out: refusal model fitted on the other sets"
@@ -655,6 +701,208 @@ def loso_decisions(
     return out
 
 
+# the ranker's default features: the hand-set score's own (cosine, BM25, second view, codes) plus
+# the chunk-only cosine and the language flag; the coverage shares (ranker.FEATURES) made a
+# generic document beat the specific one (sample KB: 科创板开户条件 → account opening)
+RANKER_DEFAULT = (
+    "dense",
+    "chunk_dense",
+    "lexical",
+    "second_view",
+    "code",
+    "uncovered",
+    "cross_language",
+)
+RANKER_NEGATIVES = 20  # wrong documents per question the ranker learns to put below the right one
+RANKER_L2 = (0.3, 1.0, 3.0, 10.0, 30.0)  # the grid the nested leave-one-set-out choice picks from
+
+
+def ranker_rows(
+    runs: list[SetRun], names: tuple[str, ...]
+) -> list[tuple[list[list[float]], list[bool]]]:
+    """Per answerable question with a right document among its candidates: the features of
+    its right documents and of the first RANKER_NEGATIVES wrong ones (hand-set order), and
+    which rows are right."""
+    out = []
+    for run in runs:
+        if run.candidates is None:
+            raise SystemExit(f"{run.name}: no candidates cached (clear the --cache directory)")
+        for q, cands in zip(run.questions, run.candidates, strict=True):
+            if not q.expected or not any(c.doc_id in q.expected for c in cands):
+                continue
+            right = [c for c in cands if c.doc_id in q.expected]
+            wrong = hand_order([c for c in cands if c.doc_id not in q.expected])
+            wrong = wrong[:RANKER_NEGATIVES]
+            if not wrong:
+                continue
+            rows = [ranker_features(c) for c in right + wrong]
+            out.append(
+                ([[v[n] for n in names] for v in rows], [True] * len(right) + [False] * len(wrong))
+            )
+    return out
+
+
+def ranker_features(c: RankedResult) -> dict[str, float]:
+    return ranker_values(c)
+
+
+def hand_weights() -> dict[str, float]:
+    """The hand-set ordering as ranker weights (answering's constants; uncovered last)."""
+    return {
+        "dense": 1.0,
+        "lexical": answering.LEXICAL_WEIGHT,
+        "second_view": answering.SECOND_VIEW_WEIGHT,
+        "code": answering.CODE_BOOST,
+        "uncovered": -0.1,
+    }
+
+
+def hand_order(cands: list[RankedResult]) -> list[RankedResult]:
+    """Candidates in the hand-set order, from their features (whatever order they were cached
+    in): uncovered last, then the hand-set score."""
+    weights = hand_weights()
+
+    def key(c: RankedResult) -> tuple[bool, float, float, str]:
+        v = ranker_features(c)
+        score = sum(weights[n] * v[n] for n in ("dense", "lexical", "second_view", "code"))
+        return (bool(c.uncovered), -score, -(c.dense_score or 0.0), c.doc_id)
+
+    return sorted(cands, key=key)
+
+
+RANKER_GROUPED = True  # covered documents first (as the hand-set order), learned order within
+
+
+RANKER_PRIOR = (
+    "zero"  # "hand": the L2 penalty pulls towards the hand-set weights (× a fitted scale)
+)
+
+
+def fit_ranker(
+    runs: list[SetRun], names: tuple[str, ...] = RANKER_DEFAULT, l2: float = 1.0
+) -> Ranker:
+    """Pairwise logistic regression (RankNet with a linear score): every right document above
+    every wrong one of its question, each question weighing the same; standardised features,
+    L2 penalty `l2` (in questions), Newton steps. `unit` rescales the score to the hand-set
+    score's spread over the first ten candidates."""
+    import numpy as np
+
+    groups = ranker_rows(runs, names)
+    every = np.asarray([row for rows, _ in groups for row in rows], dtype=float)
+    mean = every.mean(axis=0)
+    scale = every.std(axis=0)
+    scale[scale == 0] = 1.0
+    diffs, weights = [], []
+    for rows, right in groups:
+        z = (np.asarray(rows, dtype=float) - mean) / scale
+        pos = z[np.asarray(right)]
+        neg = z[~np.asarray(right)]
+        d = (pos[:, None, :] - neg[None, :, :]).reshape(-1, z.shape[1])
+        if RANKER_GROUPED and "uncovered" in names:
+            # the grouping orders a covered and an uncovered document: only pairs within a group
+            flag = np.asarray(rows, dtype=float)[:, names.index("uncovered")]
+            same = (flag[np.asarray(right)][:, None] == flag[~np.asarray(right)][None, :]).ravel()
+            d = d[same]
+        if not len(d):
+            continue
+        diffs.append(d)
+        weights.append(np.full(len(d), 1.0 / len(d)))
+    x = np.concatenate(diffs)
+    w = np.concatenate(weights)
+    # with the hand prior the weights are tau × hand + delta, only delta penalised
+    prior = np.asarray([hand_weights().get(n, 0.0) for n in names]) * scale
+    if RANKER_PRIOR == "hand":
+        x = np.concatenate([(x @ prior)[:, None], x], axis=1)
+        penalty = np.asarray([1e-6] + [l2] * len(names))
+    else:
+        penalty = np.full(len(names), l2)
+    theta = np.zeros(x.shape[1])
+    for _ in range(50):
+        m = x @ theta
+        p = 1.0 / (1.0 + np.exp(-m))  # P(right above wrong)
+        grad = -(x * (w * (1.0 - p))[:, None]).sum(axis=0) + penalty * theta
+        hess = (x * (w * p * (1.0 - p))[:, None]).T @ x + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        theta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    beta = theta[0] * prior + theta[1:] if RANKER_PRIOR == "hand" else theta
+    hand, learned = [], []
+    for run in runs:
+        for cands in run.candidates or []:
+            for c in cands[:10]:
+                hand.append(c.score)
+                v = ranker_features(c)
+                learned.append(float((np.asarray([v[n] for n in names]) - mean) / scale @ beta))
+    unit = float(np.std(hand) / max(np.std(learned), 1e-9))
+    return Ranker(
+        names,
+        tuple(float(v) for v in mean),
+        tuple(float(v) for v in scale),
+        tuple(float(v) for v in beta),
+        unit,
+        l2,
+        covered_first=RANKER_GROUPED,
+    )
+
+
+def reranked(run: SetRun, ranker: Ranker | None) -> SetRun:
+    """The run with each question's candidates ordered by `ranker` (None: as cached)."""
+    if ranker is None or run.candidates is None:
+        return run
+    cands = [reorder(c, ranker) for c in run.candidates]
+    return replace(run, rankings=[c[:5] for c in cands], candidates=cands)
+
+
+def ranking_value(runs: list[SetRun]) -> float:
+    """Mean over the runs of top-1 + MRR@5 (no refusals involved)."""
+    total = 0.0
+    for run in runs:
+        s = set_scores(run, [False] * len(run.questions))
+        total += s.top1 + s.mrr5
+    return total / max(len(runs), 1)
+
+
+def choose_l2(runs: list[SetRun], names: tuple[str, ...]) -> float:
+    """The L2 of RANKER_L2 with the best leave-one-set-out ranking over `runs` (nested: only
+    the training folds' sets are given). Runs named samples are never held out."""
+    held = [r for r in runs if r.name != "samples"]
+    if len(held) < 2:
+        return 1.0
+    best, best_value = 1.0, -1.0
+    for l2 in RANKER_L2:
+        value = ranking_value(
+            [reranked(r, fit_ranker([o for o in runs if o is not r], names, l2)) for r in held]
+        )
+        if value > best_value + 1e-9:
+            best, best_value = l2, value
+    return best
+
+
+def loso_ranking(
+    runs: list[SetRun],
+    extra: list[SetRun],
+    names: tuple[str, ...],
+    refusal: tuple[str, ...],
+    l2: float | None,
+) -> tuple[dict[str, SetRun], dict[str, list[bool]]]:
+    """Each held-out set ordered by a ranker fitted on the other sets (+ extra), and its
+    refusals by a refusal model fitted on the other sets ordered by that same ranker."""
+    ordered, decisions = {}, {}
+    for run in runs:
+        train = [r for r in runs if r is not run] + extra
+        chosen = l2 if l2 is not None else choose_l2(train, names)
+        ranker = fit_ranker(train, names, chosen)
+        print(
+            f"held out {run.name}: ranker l2 {chosen}, unit {ranker.unit:.4f}, "
+            + ", ".join(f"{n} {c:+.2f}" for n, c in zip(ranker.features, ranker.coef, strict=True))
+        )
+        model = fit_model([reranked(r, ranker) for r in train], refusal)
+        ordered[run.name] = reranked(run, ranker)
+        decisions[run.name] = said_no(ordered[run.name], model.answers)
+    return ordered, decisions
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--set", action="append", default=[], help="an evaluation set's name")
@@ -664,6 +912,26 @@ async def main() -> None:
     parser.add_argument("--features", help="comma-separated refusal-model features")
     parser.add_argument("--fit", type=Path, help="fit the refusal model on the sets, write it")
     parser.add_argument("--label", choices=["answerable", "right"], default="right")
+    parser.add_argument(
+        "--ranker",
+        choices=["engine", "loso"],
+        default="engine",
+        help="document order: the engine's as ranked (engine) or a learned ranker fitted "
+        "leave-one-set-out on the cached candidates (loso; with --decision loso)",
+    )
+    parser.add_argument(
+        "--fit-ranker", type=Path, help="fit the learned ranker on the sets, write it"
+    )
+    parser.add_argument("--ranker-l2", type=float, help="the ranker's L2 (default: nested LOSO)")
+    parser.add_argument("--ranker-features", help="comma-separated ranker features")
+    parser.add_argument(
+        "--ranker-ungrouped",
+        action="store_true",
+        help="the learned score alone orders (no covered-first grouping)",
+    )
+    parser.add_argument(
+        "--ranker-prior", choices=["zero", "hand"], default="zero", help="what L2 pulls towards"
+    )
     parser.add_argument(
         "--train-also", action="append", default=[], help="extra training set (e.g. samples)"
     )
@@ -688,6 +956,9 @@ async def main() -> None:
         setattr(
             answering, key, type(current)(value == "True" if isinstance(current, bool) else value)
         )
+    global RANKER_PRIOR, RANKER_GROUPED
+    RANKER_PRIOR = args.ranker_prior
+    RANKER_GROUPED = not args.ranker_ungrouped
     if args.set or args.sets:
         await main_sets(args)
         return

