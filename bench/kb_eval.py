@@ -589,9 +589,11 @@ async def main_sets(args: argparse.Namespace) -> None:
     elif args.ranker == "loso":
         hand = {r.name: set_scores(r, [False] * len(r.questions)) for r in runs}
         ordered, decisions = loso_ranking(runs, extra, ranker_names, names_used, args.ranker_l2)
-        print("\n### Ranking: hand-set order vs learned ranker (leave-one-set-out)\n")
         print(
-            "| set | top-1 hand | top-1 learned | MRR@5 hand | MRR@5 learned |\n|---|---|---|---|---|"
+            "\n### Ranking: the cached (engine) order vs the learned ranker (leave-one-set-out)\n"
+        )
+        print(
+            "| set | top-1 engine | top-1 learned | MRR@5 engine | MRR@5 learned |\n|---|---|---|---|---|"
         )
         for run in runs:
             h = hand[run.name]
