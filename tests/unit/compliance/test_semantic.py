@@ -12,7 +12,13 @@ import numpy as np
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
 from knowledge_base.compliance.lexicon import Category
 from knowledge_base.compliance.negation import distanced, negated
-from knowledge_base.compliance.semantic import SemanticCheck, Thresholds, clauses, sentences
+from knowledge_base.compliance.semantic import (
+    DraftModel,
+    SemanticCheck,
+    Thresholds,
+    clauses,
+    sentences,
+)
 
 
 class KeywordEmbedder:
@@ -198,3 +204,69 @@ def test_english_sentences_end_at_full_stops_and_numbers_keep_their_commas() -> 
     )
     (violation,) = result.violations
     assert violation.matched_text == "we guarantee this bond"  # the claim, not the greeting
+
+
+def trained(bias: float, check: SemanticCheck) -> DraftModel:
+    """A stand-in trained signal on the keyword geometry: units pointing at "claim" more
+    than at "compliant" (the pooled vector's two axes) raise P(violation)."""
+    weights = np.zeros(2 + 2 + 7)
+    weights[2], weights[3] = 12.0, -12.0
+    return DraftModel(weights, bias, 0.5, check.exemplar_key())
+
+
+def with_model(bias: float = -2.0) -> SemanticCheck:
+    """The stand-in check whose thresholds never pass, with a trained signal."""
+    check = SemanticCheck(
+        KeywordEmbedder(),
+        [("returns", Category.PROMISED_RETURNS, "包您一定赚")],
+        ["收益不保证，承诺收益属于违规"],
+        thresholds=Thresholds(1.1, 1.1, 1.0, 1.1, 1.1, 1.0),
+    )
+    check.model = trained(bias, check)
+    return check
+
+
+def test_the_trained_signal_flags_a_claim_with_its_category_and_passes_a_disclosure() -> None:
+    lexicon = load_lexicon(default_lexicon_path())
+    checker = ComplianceChecker(lexicon, with_model())
+    result = checker.check("王姐您好，对账单已发。这款包您一定赚，放心。")
+    assert not result.ok
+    (violation,) = result.violations
+    assert violation.category is Category.PROMISED_RETURNS  # its closest claim's category
+    assert "包您一定赚" in violation.matched_text and violation.suggestion
+    assert checker.check("王姐您好，这款产品收益不保证，请知悉。").ok
+    without = SemanticCheck(
+        KeywordEmbedder(),
+        with_model().claims,
+        ["收益不保证，承诺收益属于违规"],
+        thresholds=Thresholds(1.1, 1.1, 1.0, 1.1, 1.1, 1.0),
+    )
+    assert ComplianceChecker(lexicon, without).check("这款包您一定赚，放心。").ok
+
+
+def test_a_lexicon_phrase_counts_even_when_the_trained_signal_says_clean() -> None:
+    lexicon = load_lexicon(default_lexicon_path())
+    never = with_model(bias=-60.0)
+    result = ComplianceChecker(lexicon, never).check("王姐，这款产品保本保息。")
+    assert not result.ok and any("保本" in v.matched_text for v in result.violations)
+    # a negated promise is still dropped by the negation rules
+    assert ComplianceChecker(lexicon, never).check("王姐，这款产品不保本。").ok
+
+
+def test_a_trained_signal_fitted_on_other_exemplars_is_not_used() -> None:
+    check = with_model()
+    other = DraftModel(np.zeros(11), 9.0, 0.5, "other-exemplars")
+    rebuilt = SemanticCheck(KeywordEmbedder(), check.claims, ["收益不保证"], model=other)
+    assert rebuilt.model is None
+
+
+def test_the_trained_signal_is_read_back_from_its_file(tmp_path: Path) -> None:
+    model = trained(-2.0, with_model())
+    path = tmp_path / "draft_model.json"
+    model.save(path)
+    again = DraftModel.read(path)
+    assert again is not None and again.threshold == 0.5 and again.bias == -2.0
+    assert np.array_equal(again.weights, model.weights)
+    assert DraftModel.read(tmp_path / "missing.json") is None
+    path.write_text(path.read_text().replace("multilingual-e5-small", "other-model"))
+    assert DraftModel.read(path) is None  # fitted for another embedder

