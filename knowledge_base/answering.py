@@ -382,34 +382,42 @@ def with_features(
     unknown = coverage.unknown_share(words)
     rows = [(r, coverage.uncovered(concepts, r.doc_id, r.version)) for r in ranked]
     if ranker is not None:  # scored on every candidate, only the kept ones are copied
-        shares = [
-            (
+
+        def shares(r: RankedResult) -> tuple[float | None, float | None]:
+            return (
                 coverage.lexical_coverage(words, r.doc_id, r.version),
                 coverage.weighted_coverage(words, r.doc_id, r.version),
             )
-            for r, _ in rows
-        ]
+
+        every = [shares(r) for r, _ in rows] if ranker.reads_coverage else None
         scores = [
-            ranker.score(r, uncovered=bool(u), coverage=c, weighted_coverage=w)
-            for (r, u), (c, w) in zip(rows, shares, strict=True)
-        ]
-        missing = [bool(u) for _, u in rows]
-        return [
-            replace(
-                rows[i][0],
-                score=scores[i],
-                margin=lead,
-                uncovered=rows[i][1],
-                lexical_coverage=shares[i][0],
-                agreement=rows[i][0] is dense_top
-                and rows[i][0] is lexical_top
-                and rows[i][0].lexical_score is not None,
-                weighted_coverage=shares[i][1],
-                unknown_share=unknown,
-                dense_margin=_dense_lead(rows[i][0].dense_score, cosines),
+            ranker.score(r, uncovered=bool(u))
+            if every is None
+            else ranker.score(
+                r, uncovered=bool(u), coverage=every[i][0], weighted_coverage=every[i][1]
             )
-            for i, lead in order(ranked, scores, missing, ranker.covered_first)[:limit]
+            for i, (r, u) in enumerate(rows)
         ]
+        kept = []
+        for i, lead in order(ranked, scores, [bool(u) for _, u in rows], ranker.covered_first)[
+            :limit
+        ]:
+            r, uncovered = rows[i]
+            cover, weighted = every[i] if every is not None else shares(r)
+            kept.append(
+                replace(
+                    r,
+                    score=scores[i],
+                    margin=lead,
+                    uncovered=uncovered,
+                    lexical_coverage=cover,
+                    agreement=r is dense_top and r is lexical_top and r.lexical_score is not None,
+                    weighted_coverage=weighted,
+                    unknown_share=unknown,
+                    dense_margin=_dense_lead(r.dense_score, cosines),
+                )
+            )
+        return kept
     rows.sort(key=lambda row: bool(row[1]))  # stable: score order within each group
     # margin: lead over the next document that covers the question as well as this one
     best: dict[bool, list[float]] = {}

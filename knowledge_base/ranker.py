@@ -123,6 +123,11 @@ class Ranker:
         object.__setattr__(self, "_terms", terms)
         object.__setattr__(self, "_offset", offset)
 
+    @property
+    def reads_coverage(self) -> bool:
+        """Whether the score reads the coverage shares (else they need not be computed)."""
+        return "coverage" in self.features or "weighted_coverage" in self.features
+
     def score(self, r: Candidate, **stand_ins: float | bool | None) -> float:
         """The candidate's score (`stand_ins`: see `feature_values`)."""
         values = feature_values(r, **stand_ins)  # type: ignore[arg-type]
