@@ -29,12 +29,14 @@ import asyncio
 import re
 import weakref
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from knowledge_base.aliases import EMPTY_ALIASES, AliasIndex
 from knowledge_base.calibration import RefusalModel, load_model
@@ -663,7 +665,11 @@ class AnswerService:
     ) -> list[RankedResult]:
         """On a search thread: the search and the ranking after it. The ranking (pooling,
         coverage, glossary mentions) took ~1.5 ms of each question's ~4 ms on the event loop,
-        where 20 managers' questions queue one behind another."""
+        where 20 managers' questions queue one behind another. The second view embeds the
+        question on a thread of its own meanwhile (the first view's model leaves it a core)."""
+        view = self._second_view
+        seen = self._second_index is not None and SECOND_VIEW_WEIGHT > 0 and mode == "hybrid"
+        pending = view.prefetch(query) if view is not None and seen else None
         hits = self._search(searcher, query, mode)
         if served is not None:  # never a version retired since the index was built
             hits = [h for h in hits if (h.metadata["doc_id"], int(h.metadata["version"])) in served]
@@ -676,15 +682,27 @@ class AnswerService:
         )
         ranker = self._ranker if LEARNED_RANKER and mode == "hybrid" else None
         return with_features(
-            self._seen_twice(ranked, query, mode), query, coverage, limit=k, ranker=ranker
+            self._seen_twice(ranked, query, mode, pending),
+            query,
+            coverage,
+            limit=k,
+            ranker=ranker,
         )
 
-    def _seen_twice(self, ranked: list[RankedResult], query: str, mode: Mode) -> list[RankedResult]:
-        """Hybrid ranking with the second view fused in (SECOND_VIEW_WEIGHT; 0: as it was)."""
+    def _seen_twice(
+        self,
+        ranked: list[RankedResult],
+        query: str,
+        mode: Mode,
+        pending: Future[np.ndarray] | None = None,
+    ) -> list[RankedResult]:
+        """Hybrid ranking with the second view fused in (SECOND_VIEW_WEIGHT; 0: as it was);
+        `pending`: the question's vector, being embedded (`SecondView.prefetch`)."""
         view, index = self._second_view, self._second_index
         if mode != "hybrid" or view is None or index is None or SECOND_VIEW_WEIGHT <= 0:
             return ranked
-        scores = view.scores(index, query, [(r.doc_id, r.version) for r in ranked])
+        vector = pending.result() if pending is not None else None
+        scores = view.scores(index, query, [(r.doc_id, r.version) for r in ranked], vector=vector)
         return fuse(ranked, scores, SECOND_VIEW_WEIGHT)
 
     def decide(self, best: RankedResult, mode: Mode = "hybrid") -> str | None:
