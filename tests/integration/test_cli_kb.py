@@ -62,7 +62,7 @@ def test_import_reports_drafts_and_builds_the_index(kb):
 def test_search_returns_the_margin_script_with_its_citation(kb):
     result = kb("kb", "search", "客户想做融资融券要满足啥条件", "--json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["decision"] == "answer"
     best = data["results"][0]
     assert (best["doc_id"], best["version"], best["approved_by"]) == (
@@ -90,12 +90,12 @@ def test_search_returns_the_margin_script_with_its_citation(kb):
 def test_check_flags_both_phrases_and_exits_non_zero(kb):
     result = kb("kb", "check", "这个产品保本，稳赚不赔", "--json")
     assert result.exit_code == 1
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["ok"] is False
     assert [v["phrase"] for v in data["violations"]] == ["保本", "稳赚不赔"]
     assert set(data["violations"][0]) >= {"phrase", "category", "start", "end", "suggestion"}
     clean = kb("kb", "check", "本产品不保本，投资有风险", "--json")
-    assert clean.exit_code == 0 and json.loads(clean.output) == {"ok": True, "violations": []}
+    assert clean.exit_code == 0 and json.loads(clean.stdout) == {"ok": True, "violations": []}
 
 
 def test_list_and_show_tell_the_curation_story(kb):
@@ -124,7 +124,7 @@ def test_only_compliance_approves_and_retired_text_disappears(kb):
         "kb", "retire", "KB-STAR-MARKET-ELIGIBILITY", "--by", "C001", "--reason", "规则更新"
     )
     assert retired.exit_code == 0
-    after = json.loads(kb("kb", "search", "科创板开户条件", "--json", "--k", "5").output)
+    after = json.loads(kb("kb", "search", "科创板开户条件", "--json", "--k", "5").stdout)
     assert all(r["doc_id"] != "KB-STAR-MARKET-ELIGIBILITY" for r in after["results"])
 
 

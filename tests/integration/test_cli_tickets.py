@@ -20,13 +20,13 @@ def test_tickets_list_json_and_breached(ambot, tmp_path):  # noqa: F811
     for kind, text in (("staff", STAFF), ("clients", CLIENTS), ("tickets", TICKETS)):
         result = ambot("import", kind, str(write(tmp_path / f"{kind}.csv", text)))
         assert result.exit_code == 0, result.output
-    every = json.loads(ambot("tickets", "list", "--json").output)["tickets"]
+    every = json.loads(ambot("tickets", "list", "--json").stdout)["tickets"]
     assert [t["ticket_id"] for t in every] == ["TK-OLD", "TK-NEW"]  # most urgent first
     old, new = every
     assert old["clock"] == "response" and old["breached"] and old["minutes_left"] < 0
     assert old["manager_id"] == "M001" and "13812345678" not in old["summary"]
     assert new["clock"] == "response" and not new["breached"]
-    late = json.loads(ambot("tickets", "list", "--breached", "--json").output)["tickets"]
+    late = json.loads(ambot("tickets", "list", "--breached", "--json").stdout)["tickets"]
     assert [t["ticket_id"] for t in late] == ["TK-OLD"]
     text = ambot("tickets", "list", "--breached").output
     assert "TK-OLD" in text and "min late" in text and "TK-NEW" not in text
