@@ -537,7 +537,7 @@ async def main_sets(args: argparse.Namespace) -> None:
             f"{time.perf_counter() - started:.1f}s"
         )
     decisions: dict[str, list[bool]] = {}
-    names_used = tuple(args.features.split(",")) if args.features else FEATURES
+    names_used = tuple(args.features.split(",")) if args.features else REFUSAL_DEFAULT
     global LABEL
     LABEL = args.label
     extra = []
@@ -654,8 +654,14 @@ def refusal_objective(scores: list[Scores]) -> float:
     return total / max(len(scores), 1)
 
 
+# the refusal model's default features: the nine score and coverage features and the question's
+# closeness to the field's topic map (background). The second view, the chunk-only cosine and
+# the language flag (calibration.FEATURES) were tried as well (docs/benchmarks.md)
+REFUSAL_DEFAULT = (*FEATURES[:9], "background")
+
+
 def fit_model(
-    runs: list[SetRun], names: tuple[str, ...] = FEATURES, c: float = 1.0
+    runs: list[SetRun], names: tuple[str, ...] = REFUSAL_DEFAULT, c: float = 1.0
 ) -> RefusalModel:
     """Logistic regression on the runs' questions (standardised features, classes balanced);
     the probability threshold is the one that serves the runs best (`refusal_objective`)."""
@@ -688,7 +694,7 @@ def fit_model(
 
 
 def loso_decisions(
-    runs: list[SetRun], names: tuple[str, ...] = FEATURES, extra: list[SetRun] | None = None
+    runs: list[SetRun], names: tuple[str, ...] = REFUSAL_DEFAULT, extra: list[SetRun] | None = None
 ) -> dict[str, list[bool]]:
     """Each set's refusals by a model fitted on the other sets (plus `extra` training sets)."""
     out = {}

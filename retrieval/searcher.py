@@ -229,6 +229,10 @@ class HybridSearcher:
                 for h in fused
             ]
 
+    def query_vector(self, query: str) -> Any:
+        """The query's vector as `search` embeds it (remembered: free right after a search)."""
+        return self._queries.encode_queries([query])[0]
+
     def fingerprint(self) -> str:
         """sha256 over the sorted ids and texts of all passages (see persistence.fingerprint)."""
         with self._lock:
