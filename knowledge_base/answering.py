@@ -701,10 +701,10 @@ class AnswerService:
         )
         if self._background is None or mode == "lexical" or not kept:
             return kept
-        # the vector the search just embedded (remembered by the searcher: no model call)
-        closeness = self._background.closeness(
-            searcher.query_vector(self._dense_query(query, mode))
-        )
+        # the question as typed (the searcher remembers its vector: no model call unless an
+        # alias was spelled out for the search — 「rzrq」 read as 融资融券 would make a
+        # question typed in initials look as typical as one naming the business)
+        closeness = self._background.closeness(searcher.query_vector(query))
         return [replace(r, background=closeness) for r in kept]
 
     def _seen_twice(
