@@ -85,6 +85,7 @@ INTENTS: tuple[Intent, ...] = (
         asks=_cues(
             "条件|门槛|要求|资格|准入|能不能开|能开吗|可以开吗|能否开通|够不够|够开|"
             "达标|不达标|满足|符合|谁能|谁可以|哪些人|什么人|适合谁|适合什么|"
+            "多少资产|资产要多少|资产多少|资金要多少|要多少资金|多少资金才|"
             "eligible|eligibility|requirement|requirements|require|required|qualify|"
             "qualified|criteria|threshold|who can"
         ),

@@ -16,6 +16,7 @@ from retrieval import SearchHit
     ("question", "intent"),
     [
         ("两融开户门槛是多少", "conditions"),
+        ("rzrq要多少资产", "conditions"),  # an asset threshold, asked in everyday words
         ("合约到期了还想继续借，需要满足什么条件", "conditions"),
         ("Who is eligible for margin trading?", "conditions"),
         ("融资利率是多少，手续费怎么收", "fees"),
