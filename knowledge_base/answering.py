@@ -740,20 +740,15 @@ class AnswerService:
         through the model."""
         expansion = self._glossary.expand(query)
         spelled_out = self._aliases.expand(query)  # rzrq → 融资融券 (from the KB's own tags)
+        dense = expansion.dense_query() if mode == "dense" else query
+        if spelled_out and ALIASES_TO_MODEL:
+            dense = " ".join([dense, *spelled_out])
         return searcher.search(
-            self._dense_query(query, mode),
+            dense,
             max(CANDIDATES, 1),
             mode,
             lexical_query=" ".join([expansion.lexical_query(), *spelled_out]),
         )
-
-    def _dense_query(self, query: str, mode: Mode) -> str:
-        """What the model embeds for a question (see `_search`)."""
-        dense = self._glossary.expand(query).dense_query() if mode == "dense" else query
-        spelled_out = self._aliases.expand(query)
-        if spelled_out and ALIASES_TO_MODEL:
-            dense = " ".join([dense, *spelled_out])
-        return dense
 
     async def answer(
         self,

