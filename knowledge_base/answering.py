@@ -48,7 +48,7 @@ from knowledge_base.out_of_scope import OutOfScopeMatch, OutOfScopePolicy, load_
 from knowledge_base.ranker import Ranker, load_ranker, order
 from knowledge_base.second_view import SecondView, SecondViewIndex, fuse, shared_second_view
 from knowledge_base.sections import heading_intents, offers, question_intents, wanted
-from knowledge_base.text import clean_text
+from knowledge_base.text import clean_text, searchable
 from retrieval import (
     BuildReport,
     Embedder,
@@ -637,7 +637,8 @@ class AnswerService:
     async def rank(self, question: str, *, k: int = 5, mode: Mode = "hybrid") -> list[RankedResult]:
         """Documents best first (one entry per document: its best section), in effect today."""
         searcher = await self._ensure_index()
-        query = question.strip()[:MAX_QUESTION_CHARS]
+        # zero-width characters and full-width letters would reach the model and BM25 as typed
+        query = searchable(question)[:MAX_QUESTION_CHARS]
         if not query:
             return []
         served = await self._served_now()

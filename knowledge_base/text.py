@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from storage.text import clean_text
+from storage.text import clean_text, searchable
 
-__all__ = ["clean_text"]
+__all__ = ["clean_text", "searchable"]

