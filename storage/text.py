@@ -4,6 +4,7 @@ handlers reach it through knowledge_base.text."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _ZWJ = "\u200d"
@@ -40,9 +41,23 @@ _HALF_WIDTH = {
 }
 
 
+# Markup a chat client or a paste leaves in a question: it is formatting, not content. Only
+# paired emphasis goes (「*ST」, a delisting-risk stock, and 「HDTong_Setup」 keep theirs).
+_MARKUP = (
+    (re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>"), " "),  # <b>, </i>, <a href=…>
+    (re.compile(r"\[([^\[\]\n]*)\]\([^()\s]*\)"), r"\1"),  # [text](url) → text
+    (re.compile(r"(?<![\w*`~])(\*\*?|`|~~)([^*`~\n]+?)\1(?![\w*`~])"), r"\2"),  # *x*, `x`
+    (re.compile(r"(?<!\w)_([^_\n]+)_(?!\w)"), r"\1"),  # _x_
+)
+
+
 def searchable(text: str) -> str:
-    """A question as search reads it: `clean_text`, full-width letters and digits half-width."""
-    return clean_text(text).translate(_HALF_WIDTH)
+    """A question as search reads it: `clean_text`, full-width letters and digits half-width,
+    HTML tags and Markdown emphasis and link targets dropped (what is stored stays as typed)."""
+    text = clean_text(text).translate(_HALF_WIDTH)
+    for pattern, replacement in _MARKUP:
+        text = pattern.sub(replacement, text)
+    return text.strip()
 
 
 def _emoji_like(ch: str) -> bool:
