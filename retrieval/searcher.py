@@ -24,6 +24,7 @@ from retrieval.persistence import (
     read_manifest,
     write_generation,
 )
+from retrieval.query_adapter import QueryAdapter, load_adapter
 from retrieval.types import DocId, check_unique
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
@@ -85,8 +86,16 @@ class HybridSearcher:
         candidates: int = 50,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         query_cache: int = 1024,
+        query_adapter: QueryAdapter | Literal["shipped"] | None = "shipped",
     ) -> None:
         self.embedder = embedder
+        # the dense side searches with the adapted query vector (retrieval.query_adapter);
+        # "shipped": the adapter that ships for this embedder's model, if any
+        self.adapter = (
+            load_adapter(embedder.model_id, embedder.dimension)
+            if query_adapter == "shipped"
+            else query_adapter
+        )
         batching = BatchingEmbedder(embedder)
         self._queries: Embedder = (
             CachingEmbedder(batching, size=query_cache) if query_cache > 0 else batching
@@ -206,15 +215,15 @@ class HybridSearcher:
             if mode == "dense":
                 return [
                     self._hit(doc_id, score, dense=(rank, score))
-                    for rank, (doc_id, score) in enumerate(self.dense.search(vector, k), 1)
+                    for rank, (doc_id, score) in enumerate(self._dense(vector, k), 1)
                 ]
             lexical = self.lexical.search(words, depth)
             fused = reciprocal_rank_fusion(
-                self.dense.search(vector, depth), lexical, rrf_k=self.rrf_k, limit=k
+                self._dense(vector, depth), lexical, rrf_k=self.rrf_k, limit=k
             )
             # Passages found only lexically still get their true cosine similarity.
             missing = [h.id for h in fused if h.dense_score is None]
-            cosine = dict(zip(missing, self.dense.scores(vector, missing), strict=True))
+            cosine = dict(zip(missing, self._cosines(vector, missing), strict=True))
             return [
                 SearchHit(
                     id=h.id,
@@ -230,8 +239,41 @@ class HybridSearcher:
             ]
 
     def query_vector(self, query: str) -> Any:
-        """The query's vector as `search` embeds it (remembered: free right after a search)."""
+        """The query's vector as the model embeds it, before any adapter (remembered: free
+        right after a search)."""
         return self._queries.encode_queries([query])[0]
+
+    def _dense(self, vector: Any, k: int) -> list[tuple[DocId, float]]:
+        """The k nearest passages and their cosines. With an adapter (retrieval.query_adapter),
+        documents are searched with the adapted question, their cosines put back on the
+        model's scale, and passages that are themselves questions with the question as the
+        model embeds it (question to question: what the model was trained for; the adapter
+        was fitted for question to document)."""
+        if self.adapter is None:
+            return self.dense.search(vector, k)
+        adapted = self.adapter(vector)
+        documents = [
+            (doc_id, self.adapter.calibrate(score))
+            for doc_id, score in self.dense.search(adapted, 2 * k)
+            if self._passages[doc_id].embed_as != "query"
+        ]
+        questions = [
+            (doc_id, score)
+            for doc_id, score in self.dense.search(vector, 2 * k)
+            if self._passages[doc_id].embed_as == "query"
+        ]
+        return sorted(documents + questions, key=lambda h: (-h[1], h[0]))[:k]
+
+    def _cosines(self, vector: Any, ids: list[DocId]) -> list[float]:
+        """Each passage's cosine as `_dense` scores it."""
+        if self.adapter is None:
+            return self.dense.scores(vector, ids)
+        plain = self.dense.scores(vector, ids)
+        adapted = self.dense.scores(self.adapter(vector), ids)
+        return [
+            p if self._passages[i].embed_as == "query" else self.adapter.calibrate(a)
+            for i, p, a in zip(ids, plain, adapted, strict=True)
+        ]
 
     def fingerprint(self) -> str:
         """sha256 over the sorted ids and texts of all passages (see persistence.fingerprint)."""
@@ -283,15 +325,16 @@ class HybridSearcher:
         manifest = read_manifest(folder)
         if manifest is None:
             raise IndexMismatchError(f"no readable index in {folder}")
-        if manifest.model_id != embedder.model_id or manifest.dimension != embedder.dimension:
-            raise IndexMismatchError(
-                f"index in {folder} was built with {manifest.model_id} ({manifest.dimension}d), "
-                f"not {embedder.model_id} ({embedder.dimension}d)"
-            )
-        data = folder / manifest.generation
         searcher = cls(
             embedder, rrf_k=rrf_k, candidates=candidates, clock=clock, query_cache=query_cache
         )
+        wanted = embedder.model_id
+        if manifest.model_id != wanted or manifest.dimension != embedder.dimension:
+            raise IndexMismatchError(
+                f"index in {folder} was built with {manifest.model_id} ({manifest.dimension}d), "
+                f"not {wanted} ({embedder.dimension}d)"
+            )
+        data = folder / manifest.generation
         try:
             searcher.dense = FaissIndex.load(data)
             searcher.lexical = Bm25Index.load(data)
