@@ -659,7 +659,9 @@ def refusal_objective(scores: list[Scores]) -> float:
 
 
 # the refusal model's default features: the nine score and coverage features and the question's
-# closeness to the field's topic map (background). The second view, the chunk-only cosine and
+# closeness to the field's topic map (background). The closest sentence (sentence: a ranking
+# feature, knowledge_base/sentence_view.py) gave it nothing the cosines do not (docs/benchmarks.md,
+# sixth session). The second view, the chunk-only cosine and
 # the language flag (calibration.FEATURES) were tried as well (docs/benchmarks.md)
 REFUSAL_DEFAULT = (*FEATURES[:9], "background")
 
@@ -724,6 +726,7 @@ RANKER_DEFAULT = (
     "code",
     "uncovered",
     "cross_language",
+    "sentence",
 )
 RANKER_NEGATIVES = 20  # wrong documents per question the ranker learns to put below the right one
 RANKER_L2 = (0.3, 1.0, 3.0, 10.0, 30.0)  # the grid the nested leave-one-set-out choice picks from

@@ -48,6 +48,7 @@ from knowledge_base.out_of_scope import OutOfScopeMatch, OutOfScopePolicy, load_
 from knowledge_base.ranker import Ranker, load_ranker, order
 from knowledge_base.second_view import SecondView, SecondViewIndex, fuse, shared_second_view
 from knowledge_base.sections import heading_intents, offers, question_intents, wanted
+from knowledge_base.sentence_view import build_sentence_index
 from knowledge_base.text import clean_text, searchable
 from retrieval import (
     BuildReport,
@@ -84,6 +85,9 @@ NEAREST_ASPECTS = True
 # times the second view's cosine (USE multilingual v3, knowledge_base/second_view.py; issue 15
 # §4) added to a document's hybrid score; 0: off (the model is then never loaded)
 SECOND_VIEW_WEIGHT = 0.08
+# score each document by its closest single sentence (knowledge_base/sentence_view.py), a
+# feature of the learned ranker and the refusal model; False: not computed (neutral value)
+SENTENCE_VIEW = True
 # order documents by the learned ranker (knowledge_base/ranker.py, ranker_model.json: weights
 # fitted across sets) instead of the hand-set sum above; False, or no file: the hand-set order
 LEARNED_RANKER = True
@@ -133,6 +137,9 @@ class RankedResult:
     # refusal feature (knowledge_base.background): the question's best cosine with the field's
     # topic map, the same for every document of one ranking
     background: float | None = None
+    # ranking and refusal feature (knowledge_base.sentence_view): the question's best cosine
+    # with one sentence of the document
+    sentence_dense: float | None = None
 
     @property
     def citation(self) -> Citation:
@@ -574,6 +581,7 @@ class AnswerService:
             )
         self._background = background
         self._second_index: SecondViewIndex | None = None
+        self._sentence_index: SecondViewIndex | None = None
         self._clock = clock or utc_now
         self._tz = ZoneInfo(timezone)
         self._searcher: HybridSearcher | None = None
@@ -613,6 +621,10 @@ class AnswerService:
             if self._second_view is not None and SECOND_VIEW_WEIGHT > 0:
                 self._second_index = await asyncio.to_thread(
                     self._second_view.build, passages, self._index_dir
+                )
+            if SENTENCE_VIEW:
+                self._sentence_index = await asyncio.to_thread(
+                    build_sentence_index, self._embedder, texts, self._index_dir
                 )
             self._searcher = searcher
             self._served.adopt(generation, texts)
@@ -694,7 +706,9 @@ class AnswerService:
         )
         ranker = self._ranker if LEARNED_RANKER and mode == "hybrid" else None
         kept = with_features(
-            self._seen_twice(ranked, query, mode, pending),
+            self._by_sentence(
+                searcher, self._seen_twice(ranked, query, mode, pending), query, mode
+            ),
             query,
             coverage,
             limit=k,
@@ -707,6 +721,17 @@ class AnswerService:
         # question typed in initials look as typical as one naming the business)
         closeness = self._background.closeness(searcher.query_vector(query))
         return [replace(r, background=closeness) for r in kept]
+
+    def _by_sentence(
+        self, searcher: HybridSearcher, ranked: list[RankedResult], query: str, mode: Mode
+    ) -> list[RankedResult]:
+        """Hybrid ranking: each document with its sentence score (the question's vector as the
+        search made it; a document the sentence index does not know keeps None)."""
+        index = self._sentence_index
+        if index is None or not ranked or mode != "hybrid":
+            return ranked
+        scores = index.scores(searcher.query_vector(query), [(r.doc_id, r.version) for r in ranked])
+        return [replace(r, sentence_dense=scores.get((r.doc_id, r.version))) for r in ranked]
 
     def _seen_twice(
         self,

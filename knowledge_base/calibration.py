@@ -53,6 +53,8 @@ class RankedResult(Protocol):
     def cross_language(self) -> bool: ...
     @property
     def background(self) -> float | None: ...
+    @property
+    def sentence_dense(self) -> float | None: ...
 
 
 LEXICAL_HALF = 20.0  # BM25 enters as bm25 / (bm25 + LEXICAL_HALF), in [0, 1)
@@ -72,6 +74,7 @@ FEATURES: tuple[str, ...] = (
     "chunk_dense",
     "cross_language",
     "background",
+    "sentence",
 )
 
 
@@ -106,6 +109,8 @@ def feature_values(best: RankedResult) -> dict[str, float]:
         # the question's closeness to the field's topic map (knowledge_base.background)
         # (unknown: NaN, read as the fitted mean by `RefusalModel.probability`)
         "background": best.background if best.background is not None else math.nan,
+        # the question's best cosine with one sentence of the document (unknown: NaN)
+        "sentence": best.sentence_dense if best.sentence_dense is not None else math.nan,
     }
 
 

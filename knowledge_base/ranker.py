@@ -32,6 +32,7 @@ FEATURES: tuple[str, ...] = (
     "code",  # share of the question's rare identifiers (GC001, 510050) the document holds
     "uncovered",  # the document never names a distinctive concept of the question
     "cross_language",  # the document is in the other language than the question
+    "sentence",  # best cosine with one sentence of the document (knowledge_base.sentence_view)
 )
 
 
@@ -60,6 +61,8 @@ class Candidate(Protocol):
     def uncovered(self) -> tuple[str, ...]: ...
     @property
     def cross_language(self) -> bool: ...
+    @property
+    def sentence_dense(self) -> float | None: ...
 
 
 C = TypeVar("C", bound=Candidate)
@@ -94,6 +97,7 @@ def feature_values(
         "code": r.code_share,
         "uncovered": 1.0 if missing else 0.0,
         "cross_language": 1.0 if r.cross_language else 0.0,
+        "sentence": r.sentence_dense if r.sentence_dense is not None else dense,
     }
 
 

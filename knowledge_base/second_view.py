@@ -121,21 +121,10 @@ class SecondView:
     def build(self, passages: Sequence[Passage], directory: Path | None) -> SecondViewIndex:
         """Vectors for `passages`, reusing those stored in `directory` (written back when
         anything new was embedded; None: nothing stored)."""
-        model = self.embedder.model_id
-        keys = [_key(model, p) for p in passages]
         with self._lock:
-            stored = _read(directory / VECTORS_FILE) if directory is not None else {}
-            missing = [i for i, k in enumerate(keys) if k not in stored]
-            vectors = np.zeros((len(passages), self.embedder.dimension), dtype=np.float32)
-            if missing:
-                fresh = self.embedder.encode_documents([passages[i].text for i in missing])
-                for i, vector in zip(missing, fresh, strict=True):
-                    stored[keys[i]] = vector
-            for i, k in enumerate(keys):
-                vectors[i] = stored[k]
-            if directory is not None and (missing or len(stored) != len(set(keys))):
-                _write(directory / VECTORS_FILE, list(dict.fromkeys(keys)), stored)
-        return SecondViewIndex(vectors, [_doc_key(p) for p in passages])
+            return build_index(
+                self.embedder, passages, directory / VECTORS_FILE if directory else None
+            )
 
     def question_vector(self, question: str) -> np.ndarray:
         """The question's vector (cached; concurrent questions are embedded together)."""
@@ -159,6 +148,28 @@ class SecondView:
         if vector is None:
             vector = self.question_vector(question)
         return index.scores(vector, docs)
+
+
+def build_index(
+    embedder: Embedder, passages: Sequence[Passage], stored_at: Path | None
+) -> SecondViewIndex:
+    """Each passage's vector by `embedder` (as a document), grouped by document; vectors kept in
+    the file `stored_at` are reused, and the file is rewritten when anything was embedded
+    (None: nothing stored). The caller serialises builds that share a file."""
+    model = embedder.model_id
+    keys = [_key(model, p) for p in passages]
+    stored = _read(stored_at) if stored_at is not None else {}
+    missing = [i for i, k in enumerate(keys) if k not in stored]
+    vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
+    if missing:
+        fresh = embedder.encode_documents([passages[i].text for i in missing])
+        for i, vector in zip(missing, fresh, strict=True):
+            stored[keys[i]] = vector
+    for i, k in enumerate(keys):
+        vectors[i] = stored[k]
+    if stored_at is not None and (missing or len(stored) != len(set(keys))):
+        _write(stored_at, list(dict.fromkeys(keys)), stored)
+    return SecondViewIndex(vectors, [_doc_key(p) for p in passages])
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
