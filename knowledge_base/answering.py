@@ -86,7 +86,7 @@ NEAREST_ASPECTS = True
 # §4) added to a document's hybrid score; 0: off (the model is then never loaded)
 SECOND_VIEW_WEIGHT = 0.08
 # score each document by its closest single sentence (knowledge_base/sentence_view.py), a
-# feature of the learned ranker and the refusal model; False: not computed (neutral value)
+# feature of the learned ranker; False: not computed (the ranker reads the cosine instead)
 SENTENCE_VIEW = True
 # order documents by the learned ranker (knowledge_base/ranker.py, ranker_model.json: weights
 # fitted across sets) instead of the hand-set sum above; False, or no file: the hand-set order
@@ -137,8 +137,8 @@ class RankedResult:
     # refusal feature (knowledge_base.background): the question's best cosine with the field's
     # topic map, the same for every document of one ranking
     background: float | None = None
-    # ranking and refusal feature (knowledge_base.sentence_view): the question's best cosine
-    # with one sentence of the document
+    # ranking feature (knowledge_base.sentence_view; the refusal model can read it, the shipped
+    # one does not): the question's best cosine with one sentence of the document
     sentence_dense: float | None = None
 
     @property

@@ -8,9 +8,10 @@ embedded on its own by the first view's model, without title or heading, so the 
 wording decides. A question's sentence score for a document is its best cosine with any of the
 document's units (the question vector the search already made).
 
-The learned ranker and the refusal model read it as a feature ("sentence"); measured leave-one-
-set-out over the eight independent sets (bench/kb_eval.py, docs/benchmarks.md, issue 15): top-1
-0.877 → 0.891, MRR@5 0.914 → 0.923, answered right 0.830 → 0.852.
+The learned ranker reads it as a feature ("sentence"); measured leave-one-set-out over the
+eight independent sets (bench/kb_eval.py, docs/benchmarks.md, issue 15): top-1 0.877 → 0.891,
+MRR@5 0.914 → 0.923, answered right 0.830 → 0.853. The refusal model can read it too
+(calibration.FEATURES); the shipped one does not (no gain, and off-topic questions answered).
 
 Vectors are kept beside the search index (`sentences.npz`, keyed by model and unit text, as the
 second view keeps its own), so a restart or a re-index embeds only new or changed text.
