@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon  # noqa: E402
 from knowledge_base.compliance.ngrams import BUCKETS, ngram_vector  # noqa: E402
 from knowledge_base.compliance.semantic import (  # noqa: E402
+    CLAIM_GROUPS,
     DraftModel,
     Scored,
     SemanticCheck,
@@ -68,6 +69,22 @@ FIT = (TRAIN, TRAIN2, TRAIN3, FRESH, FRESH2, DRAFTS)
 # precision 0.95 within 0.87–0.90 across them)
 C_REGULARISATION = 300.0  # scikit-learn's C: 1 / L2 on the summed loss
 NGRAM_SCALE = 1.5  # the n-grams' weight against the features (their unit vector times this)
+# The labelled drafts' violation categories, by the kind of claim the group model learns
+# (semantic.CLAIM_GROUPS); "other" (a disclaimer waved away, then a claim) is not one kind
+DRAFT_GROUPS = {
+    "guarantee": "promise",
+    "no_risk": "promise",
+    "loss_cover": "promise",
+    "deposit_comparison": "promise",
+    "certain_performance": "prediction",
+    "insider": "inducement",
+    "pressure": "inducement",
+    "off_platform": "inducement",
+    "gifts": "inducement",
+    "suitability_evasion": "inducement",
+    "disparagement": "inducement",
+}
+GROUP_C = 30.0  # the group model's C (1 / 30 / 300 compared leave-one-file-out: 30)
 
 
 def scores(flags: list[bool], labels: list[bool]) -> tuple[float, float, int, int, int]:
@@ -179,6 +196,42 @@ def fit_logistic(x: Any, grams: Any, y: Any) -> tuple[Any, Any, float]:
     return coef[:dense], (coef[dense:] * NGRAM_SCALE).astype(np.float32), float(model.intercept_[0])
 
 
+def fit_groups(
+    semantic: SemanticCheck, drafts: list[dict[str, Any]], scored: list[Scored], x: Any, group: Any
+) -> tuple[tuple[str, ...], Any, Any]:
+    """The group model (multinomial logistic regression over the trained signal's features) on
+    the violations with a labelled kind, checked leave one file out against the kind of the
+    riskiest sentence's nearest exemplar (what was shown before); returns (groups, weights,
+    biases) fitted on all of them."""
+    from sklearn.linear_model import LogisticRegression
+
+    idx = [
+        i
+        for i, d in enumerate(drafts)
+        if d["label"] == "violation" and d.get("category") in DRAFT_GROUPS
+    ]
+    y = np.array([DRAFT_GROUPS[drafts[i]["category"]] for i in idx])
+    files = group[idx]
+    predicted = np.empty(len(idx), dtype=object)
+    for f in np.unique(files):
+        train, held = files != f, files == f
+        model = LogisticRegression(C=GROUP_C, max_iter=5000).fit(x[idx][train], y[train])
+        predicted[held] = model.predict(x[idx][held])
+    nearest = []
+    for i in idx:
+        live = [u for u in scored[i].units if not u.excused]
+        whole = [u for u in live if not u.clause] or live
+        unit = max(whole, key=lambda u: u.lead) if whole else None
+        nearest.append(CLAIM_GROUPS.get(semantic.claims[unit.best][1]) if unit else None)
+    before = float(np.mean([n == t for n, t in zip(nearest, y, strict=True)]))
+    print(
+        f"kind of claim of {len(idx)} labelled violations: the riskiest sentence's nearest "
+        f"exemplar {before:.3f}, the group model out of file {float(np.mean(predicted == y)):.3f}"
+    )
+    model = LogisticRegression(C=GROUP_C, max_iter=5000).fit(x[idx], y)
+    return tuple(str(c) for c in model.classes_), model.coef_, model.intercept_
+
+
 def fit_model(semantic: SemanticCheck, checker: ComplianceChecker, precision: float) -> None:
     """Fit, cross-validate (leave one file out) and write the trained signal."""
     files = [(f, yaml.safe_load(f.read_text(encoding="utf-8"))) for f in FIT]
@@ -234,7 +287,10 @@ def fit_model(semantic: SemanticCheck, checker: ComplianceChecker, precision: fl
     print(f"| all, out of file | {p:.3f} | {r:.3f} | {tp} | {fp} | {fn} | {auc:.3f} | |")
     threshold = choose_threshold(oof, lexical, live, y, precision)
     w, g, b = fit_logistic(x, grams, y)
-    model = DraftModel(w, b, threshold, semantic.exemplar_key(), g)
+    groups, group_weights, group_bias = fit_groups(semantic, drafts, scored, x, group)
+    model = DraftModel(
+        w, b, threshold, semantic.exemplar_key(), g, groups, group_weights, group_bias
+    )
     model.save(
         default_model_path(),
         note=(
@@ -242,13 +298,50 @@ def fit_model(semantic: SemanticCheck, checker: ComplianceChecker, precision: fl
             f"n-gram scale {NGRAM_SCALE}, on {len(drafts)} drafts ("
             + " + ".join(str(f.parent.relative_to(ROOT)) for f in FIT)
             + "); threshold "
-            f"for precision >= {precision} on leave-one-file-out probabilities"
+            f"for precision >= {precision} on leave-one-file-out probabilities; group model "
+            f"(kind of claim) C {GROUP_C}"
         ),
     )
     print(
         f"wrote {default_model_path().relative_to(ROOT)}: {len(w)} + {len(g)} weights, "
         f"threshold {threshold}"
     )
+
+
+def print_kinds(
+    drafts: list[dict[str, Any]],
+    texts: list[str],
+    combined: ComplianceChecker,
+    semantic: SemanticCheck,
+) -> None:
+    """How often a flagged violation is shown as the right kind of claim: of the violations
+    with a labelled kind that the semantic signal reports, those whose first semantic finding's
+    category is of that kind — with the group model and with the nearest exemplar alone."""
+    idx = [
+        i
+        for i, d in enumerate(drafts)
+        if d["label"] == "violation" and d.get("category") in DRAFT_GROUPS
+    ]
+    model = semantic.model
+    cells = []
+    for name, used in (("nearest exemplar", replace_groups(model)), ("group model", model)):
+        semantic.model = used
+        right = shown = 0
+        for i in idx:
+            found = [v for v in combined.check(texts[i]).violations if v.phrase.startswith("≈")]
+            if found:
+                shown += 1
+                right += CLAIM_GROUPS.get(found[0].category) == DRAFT_GROUPS[drafts[i]["category"]]
+        cells.append(f"{name} {right}/{shown} = {right / max(shown, 1):.3f}")
+    semantic.model = model
+    print("kind of claim shown for flagged violations: " + ", ".join(cells) + "\n")
+
+
+def replace_groups(model: DraftModel | None) -> DraftModel | None:
+    """The model without its group model (what was shown before it)."""
+    from dataclasses import replace
+
+    return replace(model, groups=()) if model is not None else None
 
 
 def main() -> None:
@@ -354,6 +447,7 @@ def main() -> None:
             ),
         ]
     )
+    print_kinds(drafts, texts, combined, semantic)
     print("| signal | part | precision | recall | TP | FP | FN |\n|---|---|---|---|---|---|---|")
     for name, flags in rows_shown:
         for part, idx in parts:

