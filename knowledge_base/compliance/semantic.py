@@ -553,15 +553,13 @@ class SemanticCheck:
             return [u.best for u in units]
         claims, _ = self._exemplar_vectors()
         allowed = np.array([CLAIM_GROUPS.get(c) == group for _, c, _ in self.claims])
-        rows = {(u.start, u.end, u.clause): i for i, u in enumerate(scored.units)}
+        rows = {id(u): i for i, u in enumerate(scored.units)}  # `units` are of `scored.units`
         out = []
         for unit in units:
             if CLAIM_GROUPS.get(self.claims[unit.best][1]) in (None, group):
                 out.append(unit.best)
                 continue
-            similarity = (
-                claims @ np.asarray(scored.vectors)[rows[(unit.start, unit.end, unit.clause)]]
-            )
+            similarity = claims @ np.asarray(scored.vectors)[rows[id(unit)]]
             out.append(int(np.argmax(np.where(allowed, similarity, -np.inf))))
         return out
 

@@ -3,8 +3,7 @@ the learned ranker and the refusal model; its vectors are kept beside the index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ from knowledge_base.calibration import feature_values as refusal_features
 from knowledge_base.ranker import feature_values as ranker_features
 from knowledge_base.sentence_view import VECTORS_FILE, build_sentence_index, sentence_passages
 from retrieval import HashingEmbedder
-from tests.unit.kb.test_second_view import Counting
+from tests.unit.kb.test_second_view import Counting, ranked
 
 
 @dataclass(frozen=True)
@@ -73,27 +72,13 @@ def test_a_rebuild_embeds_only_new_sentences(tmp_path: Path) -> None:
     assert len(index) == len(sentence_passages([edited]))
 
 
-def ranked(sentence: float | None) -> RankedResult:
-    return RankedResult(
-        doc_id="KB-FEES",
-        version=2,
-        title="费用",
-        section="费用",
-        text="",
-        kind="product",
-        product_risk=None,
-        approved_by="C001",
-        effective_from=date(2026, 1, 1),
-        score=0.9,
-        dense_score=0.86,
-        lexical_score=None,
-        sentence_dense=sentence,
-    )
+def with_sentence(sentence: float | None) -> RankedResult:
+    return replace(ranked("KB-FEES", 0.9, dense=0.86), sentence_dense=sentence)
 
 
 def test_ranker_and_refusal_model_read_the_sentence_score() -> None:
-    assert ranker_features(ranked(0.91))["sentence"] == 0.91
-    assert refusal_features(ranked(0.91))["sentence"] == 0.91
+    assert ranker_features(with_sentence(0.91))["sentence"] == 0.91
+    assert refusal_features(with_sentence(0.91))["sentence"] == 0.91
     # not computed (another embedder, dense-only search): neutral for both
-    assert ranker_features(ranked(None))["sentence"] == 0.86  # the document's cosine
-    assert np.isnan(refusal_features(ranked(None))["sentence"])  # the fitted mean
+    assert ranker_features(with_sentence(None))["sentence"] == 0.86  # the document's cosine
+    assert np.isnan(refusal_features(with_sentence(None))["sentence"])  # the fitted mean
