@@ -154,8 +154,9 @@ class ComplianceChecker:
         for unit, claim in zip(flagged, shown, strict=True):
             if any(v.start < unit.end and unit.start < v.end for v in kept):
                 continue  # the lexicon, or a clause of this sentence, already names it
-            _claim, category, exemplar = semantic.claims[claim]
-            entry = self._suggestion_entry(category, language(unit.text))
+            name, category, exemplar = semantic.claims[claim]
+            lang = language(unit.text)
+            entry = self._suggestion_entry(category, lang, semantic.wording.get(name, {}).get(lang))
             kept.append(
                 Violation(
                     phrase=f"≈ {exemplar}",
@@ -169,10 +170,17 @@ class ComplianceChecker:
             )
         return sorted(kept, key=lambda v: (v.start, v.end))
 
-    def _suggestion_entry(self, category: Category, lang: str) -> LexiconEntry | None:
-        """The first lexicon entry of the category in the language (its compliant wording)."""
+    def _suggestion_entry(
+        self, category: Category, lang: str, like: str | None = None
+    ) -> LexiconEntry | None:
+        """The lexicon entry whose compliant wording a semantic finding is shown: the one the
+        claim names (`like`: its phrase as displayed; a pressure message gets the pressure
+        wording, not the category's first, insider one), else the category's first entry in
+        the language, else its first."""
         same = [e for e in self.lexicon.entries if e.category is category]
-        return next((e for e in same if e.language == lang), same[0] if same else None)
+        named = [e for e in same if like is not None and like in (e.display, e.phrase)]
+        in_language = [e for e in same if e.language == lang]
+        return next(iter(named or in_language or same), None)
 
     def _hits(self, folded: FoldedText) -> Iterator[_Hit]:
         compact = folded.compact

@@ -344,12 +344,15 @@ class SemanticCheck:
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         cache: Path | None = None,
         model: DraftModel | None = None,
+        wording: dict[str, dict[str, str]] | None = None,
     ) -> None:
         """`cache`: a file keeping the exemplars' vectors across restarts (used when it was
         written for the same model and exemplars). `model`: the trained signal, used when it
-        was fitted with these exemplars (else the thresholds decide)."""
+        was fitted with these exemplars (else the thresholds decide). `wording`: per claim
+        and language, the lexicon phrase whose compliant wording a unit making it is shown."""
         self._embedder = embedder
         self.claims = claims
+        self.wording = wording or {}
         self._compliant = compliant
         self.thresholds = thresholds
         self.model = model if model is not None and model.exemplars == self.exemplar_key() else None
@@ -433,6 +436,10 @@ class SemanticCheck:
             for c in data["claims"]
             for text in c["examples"]
         ]
+        wording = {
+            str(c["claim"]): {str(k): str(v) for k, v in (c.get("wording") or {}).items()}
+            for c in data["claims"]
+        }
         return cls(
             embedder,
             claims,
@@ -440,6 +447,7 @@ class SemanticCheck:
             thresholds=thresholds or DEFAULT_THRESHOLDS,
             cache=cache,
             model=model,
+            wording=wording,
         )
 
     @classmethod

@@ -360,3 +360,47 @@ def test_the_group_model_is_read_back_and_a_mismatched_one_refused(tmp_path: Pat
     np.savez(path, **without)
     older = DraftModel.read(path)
     assert older is not None and older.group(np.zeros(11)) is None  # a model without groups
+
+
+def test_a_finding_is_shown_the_compliant_wording_its_claim_names() -> None:
+    """A pressure message is shown the pressure wording, not the category's first entry (the
+    insider one); a claim without a named wording, or naming a phrase the lexicon no longer
+    has, falls back to the category's first entry in the draft's language."""
+    lexicon = load_lexicon(default_lexicon_path())
+    first = next(e for e in lexicon.entries if e.category is Category.INDUCEMENT)
+    pressure = next(e for e in lexicon.entries if e.phrase == "千载难逢")
+    assert first.suggestion != pressure.suggestion  # else this test shows nothing
+
+    def shown(wording: dict[str, dict[str, str]]) -> str:
+        check = SemanticCheck(
+            KeywordEmbedder(),
+            [("pressure", Category.INDUCEMENT, "包您一定赚")],
+            ["收益不保证，承诺收益属于违规"],
+            thresholds=Thresholds(0.9, 0.9, 0.05, 0.9, 0.9, 0.05),
+            wording=wording,
+        )
+        (violation,) = (
+            ComplianceChecker(lexicon, check).check("王哥，这次包您一定赚，快定。").violations
+        )
+        assert violation.category is Category.INDUCEMENT
+        return violation.suggestion
+
+    assert shown({"pressure": {"zh": "千载难逢", "en": "once-in-a-lifetime opportunity"}}) == (
+        pressure.suggestion
+    )
+    assert shown({}) == first.suggestion
+    assert shown({"pressure": {"zh": "已删除的短语"}}) == first.suggestion
+    assert shown({"pressure": {"en": "once-in-a-lifetime opportunity"}}) == first.suggestion
+
+
+def test_every_wording_the_exemplars_name_is_a_lexicon_phrase_of_the_claims_category() -> None:
+    check = SemanticCheck.load(KeywordEmbedder())
+    lexicon = load_lexicon(default_lexicon_path())
+    categories = {name: category for name, category, _ in check.claims}
+    assert check.wording, "the shipped exemplars name wordings"
+    for name, per_language in check.wording.items():
+        for lang, phrase in per_language.items():
+            assert any(
+                e.display == phrase and e.language == lang and e.category is categories[name]
+                for e in lexicon.entries
+            ), (name, lang, phrase)

@@ -120,3 +120,7 @@ async def test_a_promise_made_in_a_personal_voice_is_shown_as_a_promise(
         assert "承诺保本" in reply and "不当诱导" not in reply, (draft, reply)
     pressure = (await li.send("/check 王哥，额度只剩最后两份了，今天不定明天就抢没了。")).plain_text
     assert "不当诱导" in pressure, pressure
+    # shown the wording against pressure, not the category's first (insider-information) one
+    assert "不得制造紧迫感" in pressure and "内幕" not in pressure, pressure
+    tip = (await li.send("/check 悄悄跟您说，这家公司下周有重组消息，先买进去。")).plain_text
+    assert "不得传播内幕信息" in tip, tip
