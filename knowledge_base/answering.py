@@ -137,6 +137,9 @@ class RankedResult:
     # refusal feature (knowledge_base.background): the question's best cosine with the field's
     # topic map, the same for every document of one ranking
     background: float | None = None
+    # the question's language (question_language), the same for every document of one ranking:
+    # the refusal model reads unknown wording per language (knowledge_base.calibration)
+    question_language: str | None = None
     # ranking feature (knowledge_base.sentence_view; the refusal model can read it, the shipped
     # one does not): the question's best cosine with one sentence of the document
     sentence_dense: float | None = None
@@ -393,6 +396,7 @@ def with_features(
     lexical_top = max(ranked, key=lambda r: r.lexical_score or 0.0)
     cosines = sorted((r.dense_score for r in ranked if r.dense_score is not None), reverse=True)
     unknown = coverage.unknown_share(words)
+    language = question_language(question)
     rows = [(r, coverage.uncovered(concepts, r.doc_id, r.version)) for r in ranked]
     if ranker is not None:  # scored on every candidate, only the kept ones are copied
 
@@ -427,6 +431,7 @@ def with_features(
                     agreement=r is dense_top and r is lexical_top and r.lexical_score is not None,
                     weighted_coverage=weighted,
                     unknown_share=unknown,
+                    question_language=language,
                     dense_margin=_dense_lead(r.dense_score, cosines),
                 )
             )
@@ -447,6 +452,7 @@ def with_features(
             margin=_lead(r, best[bool(uncovered)]),
             weighted_coverage=coverage.weighted_coverage(words, r.doc_id, r.version),
             unknown_share=unknown,
+            question_language=language,
             dense_margin=_dense_lead(r.dense_score, cosines),
         )
         for r, uncovered in rows[:limit]

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from knowledge_base.aliases import AliasIndex, initials
-from knowledge_base.answering import Decision, RankedResult
+from knowledge_base.answering import Decision, RankedResult, with_features
 from knowledge_base.calibration import FEATURES, RefusalModel, default_model_path, load_model
 from knowledge_base.coverage import CoverageIndex, document_text, question_tokens
 from knowledge_base.glossary import EMPTY_GLOSSARY
@@ -99,3 +99,25 @@ def test_the_shipped_model_is_readable() -> None:
     assert shipped is not None
     assert set(shipped.features) <= set(FEATURES)
     assert 0.0 < shipped.threshold < 1.0
+
+
+def test_unknown_wording_is_read_per_question_language() -> None:
+    """The share of the question's words no text uses counts against a Chinese question (it is
+    about something else) and not against an English one (its words are unknown to Chinese
+    texts whatever it asks); a ranking without the question's language reads as the mean."""
+    names = ("dense", "unknown_zh", "unknown_en")
+    weighed = RefusalModel(names, (0.0, 0.5, 0.5), (1.0, 1.0, 1.0), (100.0, -10.0, 0.0), -88.0, 0.5)
+    unknown = replace(BEST, dense_score=0.9, unknown_share=0.9)
+    assert not weighed.answers(replace(unknown, question_language="zh"))
+    assert weighed.answers(replace(unknown, question_language="en"))
+    assert weighed.answers(unknown)  # language not given: neutral
+    assert weighed.answers(replace(unknown, question_language="zh", unknown_share=0.1))
+
+
+def test_the_ranking_carries_the_questions_language() -> None:
+    texts = [("KB-A", 1, document_text("融资融券", [], "客户资产"))]
+    coverage = CoverageIndex.build(EMPTY_GLOSSARY, texts)
+    for question, language in (("食堂几点开饭", "zh"), ("When does the canteen open?", "en")):
+        (ranked,) = with_features([BEST], question, coverage)
+        assert ranked.question_language == language
+        assert ranked.unknown_share == 1.0
