@@ -71,6 +71,7 @@ sys.path.insert(0, str(ROOT))
 from knowledge_base import answering  # noqa: E402
 from knowledge_base.answering import AnswerService, Decision, Mode, RankedResult  # noqa: E402
 from knowledge_base.calibration import (  # noqa: E402
+    FEATURES,
     RefusalModel,
     feature_values,
     load_model,
@@ -664,19 +665,9 @@ def refusal_objective(scores: list[Scores]) -> float:
 # feature, knowledge_base/sentence_view.py) gave it nothing the cosines do not (docs/benchmarks.md,
 # sixth session). The second view, the chunk-only cosine and
 # the language flag (calibration.FEATURES) were tried as well (docs/benchmarks.md)
-REFUSAL_DEFAULT = (
-    "dense",
-    "margin",
-    "dense_margin",
-    "lexical",
-    "coverage",
-    "weighted_coverage",
-    "unknown_zh",
-    "unknown_en",
-    "uncovered",
-    "agreement",
-    "background",
-)
+# calibration.FEATURES the refusal model does not read by default (tried: docs/benchmarks.md)
+REFUSAL_LEFT_OUT = ("unknown_share", "second_view", "chunk_dense", "cross_language", "sentence")
+REFUSAL_DEFAULT = tuple(n for n in FEATURES if n not in REFUSAL_LEFT_OUT)
 
 
 def fit_model(
