@@ -108,3 +108,17 @@ def negated(clause: str) -> bool:
 def distanced(sentence: str) -> bool:
     """Does the sentence talk about a claim (forbid, warn, train, correct) rather than make it?"""
     return bool(_ABOUT_ZH.search(sentence) or _ABOUT_EN.search(sentence))
+
+
+# A quotation: Chinese corner brackets, curly and straight double quotes, curly single quotes
+# (not the straight apostrophe: "don't"). A quote longer than this is taken as unpaired marks.
+_QUOTATION = re.compile(
+    r"“[^“”]{1,80}”|\"[^\"\n]{1,80}\"|＂[^＂\n]{1,80}＂|「[^「」]{1,80}」|『[^『』]{1,80}』"
+    r"|‘[^‘’]{1,80}’|〝[^〝〞]{1,80}〞"
+)
+
+
+def quoted(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]`` inside quotation marks (「您说的"稳赚不赔"」: the words are
+    mentioned, a client's or a rumour's, not the manager's own claim)?"""
+    return any(m.start() < start and end < m.end() for m in _QUOTATION.finditer(text))

@@ -534,12 +534,29 @@ class SemanticCheck:
             features(scored, lexicon_kept, lexicon_any, self.thresholds), scored.text
         )
 
-    def decide(self, scored: Scored, lexicon_kept: bool, lexicon_any: bool) -> list[Unit]:
+    def reads_clean(self, probability: float | None) -> bool:
+        """Does the trained signal, at `probability`, read the draft as making no claim?
+        (False without a trained signal: nothing is known.)"""
+        return (
+            self.model is not None
+            and probability is not None
+            and probability < self.model.threshold
+        )
+
+    def decide(
+        self,
+        scored: Scored,
+        lexicon_kept: bool,
+        lexicon_any: bool,
+        probability: float | None = None,
+    ) -> list[Unit]:
         """The units to report as banned claims. With the trained signal: none unless it
         flags the draft, then those the thresholds pass, else the riskiest sentence no rule
         excuses (highest lead; a short clause's lead is too noisy to point at); without it,
-        the thresholds alone."""
-        p = self.probability(scored, lexicon_kept, lexicon_any)
+        the thresholds alone. `probability`: the trained signal's, when already computed."""
+        p = probability
+        if p is None:
+            p = self.probability(scored, lexicon_kept, lexicon_any)
         if p is None or self.model is None:
             return self.flagged(scored.units)
         live = [u for u in scored.units if not u.excused]

@@ -12,7 +12,7 @@ import numpy as np
 
 from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
 from knowledge_base.compliance.lexicon import Category
-from knowledge_base.compliance.negation import distanced, negated
+from knowledge_base.compliance.negation import distanced, negated, quoted
 from knowledge_base.compliance.ngrams import BUCKETS, ngram_vector
 from knowledge_base.compliance.semantic import (
     DraftModel,
@@ -253,6 +253,42 @@ def test_a_lexicon_phrase_counts_even_when_the_trained_signal_says_clean() -> No
     assert not result.ok and any("保本" in v.matched_text for v in result.violations)
     # a negated promise is still dropped by the negation rules
     assert ComplianceChecker(lexicon, never).check("王姐，这款产品不保本。").ok
+
+
+def test_a_quoted_lexicon_phrase_is_a_mention_when_the_trained_signal_reads_the_draft_clean() -> (
+    None
+):
+    lexicon = load_lexicon(default_lexicon_path())
+    correction = "王姐，网上传的「这款产品保本保息」是假消息，它是R3产品，有亏损可能。"
+    rumour = 'Tina, anyone selling you a "guaranteed return" is not someone to trust.'
+    for text in (correction, rumour):
+        assert not ComplianceChecker(lexicon).check(text).ok  # the lexicon alone flags it
+        assert ComplianceChecker(lexicon, with_model(bias=-60.0)).check(text).ok
+    # the same words as the manager's own claim, unquoted, stay flagged whatever the model says
+    assert (
+        not ComplianceChecker(lexicon, with_model(bias=-60.0)).check("王姐，这款产品保本保息。").ok
+    )
+    # a quoted phrase in a draft the trained signal reads as a claim is still flagged
+    flagged = ComplianceChecker(lexicon, with_model(bias=60.0)).check(correction)
+    assert any("保本" in v.matched_text for v in flagged.violations)
+    # without a trained signal nothing is known about the draft: the hit stands
+    assert not ComplianceChecker(lexicon, semantic()).check(correction).ok
+
+
+def test_quotation_marks_of_both_languages_are_recognised_and_apostrophes_are_not() -> None:
+    for text in (
+        "您说的「保本」",
+        "您说的“保本”",
+        '您说的"保本"',
+        "您说的『保本』",
+        "您说的‘保本’",
+    ):
+        start = text.index("保本")
+        assert quoted(text, start, start + 2), text
+    for text in ("这款保本，您说的「不错」", "它“保本", "don't say it's guaranteed, it's"):
+        word = "保本" if "保本" in text else "guaranteed"
+        start = text.index(word)
+        assert not quoted(text, start, start + len(word)), text
 
 
 def test_a_trained_signal_fitted_on_other_exemplars_is_not_used() -> None:
