@@ -99,7 +99,14 @@ async def _answer(message: Message, context: AppContext, text: str) -> None:
     client = await read_client(context, staff, about.client_id, best)
     shown = in_context(client) if client is not None else None
     if best is None:
-        view = no_answer_view(message.message_id, language, truncated_at=truncated_at, client=shown)
+        policy = answer.out_of_scope
+        view = no_answer_view(
+            message.message_id,
+            language,
+            truncated_at=truncated_at,
+            client=shown,
+            out_of_scope=policy.category.reason(language) if policy is not None else None,
+        )
     else:
         view = section_view(
             best,

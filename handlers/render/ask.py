@@ -161,9 +161,17 @@ def no_answer_view(
     *,
     truncated_at: int | None = None,
     client: ClientInContext | None = None,
+    out_of_scope: str | None = None,
 ) -> View:
-    """Say plainly there is no approved answer; offer to send the question to compliance."""
-    text = t(language, "ask_no_answer")
+    """Say plainly there is no approved answer, and why when the firm's policy never answers
+    such a question from scripts (`out_of_scope`: the policy's reason, in the manager's
+    language: a forecast, a stock pick, a live quote); offer to send the question to
+    compliance (a policy that misread her question is theirs to see)."""
+    text = (
+        t(language, "ask_no_answer")
+        if out_of_scope is None
+        else t(language, "ask_out_of_scope", reason=escape(out_of_scope))
+    )
     if client is not None:
         text = f"{about_client_line(client, language)}\n\n{text}"
     if truncated_at is not None:

@@ -11,6 +11,10 @@ ZH = {
         "暂时没有经合规审批的答案可以回答这个问题，我不会凭猜测回答。\n"
         "如需补充，可把问题提交给合规部门，审批后的答案会加入知识库。"
     ),
+    "ask_out_of_scope": (
+        "🚫 这类问题不从知识库回答：{reason}\n"
+        "如果是客户这样问，可以问我「客户问……该怎么回应」，查看经审批的沟通话术。"
+    ),
     "btn_ask_gap": "📨 提交给合规",
     "ask_gap_submitted": "✅ 已提交给合规（内容缺口 #{gap_id}）。",
     "ask_gap_already": "该问题已在合规待办中（#{gap_id}）。",
@@ -41,6 +45,11 @@ EN = {
         "There is no compliance-approved answer to this question yet, and I will not guess.\n"
         "You can send the question to compliance; once they approve an answer it joins the "
         "knowledge base."
+    ),
+    "ask_out_of_scope": (
+        "🚫 The knowledge base does not answer this kind of question: {reason}\n"
+        'If a client asked you this, ask me "how should I respond when a client asks …" for '
+        "the approved talking points."
     ),
     "btn_ask_gap": "📨 Send to compliance",
     "ask_gap_submitted": "✅ Sent to compliance (content gap #{gap_id}).",

@@ -102,7 +102,8 @@ async def test_no_approved_answer_is_said_plainly_and_can_go_to_compliance(demo_
     curation = demo_bot.runtime.services.curation
     await telegram.user_sends(fang, "明天大盘会涨吗")
     reply = await telegram.next_message(fang)
-    assert "没有经合规审批的答案" in reply.plain_text
+    # a forecast: never answered from scripts, and she is told why (the policy's reason)
+    assert "不从知识库回答" in reply.plain_text and "预测" in reply.plain_text
     assert "KB-" not in reply.plain_text  # never the nearest unrelated script
     assert [b.text for b in reply.buttons] == ["📨 提交给合规"]
     assert await curation.open_gaps() == []  # nothing queued until the manager confirms

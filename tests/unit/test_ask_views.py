@@ -79,6 +79,13 @@ def test_no_answer_offers_only_the_compliance_button() -> None:
     assert [parse(b.data) for row in view.buttons for b in row] == [GapButton(42)]
 
 
+def test_a_question_out_of_scope_is_told_the_policys_reason_as_text() -> None:
+    view = no_answer_view(42, "zh", out_of_scope="涉及<预测> & 目标价")
+    assert "不从知识库回答：涉及&lt;预测&gt; &amp; 目标价" in view.text  # compliance data, escaped
+    assert "没有经合规审批的答案" not in view.text
+    assert [parse(b.data) for row in view.buttons for b in row] == [GapButton(42)]
+
+
 @pytest.mark.parametrize(
     "data",
     [

@@ -47,7 +47,7 @@ async def test_an_alternative_button_shows_another_document(li: Chat) -> None:
 
 
 async def test_no_approved_answer_can_go_to_compliance_once(harness: Harness, li: Chat) -> None:
-    reply = await li.send("明天大盘会涨吗")
+    reply = await li.send("公司年会的节目单在哪里看")
     assert "没有经合规审批的答案" in reply.plain_text and "KB-" not in reply.plain_text
     assert labels(reply) == ["📨 提交给合规"]
     gap_data = reply.button("📨 提交给合规").callback_data
@@ -56,7 +56,16 @@ async def test_no_approved_answer_can_go_to_compliance_once(harness: Harness, li
     assert "已提交给合规" in (press.toast or "") and "已提交给合规" in reply.plain_text
     assert reply.buttons == []
     gaps = await harness.services.curation.open_gaps()
-    assert [(q, who) for _, q, who, _ in gaps] == [("明天大盘会涨吗", "M001")]
+    assert [(q, who) for _, q, who, _ in gaps] == [("公司年会的节目单在哪里看", "M001")]
+
+
+async def test_a_question_the_policy_never_answers_says_why(harness: Harness, li: Chat) -> None:
+    # a forecast: the compliance red lines forbid it, so no script answers it and she is told
+    # so, with the way to the approved talking points; not the "no answer yet" of a content gap
+    reply = await li.send("明天大盘会涨吗")
+    assert "不从知识库回答" in reply.plain_text and "预测" in reply.plain_text
+    assert "没有经合规审批的答案" not in reply.plain_text and "KB-" not in reply.plain_text
+    assert labels(reply) == ["📨 提交给合规"]  # a policy that misread her is compliance's to see
 
 
 async def test_forged_answer_buttons_are_expired(harness: Harness, li: Chat) -> None:
@@ -74,6 +83,8 @@ async def test_english_answers_and_buttons(harness: Harness) -> None:
     assert "👍 Helpful" in labels(answer)
     nothing = await lin.send("明天大盘会涨吗")
     assert labels(nothing) == ["📨 Send to compliance"]
+    assert "does not answer this kind of question" in nothing.plain_text
+    assert "forecast" in nothing.plain_text and "预测" not in nothing.plain_text
 
 
 async def test_check_flags_a_draft_and_passes_a_clean_one(harness: Harness, li: Chat) -> None:

@@ -128,7 +128,7 @@ async def test_a_gap_about_a_client_goes_to_compliance_without_her_name(
 ) -> None:
     reply = await li.send("/ask 苏毅 明天大盘会涨吗")
     assert reply.plain_text.startswith("👤 针对客户 苏毅（C2）")
-    assert "没有经合规审批的答案" in reply.plain_text
+    assert "不从知识库回答" in reply.plain_text
     press = await li.press(reply, "📨 提交给合规")
     assert "已提交给合规" in (press.toast or "")
     gaps = await harness.services.curation.open_gaps()
