@@ -61,7 +61,14 @@ def check_view(
 ) -> View:
     """The verdict on one draft; `scripts` are the current citations of suggested documents."""
     if result.ok:
-        return View(t(language, "check_clean"))
+        text = t(language, "check_clean")
+        if result.mentions:
+            quoted = dict.fromkeys(v.matched_text for v in result.mentions)
+            phrases = ("、" if language == "zh" else ", ").join(
+                f"「{user_text(q)}」" if language == "zh" else f"“{user_text(q)}”" for q in quoted
+            )
+            text = f"{text}\n{t(language, 'check_mentions', phrases=phrases)}"
+        return View(text)
     scripts = scripts or {}
     blocks = [
         t(language, "check_flagged", count=len(result.violations)),  # every occurrence

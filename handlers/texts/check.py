@@ -12,6 +12,9 @@ ZH = {
     "check_item": "{number}. <b>{category}</b>：「{matched}」{times}\n✏️ 合规表述：{suggestion}",
     "check_item_script": "📎 参考已审批话术：{title}（{doc_id} 第 {version} 版 · 审批人 {approved_by} · 生效日期 {effective_from}）",
     "check_recorded": "<i>已记录供合规复核（#{finding_id}）。</i>",
+    "check_mentions": (
+        "ℹ️ 引号中的{phrases}按引述处理，未计为违规：请确认是在转述或纠正，而不是您自己的承诺。"
+    ),
 }
 
 EN = {
@@ -28,4 +31,8 @@ EN = {
     "check_item": "{number}. <b>{category}</b>: “{matched}”{times}\n✏️ Compliant wording: {suggestion}",
     "check_item_script": "📎 Approved script: {title} ({doc_id} v{version} · approved by {approved_by} · effective {effective_from})",
     "check_recorded": "<i>Recorded for compliance review (#{finding_id}).</i>",
+    "check_mentions": (
+        "ℹ️ The quoted {phrases} read as a quotation and are not counted: make sure you are "
+        "quoting or correcting someone, not making the claim yourself."
+    ),
 }

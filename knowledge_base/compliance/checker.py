@@ -54,6 +54,9 @@ class CheckResult:
 
     ok: bool
     violations: tuple[Violation, ...] = ()
+    # banned phrases the draft quotes (a client's words, a rumour) and does not make its own:
+    # not violations, shown so the manager sees why the draft passed (never in the JSON)
+    mentions: tuple[Violation, ...] = ()
 
     def to_json(self, *, detailed: bool = False) -> dict[str, Any]:
         """``{"ok": bool, "violations": [{"phrase", "category", "start", "end", "suggestion"}]}``."""
@@ -132,13 +135,18 @@ class ComplianceChecker:
             )
             for hit in chosen
         ]
+        mentions: list[Violation] = []
         if self.semantic is not None:
-            violations = self._second_signal(text, violations, self.semantic)
-        return CheckResult(ok=not violations, violations=tuple(violations))
+            violations, mentions = self._second_signal(text, violations, self.semantic)
+        return CheckResult(
+            ok=not violations, violations=tuple(violations), mentions=tuple(mentions)
+        )
 
     def _second_signal(
         self, text: str, violations: list[Violation], semantic: SemanticCheck
-    ) -> list[Violation]:
+    ) -> tuple[list[Violation], list[Violation]]:
+        """The violations the second signal keeps or adds, and the lexicon hits it reads as
+        mentions (quoted, in a draft the trained signal reads as clean)."""
         # A lexicon hit whose promise word is negated, or in a sentence about a claim (a
         # warning, a training note, a correction: negation.py), is not a claim. Similarity to
         # compliant wording never drops a hit: a phrase compliance banned that no general claim
@@ -158,8 +166,10 @@ class ComplianceChecker:
         p = semantic.probability(scored, *lexical)
         flagged = semantic.decide(scored, *lexical, p)
         shown = semantic.claims_of(scored, flagged, *lexical)
+        mentions = []
         if semantic.reads_clean(p):
-            kept = [v for v in kept if not quoted(text, v.start, v.end)]
+            mentions = [v for v in kept if quoted(text, v.start, v.end)]
+            kept = [v for v in kept if v not in mentions]
         for unit, claim in zip(flagged, shown, strict=True):
             if any(v.start < unit.end and unit.start < v.end for v in kept):
                 continue  # the lexicon, or a clause of this sentence, already names it
@@ -177,7 +187,7 @@ class ComplianceChecker:
                     suggest_doc=entry.suggest_doc if entry else None,
                 )
             )
-        return sorted(kept, key=lambda v: (v.start, v.end))
+        return sorted(kept, key=lambda v: (v.start, v.end)), mentions
 
     def _suggestion_entry(
         self, category: Category, lang: str, like: str | None = None

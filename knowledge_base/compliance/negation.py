@@ -118,7 +118,14 @@ _QUOTATION = re.compile(
 )
 
 
+_WORD = re.compile(r"[^\W_]")  # a letter, a digit or a Chinese character
+
+
 def quoted(text: str, start: int, end: int) -> bool:
-    """Is ``text[start:end]`` inside quotation marks (「您说的"稳赚不赔"」: the words are
-    mentioned, a client's or a rumour's, not the manager's own claim)?"""
-    return any(m.start() < start and end < m.end() for m in _QUOTATION.finditer(text))
+    """Is ``text[start:end]`` inside quotation marks in a message that says something around
+    them (「您说的"稳赚不赔"不对」: the words are mentioned, a client's or a rumour's, not the
+    manager's own claim)? A message that is nothing but a quotation (「"保本保息"」) quotes no
+    one: its words are the message."""
+    quotes = list(_QUOTATION.finditer(text))
+    outside = _QUOTATION.sub("", text)
+    return bool(_WORD.search(outside)) and any(m.start() < start and end < m.end() for m in quotes)

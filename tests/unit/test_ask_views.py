@@ -16,7 +16,14 @@ from handlers.render.check import check_view
 from handlers.splitting import TELEGRAM_LIMIT, split_html, utf16_len
 from knowledge_base.answering import Citation
 from knowledge_base.asking import ApprovedSection, section_key
-from knowledge_base.compliance import ComplianceChecker, default_lexicon_path, load_lexicon
+from knowledge_base.compliance import (
+    CheckResult,
+    ComplianceChecker,
+    Violation,
+    default_lexicon_path,
+    load_lexicon,
+)
+from knowledge_base.compliance.lexicon import Category
 
 CHECKER = ComplianceChecker(load_lexicon(default_lexicon_path()))
 
@@ -159,3 +166,13 @@ def test_a_long_draft_full_of_emoji_and_tags_splits_into_valid_pieces() -> None:
 
 def test_approved_markdown_escapes_before_formatting() -> None:
     assert approved_markdown("## A&B\n**<x>**") == "<b>A&amp;B</b>\n<b>&lt;x&gt;</b>"
+
+
+def test_a_clean_draft_that_quotes_a_banned_phrase_says_it_was_read_as_a_quotation() -> None:
+    mention = Violation("稳赚不赔", Category.PROMISED_RETURNS, 7, 11, "", "稳赚不赔")
+    result = CheckResult(ok=True, mentions=(mention, mention))
+    view = check_view('您朋友说的"稳赚不赔"不对', result, "zh")
+    assert "未发现违规表述" in view.text and view.text.count("「稳赚不赔」") == 1
+    english = check_view('You heard "稳赚不赔"?', result, "en")
+    assert "No banned phrases" in english.text and "The quoted “稳赚不赔”" in english.text
+    assert "引号" not in check_view("周五见", CheckResult(ok=True), "zh").text

@@ -263,7 +263,11 @@ def test_a_quoted_lexicon_phrase_is_a_mention_when_the_trained_signal_reads_the_
     rumour = 'Tina, anyone selling you a "guaranteed return" is not someone to trust.'
     for text in (correction, rumour):
         assert not ComplianceChecker(lexicon).check(text).ok  # the lexicon alone flags it
-        assert ComplianceChecker(lexicon, with_model(bias=-60.0)).check(text).ok
+        passed = ComplianceChecker(lexicon, with_model(bias=-60.0)).check(text)
+        assert passed.ok and passed.mentions  # shown as a mention, not a violation
+        assert all(text[m.start : m.end] == m.matched_text for m in passed.mentions)
+    # a message that is nothing but the quotation quotes no one
+    assert not ComplianceChecker(lexicon, with_model(bias=-60.0)).check("“保本保息”").ok
     # the same words as the manager's own claim, unquoted, stay flagged whatever the model says
     assert (
         not ComplianceChecker(lexicon, with_model(bias=-60.0)).check("王姐，这款产品保本保息。").ok
@@ -285,7 +289,12 @@ def test_quotation_marks_of_both_languages_are_recognised_and_apostrophes_are_no
     ):
         start = text.index("保本")
         assert quoted(text, start, start + 2), text
-    for text in ("这款保本，您说的「不错」", "它“保本", "don't say it's guaranteed, it's"):
+    for text in (
+        "这款保本，您说的「不错」",
+        "它“保本",
+        "don't say it's guaranteed, it's",
+        "「保本」！",
+    ):
         word = "保本" if "保本" in text else "guaranteed"
         start = text.index(word)
         assert not quoted(text, start, start + len(word)), text

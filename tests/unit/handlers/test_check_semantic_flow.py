@@ -127,3 +127,20 @@ async def test_a_promise_made_in_a_personal_voice_is_shown_as_a_promise(
     assert "不得制造紧迫感" in pressure and "内幕" not in pressure, pressure
     tip = (await li.send("/check 悄悄跟您说，这家公司下周有重组消息，先买进去。")).plain_text
     assert "不得传播内幕信息" in tip, tip
+
+
+async def test_a_banned_phrase_quoted_to_correct_it_passes_with_a_note_and_a_claim_does_not(
+    model_harness: Harness,
+) -> None:
+    li: Chat = await model_harness.staff("M001", 1001, "李明")
+    correction = (
+        '/check 刘阿姨，您朋友说的"稳赚不赔"是不对的，这只基金历史上有亏损的年份，请您谨慎。'
+    )
+    reply = (await li.send(correction)).plain_text
+    assert "未发现违规表述" in reply and "引号中的「稳赚不赔」按引述处理" in reply, reply
+    for claim in ('刘阿姨，这只基金"稳赚不赔"，放心买。', '"稳赚不赔"'):
+        reply = (await li.send(f"/check {claim}")).plain_text
+        assert "不合规表述" in reply and "稳赚不赔" in reply, (claim, reply)
+    async with model_harness.runtime.uow() as work:
+        texts = (await work.session.scalars(select(ComplianceFindingRow.text))).all()
+    assert not any("不对" in text for text in texts)  # the correction is not a finding
