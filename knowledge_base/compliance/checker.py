@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowledge_base.compliance.lexicon import Category, Lexicon, LexiconEntry, MatchType
-from knowledge_base.compliance.negation import quoted
+from knowledge_base.compliance.negation import quoted, unquoted
 from knowledge_base.compliance.normalize import FoldedText, TextFolder
 from knowledge_base.compliance.semantic import SemanticCheck, discounted, language
 
@@ -170,6 +170,14 @@ class ComplianceChecker:
         if semantic.reads_clean(p):
             mentions = [v for v in kept if quoted(text, v.start, v.end)]
             kept = [v for v in kept if v not in mentions]
+        if mentions:
+            # her own words, read without what she quotes, must make no claim either: 「"保本"
+            # 两个字我不能说，但您懂的，这个产品亏不了」 reads as clean whole (the disclaimer
+            # sways it), not without the quotation
+            own = unquoted(text)
+            p_own = semantic.probability(semantic.score(own), bool(kept), bool(kept))
+            if not semantic.reads_clean(p_own):
+                kept, mentions = sorted([*kept, *mentions], key=lambda v: v.start), []
         for unit, claim in zip(flagged, shown, strict=True):
             if any(v.start < unit.end and unit.start < v.end for v in kept):
                 continue  # the lexicon, or a clause of this sentence, already names it

@@ -129,3 +129,8 @@ def quoted(text: str, start: int, end: int) -> bool:
     quotes = list(_QUOTATION.finditer(text))
     outside = _QUOTATION.sub("", text)
     return bool(_WORD.search(outside)) and any(m.start() < start and end < m.end() for m in quotes)
+
+
+def unquoted(text: str) -> str:
+    """The message without what it quotes: the manager's own words."""
+    return _QUOTATION.sub("", text)

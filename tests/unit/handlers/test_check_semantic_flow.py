@@ -138,9 +138,14 @@ async def test_a_banned_phrase_quoted_to_correct_it_passes_with_a_note_and_a_cla
     )
     reply = (await li.send(correction)).plain_text
     assert "未发现违规表述" in reply and "引号中的「稳赚不赔」按引述处理" in reply, reply
-    for claim in ('刘阿姨，这只基金"稳赚不赔"，放心买。', '"稳赚不赔"'):
+    for claim in (
+        '刘阿姨，这只基金"稳赚不赔"，放心买。',
+        '"稳赚不赔"',  # nothing but the quotation: no one else's words
+        # a wink: read whole, the disclaimer sways the trained signal; her own words do not
+        '张总，"保本"两个字我不能说，但您懂的，这个产品亏不了',
+    ):
         reply = (await li.send(f"/check {claim}")).plain_text
-        assert "不合规表述" in reply and "稳赚不赔" in reply, (claim, reply)
+        assert "不合规表述" in reply, (claim, reply)
     async with model_harness.runtime.uow() as work:
         texts = (await work.session.scalars(select(ComplianceFindingRow.text))).all()
     assert not any("不对" in text for text in texts)  # the correction is not a finding
