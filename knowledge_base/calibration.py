@@ -8,7 +8,9 @@ of it no document contains at all, the BM25 evidence, whether the dense and lexi
 and whether a distinctive glossary concept of the question is missing from the document. The
 share of wording no document contains is read per question language (`unknown_zh`,
 `unknown_en`): it means "about something else" for a question in the knowledge base's own
-language, and little for an English question to Chinese texts.
+language, and little for an English question to Chinese texts. And the best document's own
+score under the learned ranker (`ranker_score`): the ranker's whole reading of how well the
+document matches, where the lead says only how far it stands above the next.
 
 The coefficients are fitted by `bench/kb_eval.py --fit` with leave-one-set-out cross-validation
 over independent evaluation knowledge bases (never thresholds hand-set on one set) and shipped
@@ -30,6 +32,8 @@ class RankedResult(Protocol):
     """What the model reads of a ranking's best document (knowledge_base.answering's
     RankedResult; a protocol here so the two modules do not import each other)."""
 
+    @property
+    def score(self) -> float: ...
     @property
     def dense_score(self) -> float | None: ...
     @property
@@ -82,6 +86,7 @@ FEATURES: tuple[str, ...] = (
     "sentence",
     "unknown_zh",
     "unknown_en",
+    "ranker_score",
 )
 
 
@@ -127,6 +132,11 @@ def feature_values(best: RankedResult) -> dict[str, float]:
         # (question language unknown: NaN, read as the fitted mean)
         "unknown_zh": math.nan if english is None else (0.0 if english else unknown),
         "unknown_en": math.nan if english is None else (unknown if english else 0.0),
+        # the document's score under the learned ranker (the shipped ordering, fitted with this
+        # model: the ranking's `score`); it adds to the lead what the lead leaves out, how well
+        # the best document itself matches (eight-set LOSO no-answer R 0.664 → 0.696, P 0.821
+        # → 0.805, issue 15's objective −1.166 → −1.152; docs/benchmarks.md)
+        "ranker_score": best.score,
     }
 
 

@@ -121,3 +121,13 @@ def test_the_ranking_carries_the_questions_language() -> None:
         (ranked,) = with_features([BEST], question, coverage)
         assert ranked.question_language == language
         assert ranked.unknown_share == 1.0
+
+
+def test_the_best_documents_ranker_score_counts_toward_answering() -> None:
+    """The same lead over the next document means more when the learned ranker scores the best
+    document itself high: the shipped model reads that score (the ranking's `score`)."""
+    shipped = load_model(default_model_path())
+    assert shipped is not None and "ranker_score" in shipped.features
+    weak = replace(BEST, score=0.0, margin=0.02, question_language="zh")
+    strong = replace(weak, score=0.15)
+    assert shipped.probability(strong) > shipped.probability(weak) + 0.05
