@@ -156,8 +156,9 @@ class ComplianceChecker:
         # a lexicon hit the manager writes as her own words (compliance's explicit rule). A
         # hit inside quotation marks is a mention (「您说的"稳赚不赔"不对」, a rumour, a
         # client's question): it is dropped only when the trained signal reads the whole
-        # draft as clean. On the six fitting files no violation's lexicon hits were all
-        # quoted, and 24 of the 45 false flags the negation rules leave were (docs/benchmarks.md).
+        # draft as clean, and her own words without the quotations too. On the six fitting
+        # files no violation's lexicon hits were all quoted, and 24 of the 45 false flags the
+        # negation rules leave were (docs/benchmarks.md).
         # The category shown is that of the claim exemplar `claims_of` picks: the unit's
         # nearest, of the kind the trained group model says the draft makes.
         kept = [v for v in violations if not discounted(text, v.start)]
@@ -174,6 +175,7 @@ class ComplianceChecker:
             # her own words, read without what she quotes, must make no claim either: 「"保本"
             # 两个字我不能说，但您懂的，这个产品亏不了」 reads as clean whole (the disclaimer
             # sways it), not without the quotation
+            # (her own words may hold no unit worth scoring: no probability, the hits stand)
             own = unquoted(text)
             p_own = semantic.probability(semantic.score(own), bool(kept), bool(kept))
             if not semantic.reads_clean(p_own):

@@ -111,7 +111,8 @@ def distanced(sentence: str) -> bool:
 
 
 # A quotation: Chinese corner brackets, curly and straight double quotes, curly single quotes
-# (not the straight apostrophe: "don't"). A quote longer than this is taken as unpaired marks.
+# (not the straight apostrophe: "don't"). Marks more than 80 characters apart are taken as
+# unpaired, not as one long quotation.
 _QUOTATION = re.compile(
     r"“[^“”]{1,80}”|\"[^\"\n]{1,80}\"|＂[^＂\n]{1,80}＂|「[^「」]{1,80}」|『[^『』]{1,80}』"
     r"|‘[^‘’]{1,80}’|〝[^〝〞]{1,80}〞"
@@ -126,9 +127,9 @@ def quoted(text: str, start: int, end: int) -> bool:
     them (「您说的"稳赚不赔"不对」: the words are mentioned, a client's or a rumour's, not the
     manager's own claim)? A message that is nothing but a quotation (「"保本保息"」) quotes no
     one: its words are the message."""
-    quotes = list(_QUOTATION.finditer(text))
-    outside = _QUOTATION.sub("", text)
-    return bool(_WORD.search(outside)) and any(m.start() < start and end < m.end() for m in quotes)
+    if not _WORD.search(unquoted(text)):
+        return False
+    return any(m.start() < start and end < m.end() for m in _QUOTATION.finditer(text))
 
 
 def unquoted(text: str) -> str:
