@@ -662,8 +662,18 @@ def refusal_objective(scores: list[Scores]) -> float:
 # out, each measured (docs/benchmarks.md): one unknown_share for every language (read per
 # question language instead, unknown_zh / unknown_en: no-answer R 0.647 → 0.673 at P 0.818 →
 # 0.820, seventh session); the second view, the chunk-only cosine and the language flag; the
-# closest sentence (a ranking feature: nothing the cosines do not give, sixth session).
-REFUSAL_LEFT_OUT = ("unknown_share", "second_view", "chunk_dense", "cross_language", "sentence")
+# closest sentence (a ranking feature: nothing the cosines do not give, sixth session); the
+# cosine's own lead once the best document's ranker score is read (with both: no-answer P 0.805,
+# answered right 0.846; without the cosine's lead: 0.818, 0.850, recall 0.696 either way; eighth
+# session).
+REFUSAL_LEFT_OUT = (
+    "unknown_share",
+    "second_view",
+    "chunk_dense",
+    "cross_language",
+    "sentence",
+    "dense_margin",
+)
 REFUSAL_DEFAULT = tuple(n for n in FEATURES if n not in REFUSAL_LEFT_OUT)
 
 

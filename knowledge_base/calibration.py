@@ -134,8 +134,8 @@ def feature_values(best: RankedResult) -> dict[str, float]:
         "unknown_en": math.nan if english is None else (unknown if english else 0.0),
         # the document's score under the learned ranker (the shipped ordering, fitted with this
         # model: the ranking's `score`); it adds to the lead what the lead leaves out, how well
-        # the best document itself matches (eight-set LOSO no-answer R 0.664 → 0.696, P 0.821
-        # → 0.805, issue 15's objective −1.166 → −1.152; docs/benchmarks.md)
+        # the best document itself matches (eight-set LOSO, with the cosine's own lead left
+        # out: no-answer R 0.664 → 0.696, P 0.821 → 0.818; docs/benchmarks.md)
         "ranker_score": best.score,
     }
 
