@@ -411,7 +411,7 @@ def main() -> None:
     sem_only = [bool(semantic.flagged(u)) for u in units]
     before = [lx or s for lx, s in zip(vetted, sem_only, strict=True)]
     both = before
-    mentions = [False] * len(texts)
+    combined = ComplianceChecker(checker.lexicon, semantic)
     rows_shown = [
         ("lexicon only", lexicon_only),
         ("lexicon + negation rules", lexical),
@@ -436,7 +436,6 @@ def main() -> None:
             and all(quoted(t, v.start, v.end) for v in r.violations if not discounted(t, v.start))
             for t, lx, r, p in zip(texts, vetted, results, probabilities, strict=True)
         ]
-        combined = ComplianceChecker(checker.lexicon, semantic)
         every_hit = [lx or t for lx, t in zip(vetted, trained, strict=True)]
         both = [
             (not combined.check(text).ok) if m else (lx or t)
@@ -450,7 +449,6 @@ def main() -> None:
         print(f"trained signal: threshold {semantic.model.threshold}")
     else:
         print("no trained signal (no model file, or fitted on other exemplars)")
-    combined = ComplianceChecker(checker.lexicon, semantic)
     assert all((not combined.check(texts[i]).ok) == both[i] for i in range(40)), (
         "the bench's decision differs from the checker's"
     )
