@@ -43,6 +43,12 @@ for the set NAME; build each set's cache with its own adapter.
 `--similar DIR` (issue 15 §2) gives each set's documents the approved similar questions of
 DIR/NAME.yaml (`DOC-ID: [question, …]`, e.g. tests/eval/similar) as if their front matter listed
 them under `questions:`; the documents on disk are not changed.
+
+`--bare-cache D2` (with `--similar`): the same sets (and `--train-also`) ranked *without* similar
+questions, cached in D2 (built on first use). A knowledge base starts without them, and every
+score of a document that has them runs higher; the refusal model is fitted on both states (its
+`questions` feature tells them apart), and `--ranker loso` also prints the held-out sets without
+questions, decided by the same models.
 """
 
 from __future__ import annotations
@@ -554,6 +560,16 @@ async def main_sets(args: argparse.Namespace) -> None:
             extra.append(run)
             if cached:
                 cached.write_bytes(pickle.dumps(run))
+    BARE.clear()
+    if args.bare_cache:
+        for name in [r.name for r in runs] + list(args.train_also):
+            cached = args.bare_cache / f"{name}.pkl"
+            if cached.exists():
+                BARE[name] = pickle.loads(cached.read_bytes())
+            else:
+                BARE[name], _ = await run_set(name, args.embedder, None, None)
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_bytes(pickle.dumps(BARE[name]))
     ranker_names = (
         tuple(args.ranker_features.split(",")) if args.ranker_features else RANKER_DEFAULT
     )
@@ -572,9 +588,12 @@ async def main_sets(args: argparse.Namespace) -> None:
         # the refusal model (--fit) is fitted on the order this ranker gives
         runs = [reranked(r, ranker) for r in runs]
         extra = [reranked(r, ranker) for r in extra]
+        for name, run in BARE.items():
+            BARE[name] = reranked(run, ranker)
     if args.fit:
         model = replace(
-            fit_model(runs + extra, names_used), embedder=make_embedder(args.embedder).model_id
+            fit_model(runs + extra + list(BARE.values()), names_used),
+            embedder=make_embedder(args.embedder).model_id,
         )
         args.fit.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
         print(f"fitted on {', '.join(r.name for r in runs + extra)} → {args.fit}")
@@ -616,6 +635,34 @@ async def main_sets(args: argparse.Namespace) -> None:
         print(s.row(run.name))
     mean = mean_scores(totals)
     print(mean.row("**mean over held-out sets**" if args.decision != "shipped" else "**mean**"))
+    if BARE_ORDERED:
+        print(f"\n### Per set without similar questions (same models)\n\n{SET_HEADER}")
+        bare_totals = []
+        for run in runs:
+            held = BARE_ORDERED[run.name]
+            s = set_scores(held, said_no(held, MODELS[run.name].answers))
+            bare_totals.append(s)
+            print(s.row(run.name))
+        print(mean_scores(bare_totals).row("**mean over held-out sets**"))
+        print(f"\n{SURE_HEADER}")
+        whole = Sureness()
+        for run in runs:
+            part = sureness(BARE_ORDERED[run.name], MODELS[run.name])
+            whole.add(part)
+            print(part.row(run.name))
+        print(whole.row("**all**"))
+    if MODELS or args.decision == "shipped":
+        print(f"\n### Answers given as sure or as uncertain\n\n{SURE_HEADER}")
+        whole = Sureness()
+        shipped = None if MODELS else load_model(embedder=make_embedder(args.embedder).model_id)
+        for run in runs:
+            model = MODELS.get(run.name) or shipped
+            if model is None:
+                break
+            part = sureness(run, model)
+            whole.add(part)
+            print(part.row(run.name))
+        print(whole.row("**all**"))
     print("\n### Top-1 by style\n")
     for run in runs:
         print(f"- {run.name}: {style_rows(run, decisions[run.name])}")
@@ -707,7 +754,76 @@ def fit_model(
         )
         if value > best_value:
             best, best_value = candidate, value
-    return best
+    return replace(best, confident=sure_threshold(runs, best))
+
+
+SURE_RIGHT = 0.90  # answers given as sure: at least this share right on the fitting sets
+
+
+def answered(runs: list[SetRun], model: RefusalModel) -> list[tuple[float, bool]]:
+    """(P(answerable), the best document is right) of every question the model answers."""
+    out = []
+    for run in runs:
+        for q, r, excluded in zip(run.questions, run.rankings, run.excluded, strict=True):
+            if excluded or not r or not model.answers(r[0]):
+                continue
+            out.append((model.probability(r[0]), bool(q.expected) and r[0].doc_id in q.expected))
+    return out
+
+
+def sure_threshold(runs: list[SetRun], model: RefusalModel) -> float:
+    """The lowest probability (0.05 steps from the model's threshold) from which the answers
+    on `runs` are at least SURE_RIGHT right: answers below it are shown as uncertain."""
+    given = answered(runs, model)
+    steps = [round(0.05 * i, 2) for i in range(1, 20)]
+    for t in [s for s in steps if s >= model.threshold]:
+        above = [right for p, right in given if p >= t]
+        if above and sum(above) / len(above) >= SURE_RIGHT:
+            return t
+    return steps[-1]
+
+
+@dataclass
+class Sureness:
+    """How the answers of one set split into sure and uncertain."""
+
+    answers: int = 0
+    uncertain: int = 0
+    sure_right: int = 0
+    uncertain_right: int = 0
+
+    def add(self, other: Sureness) -> None:
+        self.answers += other.answers
+        self.uncertain += other.uncertain
+        self.sure_right += other.sure_right
+        self.uncertain_right += other.uncertain_right
+
+    def row(self, name: str) -> str:
+        sure = self.answers - self.uncertain
+        return (
+            f"| {name} | {self.answers} | {self.uncertain / max(self.answers, 1):.3f} | "
+            f"{self.sure_right / max(sure, 1):.3f} | "
+            f"{self.uncertain_right / max(self.uncertain, 1):.3f} | "
+            f"{sure - self.sure_right} of {self.answers - self.sure_right - self.uncertain_right} |"
+        )
+
+
+def sureness(run: SetRun, model: RefusalModel) -> Sureness:
+    s = Sureness()
+    for p, right in answered([run], model):
+        s.answers += 1
+        if model.confident is not None and p < model.confident:
+            s.uncertain += 1
+            s.uncertain_right += right
+        else:
+            s.sure_right += right
+    return s
+
+
+SURE_HEADER = (
+    "| set | answers | shown as uncertain | right when sure | right when uncertain | "
+    "wrong answers shown as sure |\n|---|---|---|---|---|---|"
+)
 
 
 def loso_decisions(
@@ -905,6 +1021,11 @@ def choose_l2(runs: list[SetRun], names: tuple[str, ...]) -> float:
     return best
 
 
+MODELS: dict[str, RefusalModel] = {}  # the refusal model each held-out set was decided by
+BARE: dict[str, SetRun] = {}  # the sets ranked without similar questions (--bare-cache)
+BARE_ORDERED: dict[str, SetRun] = {}  # the held-out ones of those in their fold's ranker order
+
+
 def loso_ranking(
     runs: list[SetRun],
     extra: list[SetRun],
@@ -915,6 +1036,8 @@ def loso_ranking(
     """Each held-out set ordered by a ranker fitted on the other sets (+ extra), and its
     refusals by a refusal model fitted on the other sets ordered by that same ranker."""
     ordered, decisions = {}, {}
+    MODELS.clear()
+    BARE_ORDERED.clear()
     for run in runs:
         train = [r for r in runs if r is not run] + extra
         chosen = l2 if l2 is not None else choose_l2(train, names)
@@ -923,8 +1046,12 @@ def loso_ranking(
             f"held out {run.name}: ranker l2 {chosen}, unit {ranker.unit:.4f}, "
             + ", ".join(f"{n} {c:+.2f}" for n, c in zip(ranker.features, ranker.coef, strict=True))
         )
-        model = fit_model([reranked(r, ranker) for r in train], refusal)
+        bare = [BARE[r.name] for r in train if r.name in BARE]
+        model = fit_model([reranked(r, ranker) for r in train + bare], refusal)
+        MODELS[run.name] = model
         ordered[run.name] = reranked(run, ranker)
+        if run.name in BARE:
+            BARE_ORDERED[run.name] = reranked(BARE[run.name], ranker)
         decisions[run.name] = said_no(ordered[run.name], model.answers)
     return ordered, decisions
 
@@ -935,6 +1062,9 @@ async def main() -> None:
     parser.add_argument("--sets", choices=["all"], help="every set in tests/eval/sets")
     parser.add_argument("--decision", choices=["shipped", "loso"], default="shipped")
     parser.add_argument("--cache", type=Path, help="keep each set's rankings here (pickles)")
+    parser.add_argument(
+        "--bare-cache", type=Path, help="the sets ranked without similar questions (pickles)"
+    )
     parser.add_argument("--features", help="comma-separated refusal-model features")
     parser.add_argument("--fit", type=Path, help="fit the refusal model on the sets, write it")
     parser.add_argument("--label", choices=["answerable", "right"], default="right")

@@ -143,6 +143,8 @@ class RankedResult:
     # ranking feature (knowledge_base.sentence_view; the refusal model can read it, the shipped
     # one does not): the question's best cosine with one sentence of the document
     sentence_dense: float | None = None
+    # the document carries approved similar questions (CoverageIndex.questioned; refusal feature)
+    has_questions: bool = False
 
     @property
     def citation(self) -> Citation:
@@ -168,6 +170,9 @@ class Answer:
     gap_id: int | None = None
     reason: str | None = None
     out_of_scope: OutOfScopeMatch | None = None
+    # an answer is given as sure, or as uncertain: the closest approved text, which the
+    # calibrated refusal model gives a middling chance of being on the question (`Decision.sure`)
+    sure: bool = True
 
 
 @dataclass(frozen=True)
@@ -213,6 +218,12 @@ class Decision:
 
     def should_answer(self, best: RankedResult, mode: Mode) -> bool:
         return self.judge(best, mode) is None
+
+    def sure(self, best: RankedResult, mode: Mode) -> bool:
+        """Whether an answer with `best` is given as sure: the calibrated model's chance that it
+        is right reaches the model's `confident` level. The hand-set rules have no calibrated
+        chance: their answers are all given as sure."""
+        return self.model is None or mode != "hybrid" or self.model.sure(best)
 
     def _close_enough(self, best: RankedResult, mode: Mode) -> bool:
         dense = best.dense_score if best.dense_score is not None else 0.0
@@ -433,6 +444,7 @@ def with_features(
                     unknown_share=unknown,
                     question_language=language,
                     dense_margin=_dense_lead(r.dense_score, cosines),
+                    has_questions=(r.doc_id, r.version) in coverage.questioned,
                 )
             )
         return kept
@@ -454,6 +466,7 @@ def with_features(
             unknown_share=unknown,
             question_language=language,
             dense_margin=_dense_lead(r.dense_score, cosines),
+            has_questions=(r.doc_id, r.version) in coverage.questioned,
         )
         for r, uncovered in rows[:limit]
     ]
@@ -617,6 +630,7 @@ class AnswerService:
                     (t.doc_id, t.version, document_text(t.title, t.tags, _with_questions(t)))
                     for t in texts
                 ],
+                [(t.doc_id, t.version) for t in texts if t.questions],
             )
             if self._abbreviations:
                 self._aliases = await asyncio.to_thread(
@@ -798,7 +812,14 @@ class AnswerService:
         if reason is None:
             reason = self.decide(ranked[0], mode) if ranked else "empty"
         if reason is None:
-            return Answer(question, "answer", ranked[0], tuple(ranked[1:3]), tuple(ranked))
+            return Answer(
+                question,
+                "answer",
+                ranked[0],
+                tuple(ranked[1:3]),
+                tuple(ranked),
+                sure=self._decision.sure(ranked[0], mode),
+            )
         gap_id = None
         # Out-of-scope questions are recorded too (compliance sees what is asked), but the
         # gap text carries the reason code so the content queue can filter them out.

@@ -64,6 +64,8 @@ class RankedResult(Protocol):
     def sentence_dense(self) -> float | None: ...
     @property
     def question_language(self) -> str | None: ...
+    @property
+    def has_questions(self) -> bool: ...
 
 
 LEXICAL_HALF = 20.0  # BM25 enters as bm25 / (bm25 + LEXICAL_HALF), in [0, 1)
@@ -87,6 +89,7 @@ FEATURES: tuple[str, ...] = (
     "unknown_zh",
     "unknown_en",
     "ranker_score",
+    "questions",
 )
 
 
@@ -137,6 +140,12 @@ def feature_values(best: RankedResult) -> dict[str, float]:
         # the best document itself matches (eight-set LOSO, with the cosine's own lead left
         # out: no-answer R 0.664 → 0.696, P 0.821 → 0.818; docs/benchmarks.md)
         "ranker_score": best.score,
+        # the document carries approved similar questions: every score of a document that has
+        # them runs higher (a question is closer to a question than to a passage), so a model
+        # fitted only on knowledge bases with them refused too much on one without (eight-set
+        # LOSO without questions: no-answer P 0.681 → 0.827, answered right 0.758 → 0.815,
+        # fitted on both states; docs/benchmarks.md)
+        "questions": 1.0 if best.has_questions else 0.0,
     }
 
 
@@ -151,6 +160,10 @@ class RefusalModel:
     intercept: float
     threshold: float = 0.5
     embedder: str = ""  # model_id of the embedder whose cosines it was fitted on
+    # P(answerable) at or above which an answer is given as sure; between `threshold` and this,
+    # the answer is shown as uncertain (the closest approved text, which may not be on the
+    # question). None: every answer is given as sure (a model fitted before this was read).
+    confident: float | None = None
 
     def probability(self, best: RankedResult) -> float:
         values = feature_values(best)
@@ -163,6 +176,10 @@ class RefusalModel:
     def answers(self, best: RankedResult) -> bool:
         return self.probability(best) >= self.threshold
 
+    def sure(self, best: RankedResult) -> bool:
+        """Whether an answer with `best` is given as sure (see `confident`)."""
+        return self.confident is None or self.probability(best) >= self.confident
+
     def to_json(self) -> dict[str, object]:
         return {
             "features": list(self.features),
@@ -172,6 +189,7 @@ class RefusalModel:
             "intercept": self.intercept,
             "threshold": self.threshold,
             "embedder": self.embedder,
+            **({} if self.confident is None else {"confident": self.confident}),
         }
 
     @classmethod
@@ -194,6 +212,7 @@ class RefusalModel:
             float(data["intercept"]),  # type: ignore[arg-type]
             float(data.get("threshold", 0.5)),  # type: ignore[arg-type]
             str(data.get("embedder", "")),
+            None if data.get("confident") is None else float(data["confident"]),  # type: ignore[arg-type]
         )
 
 

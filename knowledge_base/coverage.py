@@ -32,17 +32,26 @@ class CoverageIndex:
     tokens: Mapping[tuple[str, int], frozenset[str]]
     # in how many documents each token occurs (for `weighted_coverage`)
     frequency: Mapping[str, int] = field(default_factory=dict)
+    # the documents that carry approved similar questions (their scores run higher: a question
+    # is closer to another question than to any passage; the refusal model reads it)
+    questioned: frozenset[tuple[str, int]] = frozenset()
 
     @classmethod
-    def build(cls, glossary: Glossary, texts: Iterable[tuple[str, int, str]]) -> CoverageIndex:
-        """`texts` yields (doc_id, version, searchable text: title, tags and body)."""
+    def build(
+        cls,
+        glossary: Glossary,
+        texts: Iterable[tuple[str, int, str]],
+        questioned: Iterable[tuple[str, int]] = (),
+    ) -> CoverageIndex:
+        """`texts` yields (doc_id, version, searchable text: title, tags and body);
+        `questioned` names the documents with approved similar questions."""
         concepts: dict[tuple[str, int], frozenset[GlossaryEntry]] = {}
         tokens: dict[tuple[str, int], frozenset[str]] = {}
         for doc, version, text in texts:
             concepts[(doc, version)] = frozenset(glossary.mentions(text))
             tokens[(doc, version)] = frozenset(tokenize(text))
         frequency = Counter(t for words in tokens.values() for t in words)
-        return cls(glossary, concepts, tokens, dict(frequency))
+        return cls(glossary, concepts, tokens, dict(frequency), frozenset(questioned))
 
     def weight(self, token: str) -> float:
         """Inverse document frequency of a token in this knowledge base; a token no document

@@ -131,3 +131,46 @@ def test_the_best_documents_ranker_score_counts_toward_answering() -> None:
     weak = replace(BEST, score=0.0, margin=0.02, question_language="zh")
     strong = replace(weak, score=0.15)
     assert shipped.probability(strong) > shipped.probability(weak) + 0.05
+
+
+def test_a_middling_chance_answers_but_is_not_given_as_sure(tmp_path: Path) -> None:
+    """Between the refusal threshold and the `confident` level the question is answered as
+    uncertain; above it, as sure; a model without the level gives every answer as sure."""
+    hedging = model(confident=0.9)
+    decision = Decision(model=hedging)
+    middling = replace(BEST, dense_score=0.88)  # P = 0.5: answered (threshold 0.5)
+    assert decision.judge(middling, "hybrid") is None
+    assert not decision.sure(middling, "hybrid")
+    assert decision.sure(replace(BEST, dense_score=0.92), "hybrid")  # P ≈ 0.98
+    assert Decision(model=model()).sure(middling, "hybrid")
+    assert Decision().sure(middling, "hybrid")  # hand-set rules: no calibrated chance
+    file = tmp_path / "model.json"
+    file.write_text(json.dumps(hedging.to_json()), encoding="utf-8")
+    assert load_model(file) == hedging
+
+
+def test_the_shipped_model_gives_some_answers_as_uncertain() -> None:
+    shipped = load_model(default_model_path())
+    assert shipped is not None and shipped.confident is not None
+    assert shipped.threshold < shipped.confident < 1.0
+
+
+def test_the_ranking_says_which_documents_carry_approved_similar_questions() -> None:
+    texts = [
+        ("KB-A", 1, document_text("融资融券", [], "客户资产")),
+        ("KB-B", 1, document_text("股票期权", [], "客户资产")),
+    ]
+    coverage = CoverageIndex.build(EMPTY_GLOSSARY, texts, questioned=[("KB-A", 1)])
+    other = replace(BEST, doc_id="KB-B", score=0.8)
+    ranked = {r.doc_id: r.has_questions for r in with_features([BEST, other], "融资", coverage)}
+    assert ranked == {"KB-A": True, "KB-B": False}
+
+
+def test_a_document_without_similar_questions_is_not_held_to_their_scores() -> None:
+    """Every score of a document with approved similar questions runs higher; the shipped model
+    reads whether the best document has them, so the same scores without them read as more
+    likely answerable (a new knowledge base starts without any)."""
+    shipped = load_model(default_model_path())
+    assert shipped is not None and "questions" in shipped.features
+    plain = replace(BEST, score=0.05, margin=0.02, dense_score=0.89, question_language="zh")
+    assert shipped.probability(plain) > shipped.probability(replace(plain, has_questions=True))
