@@ -268,6 +268,8 @@ def answer_json(answer: Answer) -> dict[str, object]:
     """The stable `kb search --json` contract (DESIGN §2)."""
     return {
         "decision": answer.decision,
+        # an answer given as uncertain: the closest approved text may not be on the question
+        **({"sure": answer.sure} if answer.decision == "answer" else {}),
         "results": [
             {
                 "doc_id": r.doc_id,
@@ -307,8 +309,9 @@ def kb_search(
         else:
             best = answer.best
             assert best is not None
+            sureness = "" if answer.sure else " (uncertain: check it is on the question)"
             cli.out.print(
-                f"decision: answer — {best.doc_id} v{best.version} «{best.title} · {best.section}», "
+                f"decision: answer{sureness} — {best.doc_id} v{best.version} «{best.title} · {best.section}», "
                 f"approved by {best.approved_by}, effective {best.effective_from}",
                 highlight=False,
                 markup=False,

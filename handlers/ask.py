@@ -18,7 +18,7 @@ her name.
 
 from __future__ import annotations
 
-from telegram import Message, ReplyParameters, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -116,6 +116,7 @@ async def _answer(message: Message, context: AppContext, text: str) -> None:
             truncated_at=truncated_at,
             client=shown,
             business=business_warning(shown, best) if shown is not None else None,
+            uncertain_of=None if answer.sure else message.message_id,
         )
     await _reply_quoting(message, message.message_id, view)
 
@@ -219,8 +220,20 @@ async def on_gap(press: Press[GapButton], context: AppContext) -> None:
     if receipt.new:  # a redelivered press must not redraw the message from a stale copy
         with ignore_not_modified():
             await press.query.edit_message_text(
-                f"{message.text_html}\n\n{done}", parse_mode=ParseMode.HTML, reply_markup=None
+                f"{message.text_html}\n\n{done}",
+                parse_mode=ParseMode.HTML,
+                reply_markup=_without(message.reply_markup, press.query.data),
             )
+
+
+def _without(markup: InlineKeyboardMarkup | None, data: str | None) -> InlineKeyboardMarkup | None:
+    """The message's buttons less the pressed one (an uncertain answer keeps its alternatives
+    and 👍/👎 once its question is with compliance)."""
+    if markup is None:
+        return None
+    rows = [[b for b in row if b.callback_data != data] for row in markup.inline_keyboard]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
 
 
 def register(app: Application) -> None:

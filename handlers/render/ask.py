@@ -125,10 +125,13 @@ def section_view(
     truncated_at: int | None = None,
     client: ClientInContext | None = None,
     business: BusinessWarning | None = None,
+    uncertain_of: int | None = None,
 ) -> View:
     """An approved section with its citation, a suitability warning if any, and buttons:
     one per alternative document, then 👍/👎. The client it is about and a business warning
-    come first."""
+    come first. `uncertain_of`: the id of the question message when the answer is given as
+    uncertain (the closest approved text may not be on the question): the section is shown
+    under a caveat, and 「提交给合规」 follows the buttons."""
     blocks = []
     if truncated_at is not None:
         blocks.append(t(language, "ask_truncated", limit=truncated_at))
@@ -136,6 +139,8 @@ def section_view(
         blocks.append(about_client_line(client, language))
     if business is not None:
         blocks.append(business_warning_line(business, language))
+    if uncertain_of is not None:
+        blocks.append(t(language, "ask_uncertain"))
     blocks.append(_section_block(section, language))
     if suitability is not None:
         blocks.append(_suitability_block(suitability, language))
@@ -152,7 +157,13 @@ def section_view(
     feedback = _feedback_row(section, language)
     if feedback:
         rows.append(feedback)
+    if uncertain_of is not None:
+        rows.append((_gap_button(uncertain_of, language),))
     return View("\n\n".join(blocks), tuple(rows))
+
+
+def _gap_button(question_id: int, language: str) -> Button:
+    return Button(t(language, "btn_ask_gap"), GapButton(question_id).pack())
 
 
 def no_answer_view(
@@ -176,8 +187,7 @@ def no_answer_view(
         text = f"{about_client_line(client, language)}\n\n{text}"
     if truncated_at is not None:
         text = f"{t(language, 'ask_truncated', limit=truncated_at)}\n\n{text}"
-    button = Button(t(language, "btn_ask_gap"), GapButton(question_id).pack())
-    return View(text, ((button,),))
+    return View(text, ((_gap_button(question_id, language),),))
 
 
 def gap_submitted_text(gap_id: int, language: str, *, new: bool) -> str:

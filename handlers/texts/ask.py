@@ -15,6 +15,10 @@ ZH = {
         "🚫 这类问题不从知识库回答：{reason}\n"
         "如果是客户这样问，可以问我「客户问……该怎么回应」，查看经审批的沟通话术。"
     ),
+    "ask_uncertain": (
+        "🤔 <b>不确定是否对题</b>：下面是最接近的已批准内容，请先核对再用；"
+        "下方按钮里还有相近的内容。都不对的话，可提交给合规补充。"
+    ),
     "btn_ask_gap": "📨 提交给合规",
     "ask_gap_submitted": "✅ 已提交给合规（内容缺口 #{gap_id}）。",
     "ask_gap_already": "该问题已在合规待办中（#{gap_id}）。",
@@ -50,6 +54,11 @@ EN = {
         "🚫 The knowledge base does not answer this kind of question: {reason}\n"
         'If a client asked you this, ask me "how should I respond when a client asks …" for '
         "the approved talking points."
+    ),
+    "ask_uncertain": (
+        "🤔 <b>Not sure this is on your question</b>: below is the closest approved text; "
+        "check it before you use it. The buttons below offer related texts. If none fits, "
+        "send the question to compliance."
     ),
     "btn_ask_gap": "📨 Send to compliance",
     "ask_gap_submitted": "✅ Sent to compliance (content gap #{gap_id}).",

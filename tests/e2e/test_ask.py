@@ -51,6 +51,31 @@ async def test_a_question_is_answered_with_its_citation(demo_bot):
     assert "typing" in {action for _, action in demo_bot.server.emulator.chat_actions}
     labels = [b.text for b in answer.buttons]
     assert "👍 有帮助" in labels and "👎 没帮助" in labels
+    assert "不确定" not in text and "📨 提交给合规" not in labels  # given as sure
+    await telegram.settle()
+    telegram.assert_no_more_messages(fang)
+
+
+async def test_an_uncertain_answer_says_so_and_can_go_to_compliance_keeping_its_buttons(demo_bot):
+    """A question the engine only half matches (binding another bank card: the closest text
+    is about closing an account) is answered under a caveat, with 📨 under the usual buttons;
+    sending it to compliance keeps the alternatives and 👍/👎."""
+    telegram = demo_bot.telegram
+    fang = await _manager(demo_bot)
+    curation = demo_bot.runtime.services.curation
+    await telegram.user_sends(fang, "客户想换一张别的银行的卡来绑证券账户")
+    reply = await telegram.next_message(fang)
+    assert "不确定是否对题" in reply.plain_text and "审批人" in reply.plain_text
+    labels = [b.text for b in reply.buttons]
+    assert labels[-1] == "📨 提交给合规", reply.describe()
+    assert any(label.startswith("📄") for label in labels) and "👍 有帮助" in labels
+
+    await telegram.press(fang, reply, "📨 提交给合规")
+    await telegram.next_edit(reply)
+    assert "已提交给合规" in reply.plain_text and "不确定是否对题" in reply.plain_text
+    assert [b.text for b in reply.buttons] == labels[:-1]
+    gaps = await curation.open_gaps()
+    assert [(q, who) for _, q, who, _ in gaps] == [("客户想换一张别的银行的卡来绑证券账户", "M001")]
     await telegram.settle()
     telegram.assert_no_more_messages(fang)
 

@@ -80,6 +80,21 @@ def test_a_suitability_note_carries_the_warning_and_the_disclosure() -> None:
     assert "<b>主要风险</b>" in view.text and "KB-RISK-DISCLOSURE-R4" in view.text
 
 
+def test_an_uncertain_answer_says_so_above_the_text_and_offers_compliance_last() -> None:
+    alternative = _section(doc_id="KB-ACCOUNT-OPENING", section="材料")
+    view = section_view(_section(), "zh", alternatives=[alternative], uncertain_of=42)
+    caveat = view.text.index("不确定是否对题")
+    assert caveat < view.text.index("KB-STAR-MARKET-ELIGIBILITY 第 1 版")
+    data = [parse(b.data) for row in view.buttons for b in row]
+    assert data[0] == AlternativeButton("KB-ACCOUNT-OPENING", 1, section_key("材料"))
+    assert data[-1] == GapButton(42)
+    english = section_view(_section(), "en", uncertain_of=42)
+    assert "Not sure this is on your question" in english.text
+    sure = section_view(_section(), "zh", alternatives=[alternative])
+    assert "不确定" not in sure.text
+    assert GapButton(42) not in [parse(b.data) for row in sure.buttons for b in row]
+
+
 def test_no_answer_offers_only_the_compliance_button() -> None:
     view = no_answer_view(42, "zh")
     assert "没有经合规审批的答案" in view.text
