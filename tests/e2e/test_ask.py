@@ -70,13 +70,18 @@ async def test_an_uncertain_answer_says_so_and_can_go_to_compliance_keeping_its_
     assert labels[-1] == "📨 提交给合规", reply.describe()
     assert any(label.startswith("📄") for label in labels) and "👍 有帮助" in labels
 
-    await telegram.press(fang, reply, "📨 提交给合规")
+    press = await telegram.press(fang, reply, "📨 提交给合规")
     await telegram.next_edit(reply)
     assert "已提交给合规" in reply.plain_text and "不确定是否对题" in reply.plain_text
     assert [b.text for b in reply.buttons] == labels[:-1]
     gaps = await curation.open_gaps()
     assert [(q, who) for _, q, who, _ in gaps] == [("客户想换一张别的银行的卡来绑证券账户", "M001")]
+
+    # Telegram delivers the same press again: nothing more is queued, the buttons stay.
+    await telegram.replay({"callback_query": press})
     await telegram.settle()
+    assert len(await curation.open_gaps()) == 1
+    assert [b.text for b in reply.buttons] == labels[:-1]
     telegram.assert_no_more_messages(fang)
 
 
