@@ -64,6 +64,7 @@ def test_search_returns_the_margin_script_with_its_citation(kb):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["decision"] == "answer"
+    assert data["sure"] is True  # given as sure: no caveat for the manager
     best = data["results"][0]
     assert (best["doc_id"], best["version"], best["approved_by"]) == (
         "KB-MARGIN-ELIGIBILITY",
