@@ -51,7 +51,6 @@ async def test_a_question_is_answered_with_its_citation(demo_bot):
     assert "typing" in {action for _, action in demo_bot.server.emulator.chat_actions}
     labels = [b.text for b in answer.buttons]
     assert "👍 有帮助" in labels and "👎 没帮助" in labels
-    assert "不确定" not in text and "📨 提交给合规" not in labels  # given as sure
     await telegram.settle()
     telegram.assert_no_more_messages(fang)
 
@@ -63,6 +62,11 @@ async def test_an_uncertain_answer_says_so_and_can_go_to_compliance_keeping_its_
     telegram = demo_bot.telegram
     fang = await _manager(demo_bot)
     curation = demo_bot.runtime.services.curation
+    await telegram.user_sends(fang, "国债逆回购怎么操作")
+    sure = await telegram.next_message(fang)
+    assert "KB-REVERSE-REPO" in sure.plain_text and "不确定" not in sure.plain_text
+    assert "📨 提交给合规" not in [b.text for b in sure.buttons]  # given as sure
+
     await telegram.user_sends(fang, "客户想换一张别的银行的卡来绑证券账户")
     reply = await telegram.next_message(fang)
     assert "不确定是否对题" in reply.plain_text and "审批人" in reply.plain_text

