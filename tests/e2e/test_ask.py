@@ -56,9 +56,9 @@ async def test_a_question_is_answered_with_its_citation(demo_bot):
 
 
 async def test_an_uncertain_answer_says_so_and_can_go_to_compliance_keeping_its_buttons(demo_bot):
-    """A question the engine only half matches (binding another bank card: the closest text
-    is about closing an account) is answered under a caveat, with 📨 under the usual buttons;
-    sending it to compliance keeps the alternatives and 👍/👎."""
+    """A question the engine only half matches (how much of an ST stock one may buy a day: the
+    closest text is the dividend FAQ) is answered under a caveat, with 📨 under the usual
+    buttons; sending it to compliance keeps the alternatives and 👍/👎."""
     telegram = demo_bot.telegram
     fang = await _manager(demo_bot)
     curation = demo_bot.runtime.services.curation
@@ -67,7 +67,7 @@ async def test_an_uncertain_answer_says_so_and_can_go_to_compliance_keeping_its_
     assert "KB-REVERSE-REPO" in sure.plain_text and "不确定" not in sure.plain_text
     assert "📨 提交给合规" not in [b.text for b in sure.buttons]  # given as sure
 
-    await telegram.user_sends(fang, "客户想换一张别的银行的卡来绑证券账户")
+    await telegram.user_sends(fang, "被戴帽的股票一天最多能买多少")
     reply = await telegram.next_message(fang)
     assert "不确定是否对题" in reply.plain_text and "审批人" in reply.plain_text
     labels = [b.text for b in reply.buttons]
@@ -79,7 +79,7 @@ async def test_an_uncertain_answer_says_so_and_can_go_to_compliance_keeping_its_
     assert "已提交给合规" in reply.plain_text and "不确定是否对题" in reply.plain_text
     assert [b.text for b in reply.buttons] == labels[:-1]
     gaps = await curation.open_gaps()
-    assert [(q, who) for _, q, who, _ in gaps] == [("客户想换一张别的银行的卡来绑证券账户", "M001")]
+    assert [(q, who) for _, q, who, _ in gaps] == [("被戴帽的股票一天最多能买多少", "M001")]
 
     # Telegram delivers the same press again: nothing more is queued, the buttons stay.
     await telegram.replay({"callback_query": press})
