@@ -607,7 +607,8 @@ async def main_sets(args: argparse.Namespace) -> None:
             embedder=make_embedder(args.embedder).model_id,
         )
         args.fit.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
-        print(f"fitted on {', '.join(r.name for r in runs + extra)} → {args.fit}")
+        both = " (with and without similar questions)" if BARE else ""
+        print(f"fitted on {', '.join(r.name for r in runs + extra)}{both} → {args.fit}")
     if args.decision == "shipped":
         probe = Decision(model=load_model(embedder=make_embedder(args.embedder).model_id))
         for run in runs:
@@ -655,25 +656,15 @@ async def main_sets(args: argparse.Namespace) -> None:
             bare_totals.append(s)
             print(s.row(run.name))
         print(mean_scores(bare_totals).row("**mean over held-out sets**"))
-        print(f"\n{SURE_HEADER}")
-        whole = Sureness()
-        for run in runs:
-            part = sureness(BARE_ORDERED[run.name], MODELS[run.name])
-            whole.add(part)
-            print(part.row(run.name))
-        print(whole.row("**all**"))
-    if MODELS or args.decision == "shipped":
-        print(f"\n### Answers given as sure or as uncertain\n\n{SURE_HEADER}")
-        whole = Sureness()
-        shipped = None if MODELS else load_model(embedder=make_embedder(args.embedder).model_id)
-        for run in runs:
-            model = MODELS.get(run.name) or shipped
-            if model is None:
-                break
-            part = sureness(run, model)
-            whole.add(part)
-            print(part.row(run.name))
-        print(whole.row("**all**"))
+        print_sureness([(BARE_ORDERED[r.name], MODELS[r.name]) for r in runs])
+    if MODELS:
+        print("\n### Answers given as sure or as uncertain")
+        print_sureness([(r, MODELS[r.name]) for r in runs])
+    elif args.decision == "shipped":
+        shipped = load_model(embedder=make_embedder(args.embedder).model_id)
+        if shipped is not None:
+            print("\n### Answers given as sure or as uncertain (shipped model)")
+            print_sureness([(r, shipped) for r in runs])
     print("\n### Top-1 by style\n")
     for run in runs:
         print(f"- {run.name}: {style_rows(run, decisions[run.name])}")
@@ -835,6 +826,17 @@ def sureness(run: SetRun, model: RefusalModel) -> Sureness:
         else:
             s.sure_right += right
     return s
+
+
+def print_sureness(decided: list[tuple[SetRun, RefusalModel]]) -> None:
+    """Per set and over all: how the answers split into sure and uncertain."""
+    print(f"\n{SURE_HEADER}")
+    whole = Sureness()
+    for run, model in decided:
+        part = sureness(run, model)
+        whole.add(part)
+        print(part.row(run.name))
+    print(whole.row("**all**"))
 
 
 SURE_HEADER = (
