@@ -139,8 +139,8 @@ def section_view(
         blocks.append(about_client_line(client, language))
     if business is not None:
         blocks.append(business_warning_line(business, language))
-    if uncertain_of is not None:
-        blocks.append(t(language, "ask_uncertain"))
+    if uncertain_of is not None:  # the related texts are offered only when there are some
+        blocks.append(t(language, "ask_uncertain" if alternatives else "ask_uncertain_alone"))
     blocks.append(_section_block(section, language))
     if suitability is not None:
         blocks.append(_suitability_block(suitability, language))

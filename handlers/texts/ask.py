@@ -19,6 +19,10 @@ ZH = {
         "🤔 <b>不确定是否对题</b>：下面是最接近的已批准内容，请先核对再用；"
         "下方按钮里还有相近的内容。都不对的话，可提交给合规补充。"
     ),
+    "ask_uncertain_alone": (
+        "🤔 <b>不确定是否对题</b>：下面是最接近的已批准内容，请先核对再用。"
+        "不对的话，可提交给合规补充。"
+    ),
     "btn_ask_gap": "📨 提交给合规",
     "ask_gap_submitted": "✅ 已提交给合规（内容缺口 #{gap_id}）。",
     "ask_gap_already": "该问题已在合规待办中（#{gap_id}）。",
@@ -59,6 +63,10 @@ EN = {
         "🤔 <b>Not sure this is on your question</b>: below is the closest approved text; "
         "check it before you use it. The buttons below offer related texts. If none fits, "
         "send the question to compliance."
+    ),
+    "ask_uncertain_alone": (
+        "🤔 <b>Not sure this is on your question</b>: below is the closest approved text; "
+        "check it before you use it. If it does not fit, send the question to compliance."
     ),
     "btn_ask_gap": "📨 Send to compliance",
     "ask_gap_submitted": "✅ Sent to compliance (content gap #{gap_id}).",

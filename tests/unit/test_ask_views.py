@@ -88,8 +88,12 @@ def test_an_uncertain_answer_says_so_above_the_text_and_offers_compliance_last()
     data = [parse(b.data) for row in view.buttons for b in row]
     assert data[0] == AlternativeButton("KB-ACCOUNT-OPENING", 1, section_key("材料"))
     assert data[-1] == GapButton(42)
+    assert "相近的内容" in view.text  # the alternatives are pointed to
+    alone = section_view(_section(), "zh", uncertain_of=42)
+    assert "不确定是否对题" in alone.text and "相近的内容" not in alone.text  # none to point to
     english = section_view(_section(), "en", uncertain_of=42)
     assert "Not sure this is on your question" in english.text
+    assert "related texts" not in english.text
     sure = section_view(_section(), "zh", alternatives=[alternative])
     assert "不确定" not in sure.text
     assert GapButton(42) not in [parse(b.data) for row in sure.buttons for b in row]
