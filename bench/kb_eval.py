@@ -772,10 +772,12 @@ def answered(runs: list[SetRun], model: RefusalModel) -> list[tuple[float, bool]
     """(P(answerable), the best document is right) of every question the model answers."""
     out = []
     for run in runs:
-        for q, r, excluded in zip(run.questions, run.rankings, run.excluded, strict=True):
-            if excluded or not r or not model.answers(r[0]):
-                continue
-            out.append((model.probability(r[0]), bool(q.expected) and r[0].doc_id in q.expected))
+        refused = said_no(run, model.answers)
+        for q, r, no in zip(run.questions, run.rankings, refused, strict=True):
+            if not no:
+                out.append(
+                    (model.probability(r[0]), bool(q.expected) and r[0].doc_id in q.expected)
+                )
     return out
 
 

@@ -18,7 +18,7 @@ her name.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -50,7 +50,7 @@ from handlers.render.ask import (
     usage_view,
 )
 from handlers.render.suitability import client_set_view
-from handlers.reply import ignore_not_modified, keyboard, reply_view, typing
+from handlers.reply import ignore_not_modified, keyboard, reply_view, typing, without_button
 from handlers.splitting import split_html
 from knowledge_base.answering import MAX_QUESTION_CHARS
 from knowledge_base.asking import ApprovedSection
@@ -222,18 +222,8 @@ async def on_gap(press: Press[GapButton], context: AppContext) -> None:
             await press.query.edit_message_text(
                 f"{message.text_html}\n\n{done}",
                 parse_mode=ParseMode.HTML,
-                reply_markup=_without(message.reply_markup, press.query.data),
+                reply_markup=without_button(message.reply_markup, press.query.data),
             )
-
-
-def _without(markup: InlineKeyboardMarkup | None, data: str | None) -> InlineKeyboardMarkup | None:
-    """The message's buttons less the pressed one (an uncertain answer keeps its alternatives
-    and 👍/👎 once its question is with compliance)."""
-    if markup is None:
-        return None
-    rows = [[b for b in row if b.callback_data != data] for row in markup.inline_keyboard]
-    kept = [row for row in rows if row]
-    return InlineKeyboardMarkup(kept) if kept else None
 
 
 def register(app: Application) -> None:

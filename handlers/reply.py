@@ -25,6 +25,18 @@ def keyboard(view: View) -> InlineKeyboardMarkup | None:
     )
 
 
+def without_button(
+    markup: InlineKeyboardMarkup | None, data: str | None
+) -> InlineKeyboardMarkup | None:
+    """A message's buttons less the one whose data is `data` (None when none is left): a
+    pressed one-time button goes, the others stay."""
+    if markup is None:
+        return None
+    rows = [[b for b in row if b.callback_data != data] for row in markup.inline_keyboard]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
 async def reply_view(message: Message, view: View) -> Message:
     """Reply with view (HTML); a text over Telegram's limit goes as several messages, the
     buttons under the last one. Returns the last message sent."""
