@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import yaml
@@ -93,17 +95,26 @@ def read_shipped(
     return BackgroundMap(vectors / np.where(norms > 0, norms, 1.0), model_name(model_id))
 
 
-_maps: dict[str, BackgroundMap] = {}
+T = TypeVar("T")
 _lock = threading.Lock()
+_maps: dict[str, BackgroundMap] = {}
+
+
+def per_model(cache: dict[str, T], embedder: Embedder, build: Callable[[], T]) -> T:
+    """The process's value in `cache` for this embedder's model, built once by `build`."""
+    model = model_name(embedder.model_id)
+    with _lock:
+        found = cache.get(model)
+        if found is None:
+            found = cache[model] = build()
+        return found
 
 
 def background_for(embedder: Embedder) -> BackgroundMap:
     """The process's map for this embedder: shipped vectors when they fit, else embedded once."""
-    model = model_name(embedder.model_id)
-    with _lock:
-        found = _maps.get(model)
-        if found is None:
-            texts = load_topics()
-            found = read_shipped(embedder.model_id, texts) or compute(embedder, texts)
-            _maps[model] = found
-        return found
+
+    def build() -> BackgroundMap:
+        texts = load_topics()
+        return read_shipped(embedder.model_id, texts) or compute(embedder, texts)
+
+    return per_model(_maps, embedder, build)

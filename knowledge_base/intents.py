@@ -20,15 +20,20 @@ examples change, they are embedded once per process.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from knowledge_base.background import SAMPLES, BackgroundMap, compute, read_shipped, save
-from knowledge_base.calibration import model_name
+from knowledge_base.background import (
+    SAMPLES,
+    BackgroundMap,
+    compute,
+    per_model,
+    read_shipped,
+    save,
+)
 from retrieval import Embedder
 
 EXAMPLES_FILE = SAMPLES / "out_of_scope_examples.yaml"
@@ -94,16 +99,13 @@ def read_shipped_map(model_id: str, examples: Examples) -> IntentMap | None:
 
 
 _maps: dict[str, IntentMap] = {}
-_lock = threading.Lock()
 
 
 def intents_for(embedder: Embedder) -> IntentMap:
     """The process's map for this embedder: shipped vectors when they fit, else embedded once."""
-    model = model_name(embedder.model_id)
-    with _lock:
-        found = _maps.get(model)
-        if found is None:
-            examples = load_examples()
-            found = read_shipped_map(embedder.model_id, examples) or compute_map(embedder, examples)
-            _maps[model] = found
-        return found
+
+    def build() -> IntentMap:
+        examples = load_examples()
+        return read_shipped_map(embedder.model_id, examples) or compute_map(embedder, examples)
+
+    return per_model(_maps, embedder, build)

@@ -248,13 +248,13 @@ async def test_a_suitable_product_or_no_client_context_gets_no_warning(demo_bot)
         assert "适当性提示" not in (await telegram.next_message(fang)).plain_text
 
 
-@pytest.mark.parametrize("question", ["华夏上证50ETF最近一周净值多少", "客户问科创50后面怎么看"])
-async def test_a_live_figure_or_a_view_no_pattern_names_gets_no_script(demo_bot, question):
+@pytest.mark.parametrize("question", ["易方达蓝筹精选最近净值怎么样", "下个月降准吗"])
+async def test_a_live_figure_or_a_forecast_no_pattern_names_gets_no_script(demo_bot, question):
     # No pattern of the out-of-scope policy names these (no 今天/现在, no 涨/跌): the refusal
     # model reads how close the question comes to the out-of-scope examples against the
     # in-scope look-alikes (knowledge_base/intents.py) and says plainly it has no approved
-    # answer instead of showing the nearest product sheet (without the examples: P 0.39 and
-    # 0.38, answered; with them 0.23 and 0.22, against a threshold of 0.25).
+    # answer instead of showing the nearest product sheet (without the examples: P 0.29 and
+    # 0.41, answered; with them 0.10 and 0.11, against a threshold of 0.25).
     telegram = demo_bot.telegram
     fang = await _manager(demo_bot)
     assert load_policy().classify(question) is None
